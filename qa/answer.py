@@ -1,0 +1,54 @@
+"""What a question gets back: ranked hits, each with a citation a reader can check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from qa.classification import Classification
+
+__all__ = ["Answer", "Highlight", "Hit", "citation"]
+
+
+def citation(cable_id: str, paragraph: int) -> str:
+    """The citation of a paragraph as readers write it: ``08TOKYO1074 ¶3``."""
+    return f"{cable_id} ¶{paragraph}"
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """The best-matching sentence(s) of a hit: ``text == hit.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rank: int
+    cable_id: str
+    paragraph: int
+    score: float
+    text: str
+    highlight: Highlight
+    classification: Classification
+    marking: str | None = None
+    section: str | None = None
+    subject: str | None = None
+    date: datetime | None = None
+    origin: str | None = None
+
+    @property
+    def citation(self) -> str:
+        return citation(self.cable_id, self.paragraph)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """``answered`` is False when the best hit is too weak to trust; hits are still listed."""
+
+    question: str
+    mode: str
+    answered: bool
+    hits: tuple[Hit, ...]

@@ -1,0 +1,109 @@
+"""Every error cableqa raises on purpose, under one base class.
+
+The HTTP layer maps these to status codes in one table (``api/errors.py``); the CLI
+prints their message and exits non-zero. Third-party failures are translated into
+one of these where they happen, never leaked.
+
+    CableqaError
+    ├── CableParseError          text that is not a usable cable (names file and reason)
+    ├── InvalidQueryError        a question, k, mode, filter or date that is not acceptable
+    ├── UnknownCableError        no such cable in the index
+    ├── UnknownParagraphError    no such paragraph in a known cable
+    ├── IndexNotFoundError       no index where one was expected
+    ├── IndexCorruptError        an index on disk that cannot be trusted (says how to rebuild)
+    ├── IndexMismatchError       an index built by another model / parser version
+    ├── UploadTooLargeError      a request body over the configured limit
+    ├── UnauthorizedError        a missing or wrong API key
+    ├── ForbiddenError           a write refused by the server's exposure policy
+    ├── RateLimitedError         a client over its request budget
+    └── EncoderUnavailableError  the embedding model cannot be loaded
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CableParseError",
+    "CableqaError",
+    "EncoderUnavailableError",
+    "ForbiddenError",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "InvalidQueryError",
+    "RateLimitedError",
+    "UnauthorizedError",
+    "UnknownCableError",
+    "UnknownParagraphError",
+    "UploadTooLargeError",
+]
+
+
+class CableqaError(Exception):
+    """Base of every error cableqa raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CableParseError(CableqaError):
+    """Text that cannot be parsed as a cable; ``source`` names the file or upload."""
+
+    def __init__(self, reason: str, source: str = "<text>") -> None:
+        super().__init__(f"{source}: {reason}")
+        self.reason = reason
+        self.source = source
+
+
+class InvalidQueryError(CableqaError):
+    """A query parameter that is not acceptable; ``field`` names it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class UnknownCableError(CableqaError):
+    def __init__(self, cable_id: str) -> None:
+        super().__init__(f"no cable {cable_id!r} in the index")
+        self.cable_id = cable_id
+
+
+class UnknownParagraphError(CableqaError):
+    def __init__(self, cable_id: str, number: int) -> None:
+        super().__init__(f"cable {cable_id} has no paragraph {number}")
+        self.cable_id = cable_id
+        self.number = number
+
+
+class IndexNotFoundError(CableqaError):
+    pass
+
+
+class IndexCorruptError(CableqaError):
+    pass
+
+
+class IndexMismatchError(CableqaError):
+    pass
+
+
+class UploadTooLargeError(CableqaError):
+    pass
+
+
+class UnauthorizedError(CableqaError):
+    pass
+
+
+class ForbiddenError(CableqaError):
+    pass
+
+
+class RateLimitedError(CableqaError):
+    pass
+
+
+class EncoderUnavailableError(CableqaError):
+    pass
