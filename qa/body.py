@@ -1,0 +1,325 @@
+"""Pure splitting of a cable body into numbered, citable paragraphs.
+
+The body is read line by line with offsets into the original text. Page-break
+lines, banner footers and SIPDIS markers are noise: they never reach a paragraph's
+text, and a paragraph continues across them and across blank lines when its
+sentence does. Numbering follows the cable's own sequence, which also repairs the
+pilcrow artefacts of copies in the wild (``¶3.``, ``[1](#)3.`` and a stray ``13.``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from qa.header import LEVEL_PATTERN
+from qa.records import Paragraph
+from qa.repair import normalise_whitespace, repair_text
+
+__all__ = ["BodyParts", "split_body"]
+
+_PARA_START = re.compile(
+    r"^[ \t]*(?P<pil>¶[ \t]*|\[\d+\]\(#\)[ \t]*)?(?P<num>\d{1,3})"
+    r"(?:[ \t]?\.{1,2}(?!\d)|,|(?=[ \t]+\([A-Z]))[ \t]*"
+    r"(?:\([ \t]?(?P<mark>[A-Za-z]{1,4}(?:[ \t]*/{1,2}[ \t]*[A-Za-z][A-Za-z ]{0,20})?)[ \t]?\)[ \t]*)?"
+)
+# Whole lines that are page furniture, never text.
+_NOISE_LINE = re.compile(
+    r"^[ \t]*(?:"
+    r"[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}"  # TOKYO 00001074 002 OF 003
+    r"|PAGE\s+\d+(?:\s+[A-Z .]+?\s+\d+(?:\s+\d+\s+OF\s+\d+)?(?:\s+\d{6}Z)?)?"  # PAGE 02 HARARE ...
+    rf"|(?:{LEVEL_PATTERN})(?:\s*/{{1,2}}\s*NOFORN|\s+NOFORN|\s+SENSITIVE)?(?:\s+PTQ\d+)?"
+    r"|SIPDIS|BT|NNNN|_{3,}|\*+"
+    r"|This record is a partial extract of the original cable\..*"
+    r")[ \t]*$",
+    re.IGNORECASE,
+)
+# Page furniture run into a text line by old teletype extracts:
+#   "... ESSENTIALLY, A  CONFIDENTIAL\nPAGE 04 HARARE 06677 01 OF 03 291400Z COALITION ..."
+_INLINE_PAGE = re.compile(
+    r"^[ \t]*(?:PAGE\s+\d+\s+[A-Z .]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z"
+    r"|[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3})\s+"
+)
+# Page markers the reflowed layout ran into the middle of a line:
+#   "... changing BRASILIA 00001378 003.2 OF 003 the current ..."   "PAGE 03 RUEHFRA0170 S E C R E T"
+_MIDLINE_PAGE = re.compile(
+    r"\b[A-Z]{3,10}\s\d{8}\s\d{3}(?:\.\d)?\sOF\s\d{3}\b"
+    rf"|\bPAGE\s\d{{2}}\s(?:RUEH|RUE|RH)[A-Z]*\d+(?:\s+(?:{LEVEL_PATTERN})(?:\s+[A-Z]+\s+\d{{6}})?)?"
+)
+# A later section of a multi-section teletype cable repeats its routing lines:
+# from "ACTION ..." or "FM ..." to the section's own banner, all of it is furniture.
+_ROUTING_START = re.compile(r"^[ \t]*(?:PAGE\s+\d+\s.*?\d{6}Z\s+)?(?:ACTION\s+[A-Z]+-\d\d|FM\s+[A-Z])")
+_SECTION_BANNER = re.compile(rf"^[ \t]*(?:{LEVEL_PATTERN}).*\bSECTION\s+\d+\s+OF\s+\d+", re.IGNORECASE)
+_TRAILING_BANNER = re.compile(
+    rf"\s+(?:{LEVEL_PATTERN})[ \t]*$", re.IGNORECASE
+)
+_UNDERLINE = re.compile(r"^[ \t]*(?:-{3,}|={3,})[ \t]*$")
+_LEADING_SIPDIS = re.compile(r"^[ \t]*SIPDIS\s+")
+_TERMINAL = re.compile(r"""[.!?:;"'”)\]]\s*$""")
+_LIST_ITEM = re.compile(r"^\s*(?:[A-Za-z]\s?[.)]|\(\w{1,3}\)|-+|\*|\d{1,2}\))\s")
+_SIGNER = re.compile(r"^[ \t]*([A-Z][A-Z'\-]{2,}(?:[ \t]+[A-Z][A-Z'\-]+){0,2})[ \t]*$")
+_INLINE_SIGNER = re.compile(r"""(?<=[.!?"”)])\s+([A-Z][A-Z'\-]{2,})\s*$""")
+_NOT_SIGNERS = {"END", "SUMMARY", "COMMENT", "NOTE", "BT", "SIPDIS", "NNNN", "UNQTE", "NOFORN"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    start: int  # offset of the first kept character in the original text
+    end: int  # offset after the last kept character
+    text: str  # the kept characters (noise removed), not yet repaired
+    heading: bool = False  # underlined by a row of dashes
+
+
+@dataclass(frozen=True, slots=True)
+class BodyParts:
+    paragraphs: tuple[Paragraph, ...]
+    signer: str | None
+    numbered: bool
+    renumbered: tuple[int, ...]  # paragraphs whose printed number was a pilcrow artefact
+
+
+def _lines(text: str, start: int) -> list[_Line | None]:
+    """Body lines with noise cut out; ``None`` stands for a blank line."""
+    out: list[_Line | None] = []
+    offset = start
+    in_routing = False
+    for raw in text[start:].split("\n"):
+        line_start, line_end = offset, offset + len(raw)
+        offset = line_end + 1
+        if in_routing or _ROUTING_START.match(raw):
+            in_routing = not _SECTION_BANNER.match(raw)
+            continue
+        if not raw.strip():
+            out.append(None)
+            continue
+        if _UNDERLINE.match(raw):
+            previous = out[-1] if out else None
+            if previous is not None and len(previous.text) <= 100 and not _PARA_START.match(previous.text):
+                out[-1] = _Line(previous.start, previous.end, previous.text, heading=True)
+            continue
+        if _NOISE_LINE.match(raw):
+            continue  # furniture: dropped without breaking the paragraph around it
+        cut = _INLINE_PAGE.match(raw) or _LEADING_SIPDIS.match(raw)
+        if cut:
+            line_start += cut.end()
+        trail = _TRAILING_BANNER.search(raw)
+        if trail and trail.start() > (cut.end() if cut else 0):
+            line_end = offset - 1 - (len(raw) - trail.start())
+        kept = text[line_start:line_end]
+        lead = len(kept) - len(kept.lstrip())
+        kept = kept.strip()
+        clean = _MIDLINE_PAGE.sub(" ", kept).strip()
+        if not clean:
+            continue
+        out.append(_Line(line_start + lead, line_start + lead + len(kept), clean))
+    return out
+
+
+_INLINE_LABEL = re.compile(
+    r"""(?<=[.!?"”)X])[ \t]+(?=\d{1,3}[ \t]?\.[ \t]*\([ \t]?[A-Za-z]{1,4}(?:/{1,2}[A-Za-z ]{1,20})?\)[ \t]+\S)"""
+)
+
+
+def _split_run_together(lines: list[_Line | None]) -> list[_Line | None]:
+    """Split lines where the release ran several marked paragraphs together (``... end. 4. (C) Next``)."""
+    out: list[_Line | None] = []
+    for line in lines:
+        if line is None or line.heading:
+            out.append(line)
+            continue
+        cuts = [m.end() for m in _INLINE_LABEL.finditer(line.text)]
+        if not cuts:
+            out.append(line)
+            continue
+        bounds = [0, *cuts, len(line.text)]
+        for a, b in itertools.pairwise(bounds):
+            piece = line.text[a:b].rstrip()
+            if piece:
+                out.append(_Line(line.start + a, line.start + a + len(piece), piece))
+    return out
+
+
+def _blocks(lines: list[_Line | None]) -> list[list[_Line]]:
+    """Runs of lines between blank lines, split again before every numbered-paragraph line."""
+    blocks: list[list[_Line]] = []
+    current: list[_Line] = []
+    for line in lines:
+        if line is not None and line.heading:
+            if current:
+                blocks.append(current)
+            blocks.append([line])
+            current = []
+            continue
+        if line is None or (current and _PARA_START.match(line.text) and _looks_numbered(line.text)):
+            if current:
+                blocks.append(current)
+            current = [] if line is None else [line]
+            continue
+        current.append(line)
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _looks_numbered(text: str) -> bool:
+    match = _PARA_START.match(text)
+    if match is None:
+        return False
+    after = text[match.end():match.end() + 1]
+    return bool(match.group("mark")) or after == "" or after.isupper() or after in "\"“'(-x["
+
+
+def _accept_number(printed: int, expected: int, has_mark: bool, marks_used: bool,
+                   used: set[int]) -> int | None:
+    """The paragraph number a printed label stands for, or None when it is not a paragraph."""
+    if printed == expected:
+        return expected
+    digits = str(printed)
+    if len(digits) > 1 and digits[0] == "1" and int(digits[1:]) == expected:
+        return expected  # stray pilcrow "1" glued to the number
+    if expected == 1 and has_mark:
+        return printed  # a later section of a long cable starts mid-sequence
+    if printed <= expected + 2 and printed not in used and (has_mark or not marks_used):
+        return printed  # a gap, or a label out of the cable's own order
+    return None
+
+
+def _is_heading(block: list[_Line], next_is_para: bool, prev_complete: bool) -> bool:
+    if len(block) == 1 and block[0].heading:
+        return True
+    if len(block) > 2 or not next_is_para or not prev_complete:
+        return False
+    text = normalise_whitespace(" ".join(line.text for line in block))
+    if len(text) > 90 or _LIST_ITEM.match(text):
+        return False
+    return not text.endswith((".", ",", ";")) or (text.isupper() and len(text) < 40)
+
+
+def _paragraph(lines: list[_Line], number: int, mark: str | None, section: str | None,
+               skip: int, unnumbered: bool) -> Paragraph:
+    text = " ".join([lines[0].text[skip:], *(line.text for line in lines[1:])])
+    return Paragraph(
+        number=number,
+        text=repair_text(normalise_whitespace(text)),
+        start=lines[0].start,
+        end=lines[-1].end,
+        marking=normalise_mark(mark) if mark else None,
+        section=section,
+        unnumbered=unnumbered,
+    )
+
+
+def normalise_mark(mark: str) -> str:
+    """``s//nf`` -> ``S//NF``; ``C / NF`` -> ``C/NF``."""
+    return re.sub(r"\s*(/{1,2})\s*", r"\1", normalise_whitespace(mark).upper())
+
+
+def _strip_signer(blocks: list[list[_Line]]) -> str | None:
+    if not blocks:
+        return None
+    last = blocks[-1][-1]
+    match = _SIGNER.match(last.text)
+    if match and match.group(1).split()[0] not in _NOT_SIGNERS and not _PARA_START.match(last.text):
+        blocks[-1].pop()
+        if not blocks[-1]:
+            blocks.pop()
+        return match.group(1)
+    inline = _INLINE_SIGNER.search(last.text)
+    if inline and inline.group(1) not in _NOT_SIGNERS:
+        cut = inline.start()
+        blocks[-1][-1] = _Line(last.start, last.start + cut, last.text[:cut])
+        return inline.group(1)
+    return None
+
+
+def split_body(text: str, body_start: int) -> BodyParts:
+    """Paragraphs of ``text[body_start:]``, each with its span in ``text``."""
+    blocks = _blocks(_split_run_together(_lines(text, body_start)))
+    signer = _strip_signer(blocks)
+    starts = [_PARA_START.match(b[0].text) if _looks_numbered(b[0].text) else None for b in blocks]
+    marks_used = any(m is not None and m.group("mark") for m in starts)
+
+    numbers: list[int | None] = [None] * len(blocks)
+    renumbered: list[int] = []
+    used: set[int] = set()
+    expected = 1
+    for i, match in enumerate(starts):
+        if match is None:
+            continue
+        printed = int(match.group("num"))
+        number = _accept_number(printed, expected, bool(match.group("mark")), marks_used, used)
+        if number is None:
+            continue  # a numbered sub-item inside the paragraph above
+        if number != printed:
+            renumbered.append(number)
+        numbers[i] = number
+        used.add(number)
+        expected = max(expected, number + 1)
+
+    if not any(n is not None for n in numbers):
+        return BodyParts(_unnumbered(blocks), signer, numbered=False, renumbered=())
+
+    paragraphs: list[Paragraph] = []
+    preamble: list[_Line] = []
+    section: str | None = None
+    current: list[_Line] = []
+    head: tuple[int, re.Match[str], str | None] | None = None  # number, label match, section
+
+    def flush() -> None:
+        if head is not None and current:
+            number, label, under = head
+            paragraphs.append(_paragraph(current, number, label.group("mark"), under,
+                                         label.end(), unnumbered=False))
+
+    for i, block in enumerate(blocks):
+        number, label = numbers[i], starts[i]
+        if number is not None and label is not None:
+            flush()
+            current, head = list(block), (number, label, section)
+            continue
+        next_is_para = i + 1 < len(blocks) and numbers[i + 1] is not None
+        before = current or preamble
+        prev_complete = not before or bool(_TERMINAL.search(before[-1].text))
+        if _is_heading(block, next_is_para, prev_complete):
+            flush()
+            current, head = [], None
+            section = normalise_whitespace(" ".join(line.text for line in block)).rstrip(":")
+            continue
+        (current if head is not None else preamble).extend(block)
+    flush()
+    if preamble:
+        paragraphs.insert(0, _preamble_paragraph(preamble, paragraphs[0].number if paragraphs else 1))
+    return BodyParts(tuple(paragraphs), signer, numbered=True, renumbered=tuple(renumbered))
+
+
+_LEADING_MARK = re.compile(r"^\((?P<mark>[A-Za-z]{1,4}(?:/{1,2}[A-Za-z ]{1,20})?)\)\s*")
+
+
+def _preamble_paragraph(lines: list[_Line], first_number: int) -> Paragraph:
+    """Text before the first numbered paragraph.
+
+    When the numbering starts at 2 and this text carries a portion mark, it is
+    paragraph 1 whose label was lost; otherwise it is kept as paragraph 0, flagged
+    unnumbered, so that no body text goes unread or uncited.
+    """
+    mark = _LEADING_MARK.match(lines[0].text)
+    if first_number == 2:
+        return _paragraph(lines, 1, mark.group("mark") if mark else None, None,
+                          mark.end() if mark else 0, unnumbered=False)
+    return _paragraph(lines, 0, mark.group("mark") if mark else None, None,
+                      mark.end() if mark else 0, unnumbered=True)
+
+
+def _unnumbered(blocks: list[list[_Line]]) -> tuple[Paragraph, ...]:
+    """Blocks of a cable with no numbered paragraphs, numbered in order and flagged."""
+    paragraphs: list[Paragraph] = []
+    section: str | None = None
+    for i, block in enumerate(blocks):
+        has_next = i + 1 < len(blocks)
+        prev = paragraphs[-1].text if paragraphs else ""
+        if _is_heading(block, has_next, not prev or bool(_TERMINAL.search(prev))) and len(block) == 1:
+            section = normalise_whitespace(block[0].text).rstrip(":")
+            continue
+        paragraphs.append(_paragraph(block, len(paragraphs) + 1, None, section, 0, unnumbered=True))
+    return tuple(paragraphs)

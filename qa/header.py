@@ -1,0 +1,387 @@
+"""Pure readers of a cable's header: routing lines, banner, handling and content fields.
+
+Each function takes the cable's text (or its header part) and returns typed values;
+none does I/O. ``qa.parse`` assembles them into a :class:`qa.records.Cable`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from qa.classification import Classification
+from qa.records import Recipient, Reference
+from qa.repair import normalise_whitespace
+
+__all__ = [
+    "Banner",
+    "find_banner",
+    "find_caveat_lines",
+    "find_lone_classification",
+    "parse_classified_by",
+    "parse_declassification",
+    "parse_dtg",
+    "parse_origin",
+    "parse_recipients",
+    "parse_references",
+    "parse_subject",
+    "parse_tags",
+    "parse_transmission_id",
+    "parse_zny_classification",
+]
+
+PRECEDENCES = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
+_MONTHS = {m: i for i, m in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+
+
+def _spaced(word: str) -> str:
+    """A regex for ``word`` written plain, letter-spaced, or with a doubled first letter."""
+    first, rest = word[0], word[1:]
+    return f"{first}{{1,2}}" + "".join(r"[ \t]?" + re.escape(ch) if ch != " " else r"[ \t]+" for ch in rest)
+
+
+_LEVEL_WORDS: list[tuple[str, Classification]] = [
+    ("TOP SECRET", Classification.TOP_SECRET),
+    ("CONFIDENTIAL", Classification.CONFIDENTIAL),
+    ("SECRET", Classification.SECRET),
+    ("LIMITED OFFICIAL USE", Classification.LIMITED_OFFICIAL_USE),
+    ("UNCLASSIFIED", Classification.UNCLASSIFIED),
+    ("UNCLAS", Classification.UNCLASSIFIED),
+]
+LEVEL_PATTERN = "|".join(f"(?P<l{i}>{_spaced(w)})" for i, (w, _) in enumerate(_LEVEL_WORDS))
+_CAVEAT = (r"(?:[ \t]*/{1,2}[ \t]*|[ \t]+)"
+           r"(?P<caveat>NOFORN|NOCONTRACT|ORCON|REL[ \t]+TO[ \t]+[A-Z, ]+|SENSITIVE|SBU|EXDIS|NODIS|LIMDIS)")
+_BANNER = re.compile(
+    rf"^[ \t]*(?:{LEVEL_PATTERN})(?:{_CAVEAT})*"
+    r"(?:[ \t]+(?:SECTION[ \t]+(?P<sec>\d+)[ \t]+OF[ \t]+(?P<of>\d+)))?"
+    r"[ \t]+(?P<loc>[A-Z][A-Z .'\-]*?[A-Z])[ \t]+(?P<serial>\d{2,8})\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CAVEAT_ANY = re.compile(_CAVEAT, re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """The classification banner: ``C O N F I D E N T I A L SECTION 01 OF 03 TOKYO 001074``."""
+
+    classification: Classification
+    caveats: tuple[str, ...]
+    location: str
+    serial: int
+    section: tuple[int, int] | None
+    start: int
+    end: int
+
+
+def _level_of(match: re.Match[str]) -> Classification:
+    for i, (_, level) in enumerate(_LEVEL_WORDS):
+        if match.group(f"l{i}"):
+            return level
+    raise ValueError("banner match without a level")  # unreachable by construction
+
+
+def find_banner(text: str) -> Banner | None:
+    """The first classification banner that names a location and serial number."""
+    for match in _BANNER.finditer(text):
+        loc = normalise_whitespace(match.group("loc")).upper()
+        if loc.startswith(("SECTION", "PTQ", "PAGE")):
+            continue
+        caveats = [
+            normalise_whitespace(c.group("caveat")).upper()
+            for c in _CAVEAT_ANY.finditer(match.group(0)[: match.start("loc") - match.start()])
+        ]
+        level = _level_of(match)
+        if "SENSITIVE" in caveats or "SBU" in caveats:
+            if level is Classification.UNCLASSIFIED:
+                level = Classification.SENSITIVE_BUT_UNCLASSIFIED
+            caveats = [c for c in caveats if c not in ("SENSITIVE", "SBU")]
+        section = None
+        if match.group("sec"):
+            section = (int(match.group("sec")), int(match.group("of")))
+        return Banner(
+            classification=level,
+            caveats=tuple(dict.fromkeys(caveats)),
+            location=loc,
+            serial=int(match.group("serial")),
+            section=section,
+            start=match.start(),
+            end=match.end(),
+        )
+    return None
+
+
+_LONE_LEVEL = re.compile(
+    rf"^[ \t]*(?:{LEVEL_PATTERN})(?:{_CAVEAT})*[ \t]*(?:PTQ\d+)?[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
+
+
+def find_lone_classification(text: str) -> tuple[Classification, tuple[str, ...]] | None:
+    """A classification line with no serial (old teletype extracts: ``CONFIDENTIAL PTQ1859``)."""
+    match = _LONE_LEVEL.search(text)
+    if match is None:
+        return None
+    caveats = tuple(normalise_whitespace(c.group("caveat")).upper() for c in _CAVEAT_ANY.finditer(match.group(0)))
+    return _level_of(match), caveats
+
+
+_CAVEAT_LINE = re.compile(
+    r"^[ \t]*(?P<words>(?:(?:NOFORN|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS|SENSITIVE(?:[ \t]+BUT[ \t]+UNCLASSIFIED)?"
+    r"|SBU)[ \t,/]*)+)(?:SIPDIS)?[ \t.]*(?:(?:--|,).*)?$",
+    re.MULTILINE,
+)
+
+
+def find_caveat_lines(header: str) -> tuple[str, ...]:
+    """Caveats written on lines of their own under the banner (``NOFORN``, ``SENSITIVE``)."""
+    found: list[str] = []
+    for match in _CAVEAT_LINE.finditer(header):
+        for word in re.findall(r"NOFORN|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS|SENSITIVE|SBU", match.group("words")):
+            found.append("SENSITIVE" if word == "SBU" else word)
+    return tuple(dict.fromkeys(found))
+
+
+_ZNY = re.compile(r"^ZN[YR][ \t]+(?P<letters>[CSUTE])\1{4}\b", re.MULTILINE)
+_ZNY_LEVELS = {"C": Classification.CONFIDENTIAL, "S": Classification.SECRET,
+               "U": Classification.UNCLASSIFIED, "E": Classification.UNCLASSIFIED,
+               "T": Classification.TOP_SECRET}
+
+
+def parse_zny_classification(text: str) -> Classification | None:
+    """The level in the routing line ``ZNY CCCCC ZZH`` (C, S, U, E(FTO) or T repeated)."""
+    match = _ZNY.search(text)
+    return _ZNY_LEVELS[match.group("letters")] if match else None
+
+
+_TRANSMISSION = re.compile(r"\A\s*(VZCZC[A-Z0-9]+)")
+
+
+def parse_transmission_id(text: str) -> str | None:
+    match = _TRANSMISSION.match(text)
+    return match.group(1) if match else None
+
+
+_DTG = re.compile(
+    r"^(?:[ \t]*(?P<prec>[ZOPR](?:[ \t]+[ZOPR])?)[ \t]+)?[ \t]*(?P<d>\d{2})(?P<h>\d{2})(?P<m>\d{2})Z"
+    r"[ \t]+(?P<mon>[A-Za-z]{3})[ \t]+(?P<y>\d{2}|\d{4})\b",
+    re.MULTILINE,
+)
+
+
+def parse_dtg(text: str) -> tuple[datetime, str | None, int] | None:
+    """The date-time group (``O 180929Z APR 08``) as a UTC datetime, its precedence, its offset."""
+    for match in _DTG.finditer(text):
+        month = _MONTHS.get(match.group("mon").upper())
+        if month is None:
+            continue
+        year = int(match.group("y"))
+        if year < 100:
+            year += 1900 if year >= 60 else 2000
+        try:
+            when = datetime(year, month, int(match.group("d")), int(match.group("h")),
+                            int(match.group("m")), tzinfo=UTC)
+        except ValueError:
+            continue
+        prec = match.group("prec")
+        precedence = PRECEDENCES.get(prec.split()[0]) if prec else None
+        return when, precedence, match.start()
+    return None
+
+
+_FM = re.compile(r"^[ \t]*FM[ \t]+(?P<origin>[^\n]+?)[ \t]*$", re.MULTILINE)
+
+
+def parse_origin(text: str) -> str | None:
+    match = _FM.search(text)
+    return normalise_whitespace(match.group("origin")) if match else None
+
+
+_RECIPIENT = re.compile(
+    r"^(?:(?P<ri>R[A-Z0-9]{3,})/)?(?P<name>.+?)"
+    r"(?:\s+(?P<prec>NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH))?(?:\s+(?P<serial>\d{1,6}))?\s*$"
+)
+_ROUTING_STOP = re.compile(
+    rf"^\s*(?:INFO\b|BT\b|ZEN\b|{LEVEL_PATTERN}|E\.?\s?O\.?\s|TAGS|SUBJ|SIPDIS|$)", re.IGNORECASE
+)
+
+
+def _recipient(line: str) -> Recipient | None:
+    line = normalise_whitespace(line)
+    match = _RECIPIENT.match(line)
+    if not line or match is None:
+        return None
+    return Recipient(
+        name=match.group("name"),
+        routing_indicator=match.group("ri"),
+        precedence=match.group("prec"),
+        serial=match.group("serial"),
+    )
+
+
+def parse_recipients(header: str, keyword: str) -> tuple[Recipient, ...]:
+    """The ``TO`` or ``INFO`` recipients, one per line, continuation lines included."""
+    start = re.search(rf"^[ \t]*{keyword}[ \t]+", header, re.MULTILINE)
+    if start is None:
+        return ()
+    lines = header[start.end():].split("\n")
+    found: list[Recipient] = []
+    for i, line in enumerate(lines):
+        if i > 0 and (_ROUTING_STOP.match(line) or re.match(r"^\s*(TO|FM)\s", line)):
+            break
+        recipient = _recipient(line)
+        if recipient is not None:
+            found.append(recipient)
+    return tuple(found)
+
+
+_DECL = re.compile(
+    r"E\.?\s?O\.?\s*(?P<eo>\d{5})\s*:?\s*(?:(?:DECL|DECLASSIFY)\s*:?\s*(?P<decl>[^\n]*?))?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_DATE = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})")
+
+
+def parse_declassification(header: str) -> tuple[str | None, date | None, str | None]:
+    """The E.O. number, the declassification date and the DECL text as written."""
+    match = _DECL.search(header)
+    if match is None:
+        return None, None, None
+    raw = normalise_whitespace(match.group("decl") or "") or None
+    on = None
+    if raw and (dm := _DATE.search(raw)):
+        year = int(dm.group("y"))
+        year += 2000 if year < 100 else 0
+        try:
+            on = date(year, int(dm.group("m")), int(dm.group("d")))
+        except ValueError:
+            on = None
+    return match.group("eo"), on, raw
+
+
+_TAGS = re.compile(
+    r"(?:^[ \t]*TAGS:?|(?<=[ \t])TAGS:)[ \t]+"
+    r"(?P<tags>[^\n]+(?:\n[ \t]*[A-Z]{2,}(?:[ ,]+[A-Z]{2,})*[ \t]*(?=\n))?)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(#?[^)]*\)")
+
+
+def parse_tags(header: str) -> tuple[str, ...]:
+    """TAGS as a clean list; ``[PREL](#)`` markdown leftovers and commas are removed."""
+    match = _TAGS.search(header)
+    if match is None:
+        return ()
+    raw = _MD_LINK.sub(r"\1", match.group("tags"))
+    raw = re.split(r"\b(?:SUBJECT|SUBJ)\b", raw, maxsplit=1, flags=re.IGNORECASE)[0]
+    return tuple(t.upper() for t in re.split(r"[\s,;]+", raw) if t and t.upper() != "TAGS")
+
+
+_SUBJECT = re.compile(
+    r"(?:^[ \t]*(?:SUBJECT|SUBJ)\b[ \t]*:?|(?<=[ \t])(?:SUBJECT|SUBJ)[ \t]*:)[ \t]*",
+    re.MULTILINE | re.IGNORECASE,
+)
+_SUBJECT_END = re.compile(
+    r"^\s*$|^\s*(?:REF(?:S|TEL)?\b|Classified\s+By|CLASSIFIED\s+BY|\d{1,3}\s?\.\s|\(\w\)\s*\d|"
+    r"¶|\[\d+\]\(#\)|SUMMARY|Summary|[A-H]\.\s+[A-Z]|E\.?\s?O\.?\s*\d|TAGS\b|SIPDIS|NOFORN|"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,)"
+    rf"|^[ \t]*(?:{LEVEL_PATTERN})\b",
+    re.MULTILINE,
+)
+_PAGE_NOISE = re.compile(
+    rf"(?:^|\s)(?:{LEVEL_PATTERN})\s*\n\s*PAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{{6}}Z",
+    re.IGNORECASE,
+)
+_PORTION_PREFIX = re.compile(r"^\s*\((?:U|C|S|SBU|LOU|TS|S//NF|C//NF|S/NF|C/NF|U/FOUO|FOUO|[A-Z]{1,3})\)\s*")
+
+
+def parse_subject(header: str) -> tuple[str | None, int]:
+    """SUBJECT joined across lines with its portion mark stripped, and where it ended."""
+    match = _SUBJECT.search(header)
+    if match is None:
+        return None, -1
+    rest = header[match.end():]
+    rest = _PAGE_NOISE.sub(" ", rest)
+    first, _, tail = rest.partition("\n")
+    end = _SUBJECT_END.search(tail)
+    body = first + (" " + tail[: end.start()] if end else " " + tail)
+    subject = normalise_whitespace(_PORTION_PREFIX.sub("", normalise_whitespace(body)))
+    subject = re.sub(r"\s*(?:\bREF\b|REF:|\bClassified By\b).*$", "", subject)
+    return subject or None, match.end()
+
+
+_REF_START = re.compile(r"^[ \t]*REF(?:S|TEL|TELS)?\b[ \t]*:?[ \t]*", re.MULTILINE)
+_REF_ITEM = re.compile(r"(?:^|\s)(?:\[\d+\]\(#\)|¶)?\s*(?P<letter>[A-Z])\s?[.)]\s+")
+_REF_ID = re.compile(
+    r"^(?:(?P<yy>\d{2})\s+)?(?P<loc>[A-Z][A-Z .'\-]*?[A-Z])\s+0*(?P<serial>\d{1,6})\b"
+)
+
+
+def _canonical_ref(text: str, cable_year: int | None) -> str | None:
+    match = _REF_ID.match(text.strip())
+    if match is None:
+        return None
+    if match.group("yy"):
+        yy = match.group("yy")
+    elif cable_year is not None:
+        yy = f"{cable_year % 100:02d}"
+    else:
+        return None
+    loc = match.group("loc").replace(" ", "").replace(".", "")
+    if not loc.isalpha() or len(loc) < 3:
+        return None
+    return f"{yy}{loc.upper()}{int(match.group('serial'))}"
+
+
+def parse_references(header: str, cable_year: int | None) -> tuple[tuple[Reference, ...], int]:
+    """The REF list: letters, text as written and canonical ids; and where it ended."""
+    match = _REF_START.search(header)
+    if match is None:
+        return (), -1
+    rest = header[match.end():]
+    stop = re.search(r"\n\s*\n(?!\s*(?:\[\d+\]\(#\)|¶)?\s*[A-Z]\s?[.)]\s)|\n\s*Classified\s+By|\n\s*CLASSIFIED\s+BY"
+                     r"|\n\s*\d{1,3}\s?\.\s*\(", rest, re.IGNORECASE)
+    block = rest[: stop.start()] if stop else rest
+    items = list(_REF_ITEM.finditer(" " + block))
+    refs: list[Reference] = []
+    if not items:
+        text = normalise_whitespace(_MD_LINK.sub("", block))
+        if text:
+            refs.append(Reference(None, text, _canonical_ref(text, cable_year)))
+    padded = " " + block
+    for i, item in enumerate(items):
+        end = items[i + 1].start() if i + 1 < len(items) else len(padded)
+        text = normalise_whitespace(_MD_LINK.sub("", padded[item.end():end]))
+        refs.append(Reference(item.group("letter"), text, _canonical_ref(text, cable_year)))
+    return tuple(refs), match.end() + len(block)
+
+
+_CLASSIFIED_BY = re.compile(
+    r"^[ \t]*(?:\([A-Z]{1,3}\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*(?P<statement>.+?)"
+    r"(?=\n[ \t]*\n|[ \t]+\d{1,3}[ \t]?\.[ \t]*\([A-Za-z]|\Z)",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
+_REASONS_WORD = re.compile(r"(?:[.,;]\s*|\s+)(?:for\s+)?R\s?e\s?a\s?[sS]?\s?o\s?n\s?s?\s*:?\s*", re.IGNORECASE)
+_REASONS = re.compile(
+    r"\d\.\d\s*(?:\(?[A-H](?:\)|\b)(?:(?:\s*(?:,|/|\band\b|&)\s*)+|\s+)?)*", re.IGNORECASE)
+
+
+def parse_classified_by(header: str) -> tuple[str | None, str | None, int]:
+    """``Classified By`` and its reasons (``1.4 (B) (D)``), and where the statement ended.
+
+    The statement runs to the next blank line, however it wraps.
+    """
+    match = _CLASSIFIED_BY.search(header)
+    if match is None:
+        return None, None, -1
+    statement = normalise_whitespace(match.group("statement"))
+    split = _REASONS_WORD.search(statement)
+    who_part = statement[: split.start()] if split else statement
+    who = re.sub(r"\s+for$", "", who_part.rstrip(".,; "), flags=re.IGNORECASE) or None
+    reasons = _REASONS.search(statement[split.end():] if split else statement)
+    why = normalise_whitespace(reasons.group(0)).rstrip(" ,/&") if reasons else None
+    if why:
+        why = re.sub(r"\s*(?:and|&)$", "", why, flags=re.IGNORECASE).rstrip(" ,")
+    if who and split is None and reasons is not None:
+        who = who[: who.find(reasons.group(0))].rstrip(".,; ") or None
+    return who, why, match.end()

@@ -1,0 +1,233 @@
+"""Turn a cable's plain text into a :class:`qa.records.Cable`. Pure: text in, record out.
+
+A text with no sign of being a cable raises :class:`qa.errors.CableParseError` naming
+what is missing; a cable whose text is cut off comes back with ``partial=True`` and
+its ``problems`` listed, so nothing fails silently.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from qa.body import split_body
+from qa.classification import Classification
+from qa.errors import CableParseError
+from qa.header import (
+    Banner,
+    find_banner,
+    find_caveat_lines,
+    find_lone_classification,
+    parse_classified_by,
+    parse_declassification,
+    parse_dtg,
+    parse_origin,
+    parse_recipients,
+    parse_references,
+    parse_subject,
+    parse_tags,
+    parse_transmission_id,
+    parse_zny_classification,
+)
+from qa.records import Cable, Paragraph
+
+__all__ = ["PARSER_VERSION", "parse_cable"]
+
+PARSER_VERSION = "1"
+
+_FIRST_PARAGRAPH = re.compile(
+    r"^[ \t]*(?:¶[ \t]*|\[\d+\]\(#\)[ \t]*)?1[ \t]?\.(?!\d)[ \t]*(?:\([A-Za-z/ ]{1,24}\)|[A-Z\"“])",
+    re.MULTILINE,
+)
+_TAGS_LINE = re.compile(r"^[ \t]*TAGS\b|(?<=[ \t])TAGS:", re.MULTILINE | re.IGNORECASE)
+_EO_LINE = re.compile(r"E\.?\s?O\.?\s*\d{5}", re.IGNORECASE)
+_PARTIAL_EXTRACT = "This record is a partial extract of the original cable"
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SUMMARY = re.compile(r"^\W*(?:begin\s+)?summary\b", re.IGNORECASE)
+_COMMENT = re.compile(r"^\W*(?:begin\s+)?comment\b", re.IGNORECASE)
+_ID_HINT = re.compile(r"^(?P<yy>\d{2})(?P<loc>[A-Z]+)(?P<serial>\d+)$")
+MIN_BODY_CHARS = 300
+
+
+def _check_text(text: str, source: str) -> None:
+    if not text.strip():
+        raise CableParseError("empty text: no cable to parse", source)
+    if "\x00" in text or len(_CONTROL.findall(text[:4096])) > 8:
+        raise CableParseError("binary data, not cable text", source)
+
+
+_DE_SERIAL = re.compile(r"^DE[ \t]+[A-Z0-9]{4,}[ \t]+#(?P<serial>\d{1,6})", re.MULTILINE)
+_POST_PREFIX = re.compile(
+    r"^(?:AMEMBASSY|AMCONSUL|AMCONSULATE|USMISSION|US\s+MISSION|USINT|USOFFICE|USLO|USDEL|AIT|"
+    r"(?:IRAN\s+)?RPO)\s+"
+)
+
+
+def origin_location(origin: str | None) -> str | None:
+    """The post an ``FM`` line names, as ids spell it: ``AMEMBASSY ABU DHABI`` -> ``ABUDHABI``."""
+    if not origin:
+        return None
+    if origin.upper().startswith("SECSTATE"):
+        return "STATE"
+    return _POST_PREFIX.sub("", origin.upper()).replace(" ", "") or None
+
+
+def _banner_is_foreign(text: str, banner: Banner | None, origin: str | None) -> bool:
+    """True when the banner is another post's (a repeated cable) and the DE line says whose."""
+    fm_loc = origin_location(origin)
+    if banner is None or not fm_loc or not _DE_SERIAL.search(text):
+        return False
+    location = banner.location.replace(" ", "")
+    return set(location) != {"X"} and location not in fm_loc and fm_loc not in location
+
+
+def _identity(text: str, banner: Banner | None, origin: str | None, when: datetime | None,
+              id_hint: str | None, problems: list[str], source: str) -> str:
+    """``{yy}{LOCATION}{serial}`` from the banner, checked against the FM and DE lines.
+
+    A banner that names another post than the FM line is a repeated cable's own banner;
+    the sending post's id then comes from the FM location and the DE line's serial.
+    """
+    hint = _ID_HINT.match(id_hint) if id_hint else None
+    fm_loc = origin_location(origin)
+    de = _DE_SERIAL.search(text)
+    location, serial = None, None
+    if banner is not None:
+        location, serial = banner.location.replace(" ", ""), banner.serial
+        if set(location) == {"X"} and fm_loc:
+            location = fm_loc  # redacted banner location
+        elif fm_loc and location not in fm_loc and fm_loc not in location:
+            if de:
+                location, serial = fm_loc, int(de.group("serial"))
+            elif hint is not None and hint.group("loc") == fm_loc:
+                problems.append("banner names another post and no DE line: id taken from the file name")
+                return hint.group(0)
+            else:
+                problems.append(f"banner names {banner.location}, not the FM line's post: id may be wrong")
+    elif fm_loc and de:
+        location, serial = fm_loc, int(de.group("serial"))
+    if location is not None and when is not None:
+        return f"{when.year % 100:02d}{location}{serial}"
+    if hint is not None:
+        problems.append("reference id taken from the file name: "
+                        + ("no date-time group" if location else "no banner serial"))
+        return hint.group(0)
+    missing = "a date-time group (e.g. 180929Z APR 08)" if location else "a banner with a serial"
+    raise CableParseError(f"no reference id: the text has no {missing}", source)
+
+
+def _header_end(text: str, limit: int, *ends: int) -> int:
+    """Where the header stops: after the last header field found before ``limit``."""
+    candidates = [e for e in ends if 0 <= e <= limit]
+    return max(candidates) if candidates else limit
+
+
+def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -> Cable:
+    """Parse one cable. ``id_hint`` (a file name's stem) is used only when the text lacks its id."""
+    _check_text(text, source)
+    problems: list[str] = []
+    banner = find_banner(text)
+    dtg = parse_dtg(text)
+    origin = parse_origin(text)
+    if banner is None and dtg is None and origin is None and not _TAGS_LINE.search(text):
+        raise CableParseError(
+            "not a cable: no classification banner, date-time group, FM line or TAGS found", source)
+    when, precedence = (dtg[0], dtg[1]) if dtg else (None, None)
+    if origin is None and banner is not None and set(banner.location) != {"X"}:
+        origin = banner.location
+        problems.append("no FM line: origin taken from the banner's location")
+    cable_id = _identity(text, banner, origin, when, id_hint, problems, source)
+    if when is None:
+        problems.append("no date-time group")
+
+    routing_level = parse_zny_classification(text)
+    if banner is not None and not _banner_is_foreign(text, banner, origin):
+        classification, caveats = banner.classification, banner.caveats
+    elif routing_level is not None:
+        classification, caveats = routing_level, ()
+    elif (lone := find_lone_classification(text)) is not None:
+        classification, caveats = lone
+    else:
+        classification, caveats = Classification.UNCLASSIFIED, ()
+        problems.append("no classification banner; treated as UNCLASSIFIED")
+
+    first_para = _FIRST_PARAGRAPH.search(text, banner.end if banner else 0)
+    limit = first_para.start() if first_para else len(text)
+    header = text[:limit]
+    classification, caveats = _apply_caveat_lines(classification, caveats, find_caveat_lines(header))
+    year = when.year if when else None
+    subject, subject_at = parse_subject(header)
+    references, refs_end = parse_references(header, year)
+    classified_by, reasons, cb_end = parse_classified_by(header)
+    eo, declassify_on, declassify_text = parse_declassification(header)
+    tags_match = _TAGS_LINE.search(header)
+    tags_end = header.find("\n", tags_match.end()) if tags_match else -1
+    eo_match = _EO_LINE.search(header)
+    eo_end = header.find("\n", eo_match.end()) if eo_match else -1
+    subject_end = _subject_end(header, subject_at)
+    body_start = _header_end(text, limit, cb_end, refs_end, subject_end, tags_end, eo_end,
+                             banner.end if banner else -1)
+    if first_para is None and banner is None and dtg is not None:
+        body_start = max(body_start, text.find("\n", dtg[2]))
+
+    body = split_body(text, max(body_start, 0))
+    paragraphs = body.paragraphs
+    if _PARTIAL_EXTRACT in text[:400]:
+        problems.append("partial extract: the full text of the original cable is not available")
+    body_chars = sum(len(p.text) for p in paragraphs)
+    if not paragraphs:
+        problems.append("no body paragraphs")
+    elif body_chars < MIN_BODY_CHARS:
+        problems.append(f"body is only {body_chars} characters: text looks cut off")
+    partial = any(p.startswith(("partial extract", "no body", "body is only")) for p in problems)
+
+    return Cable(
+        id=cable_id,
+        classification=classification,
+        paragraphs=paragraphs,
+        text=text,
+        transmission_id=parse_transmission_id(text),
+        datetime=when,
+        precedence=precedence,
+        origin=origin,
+        to=parse_recipients(header, "TO"),
+        info=parse_recipients(header, "INFO"),
+        caveats=caveats,
+        section=banner.section if banner else None,
+        sipdis=bool(re.search(r"\bSIPDIS\b", text)),
+        eo=eo,
+        declassify_on=declassify_on,
+        declassify_text=declassify_text,
+        tags=parse_tags(header),
+        subject=subject,
+        references=references,
+        classified_by=classified_by,
+        reasons=reasons,
+        signer=body.signer,
+        summary_paragraphs=tuple(p.number for p in paragraphs if _is_summary(p)),
+        comment_paragraphs=tuple(p.number for p in paragraphs if _COMMENT.match(p.text)
+                                 or (p.section or "").upper().startswith("COMMENT")),
+        partial=partial,
+        problems=tuple(problems),
+    )
+
+
+def _apply_caveat_lines(level: Classification, caveats: tuple[str, ...],
+                        lines: tuple[str, ...]) -> tuple[Classification, tuple[str, ...]]:
+    """Fold caveat lines into the banner's reading: ``UNCLAS`` + ``SENSITIVE`` is SBU."""
+    extra = [c for c in lines if c != "SENSITIVE"]
+    if "SENSITIVE" in lines and level is Classification.UNCLASSIFIED:
+        level = Classification.SENSITIVE_BUT_UNCLASSIFIED
+    return level, tuple(dict.fromkeys((*caveats, *extra)))
+
+
+def _subject_end(header: str, subject_at: int) -> int:
+    if subject_at < 0:
+        return -1
+    blank = re.search(r"\n[ \t]*\n", header[subject_at:])
+    return subject_at + blank.start() if blank else len(header)
+
+
+def _is_summary(paragraph: Paragraph) -> bool:
+    return bool(_SUMMARY.match(paragraph.text)) or (paragraph.section or "").upper() == "SUMMARY"
+
