@@ -112,7 +112,7 @@ def _identity(text: str, banner: Banner | None, origin: str | None, when: dateti
         problems.append("reference id taken from the file name: "
                         + ("no date-time group" if location else "no banner serial"))
         return hint.group(0)
-    missing = "a date-time group (e.g. 180929Z APR 08)" if location else "a banner with a serial"
+    missing = "date-time group (e.g. 180929Z APR 08)" if location else "classification banner with a serial"
     raise CableParseError(f"no reference id: the text has no {missing}", source)
 
 

@@ -1,0 +1,82 @@
+"""Plain-JSON views of the records, shared by the CLI's ``--json`` and the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from qa.answer import Answer, Hit
+from qa.records import Cable, Paragraph, Recipient
+
+__all__ = ["answer_to_dict", "cable_to_dict", "hit_to_dict", "iso_utc", "paragraph_to_dict"]
+
+
+def iso_utc(when: datetime | None) -> str | None:
+    """``2008-04-18T09:29:00Z``: ISO 8601 in UTC with a ``Z``, or None."""
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
+
+def _recipient(r: Recipient) -> dict[str, Any]:
+    return {"name": r.name, "routing_indicator": r.routing_indicator, "precedence": r.precedence,
+            "serial": r.serial}
+
+
+def paragraph_to_dict(p: Paragraph) -> dict[str, Any]:
+    return {"number": p.number, "marking": p.marking, "section": p.section, "text": p.text,
+            "start": p.start, "end": p.end, "unnumbered": p.unnumbered}
+
+
+def cable_to_dict(cable: Cable, paragraphs: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": cable.id,
+        "transmission_id": cable.transmission_id,
+        "datetime": iso_utc(cable.datetime),
+        "precedence": cable.precedence,
+        "origin": cable.origin,
+        "to": [_recipient(r) for r in cable.to],
+        "info": [_recipient(r) for r in cable.info],
+        "classification": cable.classification.value,
+        "caveats": list(cable.caveats),
+        "section": {"number": cable.section[0], "of": cable.section[1]} if cable.section else None,
+        "sipdis": cable.sipdis,
+        "eo": cable.eo,
+        "declassify_on": cable.declassify_on.isoformat() if cable.declassify_on else None,
+        "tags": list(cable.tags),
+        "subject": cable.subject,
+        "references": [r.cable_id or r.text for r in cable.references],
+        "reference_details": [{"letter": r.letter, "text": r.text, "cable_id": r.cable_id}
+                              for r in cable.references],
+        "classified_by": cable.classified_by,
+        "reasons": cable.reasons,
+        "signer": cable.signer,
+        "summary_paragraphs": list(cable.summary_paragraphs),
+        "comment_paragraphs": list(cable.comment_paragraphs),
+        "partial": cable.partial,
+        "problems": list(cable.problems),
+    }
+    if paragraphs:
+        out["paragraphs"] = [paragraph_to_dict(p) for p in cable.paragraphs]
+    return out
+
+
+def hit_to_dict(hit: Hit) -> dict[str, Any]:
+    return {
+        "rank": hit.rank,
+        "citation": hit.citation,
+        "cable_id": hit.cable_id,
+        "paragraph": hit.paragraph,
+        "score": round(hit.score, 4),
+        "marking": hit.marking,
+        "section": hit.section,
+        "subject": hit.subject,
+        "date": iso_utc(hit.date),
+        "origin": hit.origin,
+        "classification": hit.classification.value,
+        "text": hit.text,
+        "highlight": {"start": hit.highlight.start, "end": hit.highlight.end, "text": hit.highlight.text},
+    }
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    return {"question": answer.question, "mode": answer.mode, "answered": answer.answered,
+            "hits": [hit_to_dict(h) for h in answer.hits]}
