@@ -30,8 +30,10 @@ _NOISE_LINE = re.compile(
     r"[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}"  # TOKYO 00001074 002 OF 003
     r"|PAGE\s+\d+(?:\s+[A-Z .]+?\s+\d+(?:\s+\d+\s+OF\s+\d+)?(?:\s+\d{6}Z)?)?"  # PAGE 02 HARARE ...
     rf"|(?:{LEVEL_PATTERN})(?:\s*/{{1,2}}\s*NOFORN|\s+NOFORN|\s+SENSITIVE)?(?:\s+PTQ\d+)?"
-    r"|SIPDIS|BT|NNNN|_{3,}|\*+"
+    r"|SIPDIS|BT|NNNN|_{3,}|\*+|[<>]+"
     r"|This record is a partial extract of the original cable\..*"
+    r"|SELECT \* FROM `cable` .*"  # a database query the publisher's page left in
+    r"|Track impresi[oó]n: .*|ID:\s*\d+"  # a newspaper's print watermark (09SAOPAULO487)
     r")[ \t]*$",
     re.IGNORECASE,
 )
@@ -44,13 +46,22 @@ _INLINE_PAGE = re.compile(
 # Page markers the reflowed layout ran into the middle of a line:
 #   "... changing BRASILIA 00001378 003.2 OF 003 the current ..."   "PAGE 03 RUEHFRA0170 S E C R E T"
 _MIDLINE_PAGE = re.compile(
-    r"\b[A-Z]{3,10}\s\d{8}\s\d{3}(?:\.\d)?\sOF\s\d{3}\b"
+    r"\b[A-Z]{3,10}[ \t]+\d{8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}\b"
     rf"|\bPAGE\s\d{{2}}\s(?:RUEH|RUE|RH)[A-Z]*\d+(?:\s+(?:{LEVEL_PATTERN})(?:\s+[A-Z]+\s+\d{{6}})?)?"
 )
-# A later section of a multi-section teletype cable repeats its routing lines:
-# from "ACTION ..." or "FM ..." to the section's own banner, all of it is furniture.
-_ROUTING_START = re.compile(r"^[ \t]*(?:PAGE\s+\d+\s.*?\d{6}Z\s+)?(?:ACTION\s+[A-Z]+-\d\d|FM\s+[A-Z])")
+# A later section of a multi-section teletype cable repeats its routing lines: from
+# "ACTION ...", the date-time group or "FM ..." to the section's own banner, and the
+# E.O. / TAGS / SUBJECT lines under it, all of it is furniture. Only a block that
+# reaches a section banner counts: body text starts lines with "FM Amorim said" too.
+_ROUTING_START = re.compile(
+    r"^[ \t]*(?:PAGE\s+\d+\s.*?\d{6}Z\s+)?"
+    r"(?:ACTION\s+[A-Z]+-\d\d|FM\s+[A-Z]|[ZOPR]{1,2}\s+\d{6}Z\s+[A-Z]{3}\s+\d{2,4}[ \t]*$)"
+)
 _SECTION_BANNER = re.compile(rf"^[ \t]*(?:{LEVEL_PATTERN}).*\bSECTION\s+\d+\s+OF\s+\d+", re.IGNORECASE)
+_REPEATED_FIELD = re.compile(r"^[ \t]*(?:E\.?\s?O\.?\s*\d{5}|TAGS\b|SUBJ(?:ECT)?\b)", re.IGNORECASE)
+_PAGE_LINE = re.compile(r"^[ \t]*PAGE\s+\d+\s")
+_ROUTING_REACH = 40  # lines from a routing block's start to its section banner
+_FIELDS_REACH = 12  # lines from the section banner to the last repeated header field
 _TRAILING_BANNER = re.compile(
     rf"\s+(?:{LEVEL_PATTERN})[ \t]*$", re.IGNORECASE
 )
@@ -79,17 +90,45 @@ class BodyParts:
     renumbered: tuple[int, ...]  # paragraphs whose printed number was a pilcrow artefact
 
 
+def _repeated_header_end(raws: list[str], first: int) -> int | None:
+    """The last line of a section's repeated routing and header block starting at ``first``.
+
+    None when no section banner follows: then the line is body text after all.
+    """
+    banner = next((j for j in range(first, min(first + _ROUTING_REACH, len(raws)))
+                   if _SECTION_BANNER.match(raws[j])), None)
+    if banner is None:
+        return None
+    last = banner
+    for k in range(banner + 1, min(banner + 1 + _FIELDS_REACH, len(raws))):
+        if _looks_numbered(raws[k].strip()):
+            break
+        if _REPEATED_FIELD.match(raws[k]):
+            last = k
+    if last > banner and raws[last].lstrip().upper().startswith("SUBJ"):
+        while last + 1 < len(raws) and raws[last + 1].strip() and not _looks_numbered(raws[last + 1].strip()):
+            last += 1  # the subject's continuation lines
+    if last + 1 < len(raws) and _PAGE_LINE.match(raws[last + 1]):
+        last += 1  # a page line right under the fields carries the subject's tail
+    return last
+
+
 def _lines(text: str, start: int) -> list[_Line | None]:
     """Body lines with noise cut out; ``None`` stands for a blank line."""
     out: list[_Line | None] = []
     offset = start
-    in_routing = False
-    for raw in text[start:].split("\n"):
+    raws = text[start:].split("\n")
+    skip_to = -1
+    for i, raw in enumerate(raws):
         line_start, line_end = offset, offset + len(raw)
         offset = line_end + 1
-        if in_routing or _ROUTING_START.match(raw):
-            in_routing = not _SECTION_BANNER.match(raw)
+        if i <= skip_to:
             continue
+        if _ROUTING_START.match(raw):
+            end = _repeated_header_end(raws, i)
+            if end is not None:
+                skip_to = end
+                continue
         if not raw.strip():
             out.append(None)
             continue
@@ -265,6 +304,7 @@ def split_body(text: str, body_start: int) -> BodyParts:
     section: str | None = None
     current: list[_Line] = []
     head: tuple[int, re.Match[str], str | None] | None = None  # number, label match, section
+    reopen: tuple[list[_Line], tuple[int, re.Match[str], str | None]] | None = None
 
     def flush() -> None:
         if head is not None and current:
@@ -276,16 +316,24 @@ def split_body(text: str, body_start: int) -> BodyParts:
         number, label = numbers[i], starts[i]
         if number is not None and label is not None:
             flush()
-            current, head = list(block), (number, label, section)
+            current, head, reopen = list(block), (number, label, section), None
             continue
         next_is_para = i + 1 < len(blocks) and numbers[i + 1] is not None
         before = current or preamble
         prev_complete = not before or bool(_TERMINAL.search(before[-1].text))
         if _is_heading(block, next_is_para, prev_complete):
             flush()
+            if head is not None and current:
+                reopen = (current, head)
             current, head = [], None
             section = normalise_whitespace(" ".join(line.text for line in block)).rstrip(":")
             continue
+        if head is None and reopen is not None:
+            # Text under a heading with no label of its own (a bullet list, a participants
+            # list, a paragraph whose number repeats an earlier one) continues the paragraph
+            # above the heading: the preamble is only what comes before the first paragraph.
+            paragraphs.pop()
+            (current, head), reopen = reopen, None
         (current if head is not None else preamble).extend(block)
     flush()
     if preamble:
@@ -321,5 +369,7 @@ def _unnumbered(blocks: list[list[_Line]]) -> tuple[Paragraph, ...]:
         if _is_heading(block, has_next, not prev or bool(_TERMINAL.search(prev))) and len(block) == 1:
             section = normalise_whitespace(block[0].text).rstrip(":")
             continue
-        paragraphs.append(_paragraph(block, len(paragraphs) + 1, None, section, 0, unnumbered=True))
+        mark = _LEADING_MARK.match(block[0].text)  # "(SBU) On January 5, ..." keeps its level
+        paragraphs.append(_paragraph(block, len(paragraphs) + 1, mark.group("mark") if mark else None, section,
+                                     mark.end() if mark else 0, unnumbered=True))
     return tuple(paragraphs)

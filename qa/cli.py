@@ -13,9 +13,10 @@ from typing import Annotated
 
 import typer
 
-from qa.corpus import iter_cable_files, read_cable_file, seed_cable_path
+from qa.corpus import iter_cable_files, read_cable_file, read_cables, seed_cable_path
 from qa.errors import CableParseError, CableqaError
-from qa.serialize import cable_to_dict
+from qa.serialize import answer_to_dict, cable_to_dict, iso_utc
+from qa.settings import Settings, get_settings
 
 __all__ = ["app"]
 
@@ -35,7 +36,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 @app.command()
 def parse(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Cable files or folders; default: the bundled seed")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Cable files or folders (default: the seed)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per cable")] = False,
 ) -> None:
     """Parse cables and print their fields and paragraphs."""
@@ -48,8 +49,8 @@ def parse(
     for path in iter_cable_files(targets):
         try:
             cable = read_cable_file(path)
-        except CableParseError as error:
-            failures.append(error)
+        except CableParseError as problem:
+            failures.append(problem)
             continue
         parsed += 1
         partial += cable.partial
@@ -59,10 +60,156 @@ def parse(
             _print_cable(cable_to_dict(cable))
     summary = f"parsed {parsed} ({partial} partial), failed {len(failures)}"
     typer.echo(summary, err=True)
-    for error in failures:
-        typer.echo(f"  failed: {error.message}", err=True)
+    for failure in failures:
+        typer.echo(f"  failed: {failure.message}", err=True)
     if failures and not parsed:
         raise typer.Exit(1)
+
+
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder (default: CABLEQA_INDEX_DIR)")]
+
+
+def _settings(index: Path | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"index_dir": index}) if index else settings
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Cable files (.txt) or folders of them")],
+    index: IndexOption = None,
+    commit_every: Annotated[int, typer.Option(help="Cables per atomic commit", min=1)] = 500,
+) -> None:
+    """Parse, embed and index cables. Bad files are skipped and reported; the index stays consistent."""
+    from rich.progress import Progress
+
+    from qa.loader import open_index
+
+    for path in paths:
+        if not path.exists():
+            raise fail(f"{path}: no such file or folder")
+    settings = _settings(index)
+    cables, skipped = [], []
+    for outcome in read_cables(paths):
+        if outcome.cable is not None:
+            cables.append(outcome.cable)
+        elif outcome.error is not None:
+            skipped.append(outcome.error)
+    cable_index = open_index(settings, seed_if_missing=False)
+    with Progress(transient=False) as progress:
+        task = progress.add_task("embedding cables", total=len(cables))
+        for start in range(0, len(cables), commit_every):
+            cable_index.ingest(cables[start:start + commit_every],
+                               on_encoded=lambda n: progress.advance(task, n))
+    manifest = cable_index.snapshot.manifest
+    paragraphs = sum(len(c.paragraphs) for c in cables)
+    typer.echo(f"ingested {len(cables)} cables ({paragraphs} paragraphs); index at {settings.index_dir} now holds "
+               f"{manifest.cables} cables, {manifest.paragraphs} paragraphs")
+    typer.echo(f"skipped {len(skipped)} files" + (":" if skipped else ""))
+    for error in skipped:
+        typer.echo(f"  {error.message}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in plain English")],
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("--k", help="Number of hits (1-100)")] = 5,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or bm25")] = "hybrid",
+    cable: Annotated[list[str] | None, typer.Option(help="Only these cable ids (repeatable)")] = None,
+    origin: Annotated[list[str] | None, typer.Option(help="Only cables from this post (repeatable)")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Only cables with this TAG (repeatable)")] = None,
+    date_from: Annotated[str | None, typer.Option(help="Cables on or after YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option(help="Cables on or before YYYY-MM-DD")] = None,
+    max_classification: Annotated[str | None, typer.Option(help="Ceiling, e.g. CONFIDENTIAL")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
+) -> None:
+    """Ask a question; get the paragraphs that answer it, each with its citation."""
+    from qa.cable_index import check_question
+    from qa.filters import make_filters
+    from qa.loader import open_index
+
+    try:
+        check_question(question, k, mode)
+        filters = make_filters(cable, origin, date_from, date_to, tag, max_classification)
+    except CableqaError as error:
+        raise fail(error.message) from None
+    cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
+    answer = cable_index.ask(question, k=k, mode=mode, filters=filters)
+    if as_json:
+        typer.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=1))
+        return
+    if not answer.answered:
+        typer.echo("No paragraph answers this confidently (abstained); the nearest are:\n")
+    for hit in answer.hits:
+        mark = f" ({hit.marking})" if hit.marking else ""
+        typer.secho(f"{hit.rank}. {hit.citation}{mark}  score {hit.score:.3f}  {hit.classification.value}", bold=True)
+        typer.echo(f"   {hit.subject or ''} — {hit.origin or ''}, {iso_utc(hit.date) or 'undated'}")
+        if hit.section:
+            typer.echo(f"   [{hit.section}]")
+        typer.echo(f"   > {hit.highlight.text}\n")
+    if not answer.hits:
+        typer.echo("No paragraph matches (check the filters).")
+
+
+@app.command("eval")
+def eval_command(
+    questions: Annotated[Path | None, typer.Option(help="JSON Lines questions (default: the bundled seed set)")] = None,
+    index: IndexOption = None,
+    mode: Annotated[str, typer.Option(help="bm25, dense, hybrid or all")] = "all",
+    k: Annotated[int, typer.Option("--k", help="Depth of the ranking scored")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write a markdown report and a chart to this folder")] = None,
+) -> None:
+    """Measure retrieval accuracy on judged questions, every mode side by side."""
+    from eval.questions import bundled_questions_path, load_questions
+    from eval.report import format_table, write_report
+    from eval.runner import run_eval
+    from qa.loader import open_index
+    from qa.ranking import MODES
+
+    modes = list(MODES) if mode == "all" else [mode]
+    if any(m not in MODES for m in modes):
+        raise fail(f"mode: unknown mode {mode!r}; use bm25, dense, hybrid or all")
+    try:
+        judged = load_questions(questions or bundled_questions_path())
+    except CableqaError as error:
+        raise fail(error.message) from None
+    cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
+    reports = run_eval(cable_index, judged, modes, k=k)
+    if as_json:
+        typer.echo(json.dumps({
+            "modes": {r.mode: r.summary for r in reports},
+            "false_abstention_rate": {r.mode: r.false_abstention_rate for r in reports},
+            "latency_ms": {r.mode: {"p50": r.latency_p50_ms, "p95": r.latency_p95_ms} for r in reports},
+        }, indent=1, default=str))
+    else:
+        typer.echo(format_table(reports))
+    if report is not None:
+        written = write_report(reports, report, title=f"{len(judged)} questions, index {cable_index.root}")
+        typer.echo(f"report written: {', '.join(str(p) for p in written)}", err=True)
+
+
+@app.command()
+def serve(
+    index: IndexOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes", min=1)] = 1,
+) -> None:
+    """Serve the HTTP API and the web page."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(index)
+    if index:
+        os.environ["CABLEQA_INDEX_DIR"] = str(index)
+    if host:
+        os.environ["CABLEQA_HOST"] = host
+    get_settings.cache_clear()
+    uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                workers=workers, log_level="info")
 
 
 def _print_cable(data: dict[str, object]) -> None:

@@ -60,6 +60,11 @@ _BANNER = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _CAVEAT_ANY = re.compile(_CAVEAT, re.IGNORECASE)
+_TRAILING_CAVEATS = re.compile(r"(?:[ \t]+(?:SIPDIS|NOFORN|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS)\b)+")
+# A paragraph's portion mark as the release writes it: (U) (C) (SBU) (S//NF) (C/NF) (U/FOUO).
+PORTION_MARK = r"\((?:U|C|S|SBU|LOU|TS|[CSU](?:[ \t]*/{1,2}[ \t]*[A-Z]{2,5})+)\)"
+# A line that opens the body: a numbered label (``1. (C)``, ``1, (C)``) or a bare portion mark.
+BODY_LINE = rf"\n[ \t]*(?:(?:¶|\[\d+\]\(#\))?\d{{1,3}}[ \t]?[.,][ \t]*\(|(?-i:{PORTION_MARK}[ \t]+[A-Z]))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +87,9 @@ def _level_of(match: re.Match[str]) -> Classification:
     raise ValueError("banner match without a level")  # unreachable by construction
 
 
-def find_banner(text: str) -> Banner | None:
-    """The first classification banner that names a location and serial number."""
-    for match in _BANNER.finditer(text):
+def find_banner(text: str, start: int = 0) -> Banner | None:
+    """The first classification banner from ``start`` on that names a location and serial number."""
+    for match in _BANNER.finditer(text, start):
         loc = normalise_whitespace(match.group("loc")).upper()
         if loc.startswith(("SECTION", "PTQ", "PAGE")):
             continue
@@ -92,6 +97,9 @@ def find_banner(text: str) -> Banner | None:
             normalise_whitespace(c.group("caveat")).upper()
             for c in _CAVEAT_ANY.finditer(match.group(0)[: match.start("loc") - match.start()])
         ]
+        trailing = _TRAILING_CAVEATS.match(text, match.end())  # "BOGOTA 000243 SIPDIS NOFORN"
+        if trailing:
+            caveats += re.findall(r"NOFORN|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS", trailing.group(0))
         level = _level_of(match)
         if "SENSITIVE" in caveats or "SBU" in caveats:
             if level is Classification.UNCLASSIFIED:
@@ -127,17 +135,19 @@ def find_lone_classification(text: str) -> tuple[Classification, tuple[str, ...]
 
 
 _CAVEAT_LINE = re.compile(
-    r"^[ \t]*(?P<words>(?:(?:NOFORN|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS|SENSITIVE(?:[ \t]+BUT[ \t]+UNCLASSIFIED)?"
-    r"|SBU)[ \t,/]*)+)(?:SIPDIS)?[ \t.]*(?:(?:--|,).*)?$",
+    r"^[ \t]*(?:(?:TOP[ \t]+SECRET|SECRET|CONFIDENTIAL)[ \t]*/{1,2}[ \t]*)?"  # SECRET//NOFORN
+    r"(?P<words>(?:(?:NOFORN|Noforn|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS"
+    r"|SENSITIVE(?:[ \t]+BUT[ \t]+UNCLASSIFIED)?|SBU)[ \t,/]*)+)(?:SIPDIS)?[ \t.]*(?:(?:--|,).*)?$",
     re.MULTILINE,
 )
 
 
 def find_caveat_lines(header: str) -> tuple[str, ...]:
-    """Caveats written on lines of their own under the banner (``NOFORN``, ``SENSITIVE``)."""
+    """Caveats on lines of their own near the banner (``NOFORN``, ``SECRET//NOFORN``, ``SENSITIVE``)."""
     found: list[str] = []
     for match in _CAVEAT_LINE.finditer(header):
-        for word in re.findall(r"NOFORN|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS|SENSITIVE|SBU", match.group("words")):
+        words = match.group("words").upper()
+        for word in re.findall(r"NOFORN|NOCONTRACT|ORCON|EXDIS|NODIS|LIMDIS|SENSITIVE|SBU", words):
             found.append("SENSITIVE" if word == "SBU" else word)
     return tuple(dict.fromkeys(found))
 
@@ -239,7 +249,8 @@ _DECL = re.compile(
     r"E\.?\s?O\.?\s*(?P<eo>\d{5})\s*:?\s*(?:(?:DECL|DECLASSIFY)\s*:?\s*(?P<decl>[^\n]*?))?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_DATE = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})")
+# 04/18/2016, 1/20/2035, 11/29/10, and year first: 2020/01/28.
+_DATE = re.compile(r"(?P<y4>\d{4})/(?P<m4>\d{1,2})/(?P<d4>\d{1,2})|(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})")
 
 
 def parse_declassification(header: str) -> tuple[str | None, date | None, str | None]:
@@ -247,13 +258,14 @@ def parse_declassification(header: str) -> tuple[str | None, date | None, str | 
     match = _DECL.search(header)
     if match is None:
         return None, None, None
-    raw = normalise_whitespace(match.group("decl") or "") or None
+    decl = re.split(r"\s+TAGS\b", match.group("decl") or "", maxsplit=1, flags=re.IGNORECASE)[0]  # 10STATE284
+    raw = normalise_whitespace(decl) or None
     on = None
     if raw and (dm := _DATE.search(raw)):
-        year = int(dm.group("y"))
+        year = int(dm.group("y4") or dm.group("y"))
         year += 2000 if year < 100 else 0
         try:
-            on = date(year, int(dm.group("m")), int(dm.group("d")))
+            on = date(year, int(dm.group("m4") or dm.group("m")), int(dm.group("d4") or dm.group("d")))
         except ValueError:
             on = None
     return match.group("eo"), on, raw
@@ -311,9 +323,13 @@ def parse_subject(header: str) -> tuple[str | None, int]:
 
 
 _REF_START = re.compile(r"^[ \t]*REF(?:S|TEL|TELS)?\b[ \t]*:?[ \t]*", re.MULTILINE)
-_REF_ITEM = re.compile(r"(?:^|\s)(?:\[\d+\]\(#\)|¶)?\s*(?P<letter>[A-Z])\s?[.)]\s+")
+# A REF item's letter: "A.", "A)", "(A)", "a)", "[1](#)B." (a pilcrow artefact).
+_REF_ITEM = re.compile(
+    r"(?:^|\s)(?:\[\d+\]\(#\)|¶)?\s*(?:\((?P<paren>[A-Za-z])\)\s*|(?P<letter>[A-Z]|[a-z](?=\)))\s?[.)](?=\s))")
+# "TOKYO 1002", "07 TOKYO 2690", "2008 BOGOTA 4165", "09SHENYANG 167", "Abu Dhabi 1384".
 _REF_ID = re.compile(
-    r"^(?:(?P<yy>\d{2})\s+)?(?P<loc>[A-Z][A-Z .'\-]*?[A-Z])\s+0*(?P<serial>\d{1,6})\b"
+    r"^(?:(?:19|20)?(?P<yy>\d{2})\s*(?=[A-Za-z]))?"
+    r"(?P<loc>[A-Z][A-Z .'\-]*?[A-Z]|[A-Z][a-z]+(?:[ .'\-][A-Z][a-z]+)*)\s+0*(?P<serial>\d{1,6})\b"
 )
 
 
@@ -333,16 +349,33 @@ def _canonical_ref(text: str, cable_year: int | None) -> str | None:
     return f"{yy}{loc.upper()}{int(match.group('serial'))}"
 
 
+def _letter(match: re.Match[str]) -> str:
+    return (match.group("paren") or match.group("letter")).upper()
+
+
+def _lettered(candidates: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The item letters that run A, B, C ... (a letter may be skipped, none repeated).
+
+    Any other "(U)" or "(b)" is text inside an item: a portion mark, a reason.
+    """
+    items: list[re.Match[str]] = []
+    for match in candidates:
+        previous = _letter(items[-1]) if items else "@"  # the character before "A"
+        if 0 < ord(_letter(match)) - ord(previous) <= (1 if not items else 3):
+            items.append(match)
+    return items
+
+
 def parse_references(header: str, cable_year: int | None) -> tuple[tuple[Reference, ...], int]:
     """The REF list: letters, text as written and canonical ids; and where it ended."""
     match = _REF_START.search(header)
     if match is None:
         return (), -1
     rest = header[match.end():]
-    stop = re.search(r"\n\s*\n(?!\s*(?:\[\d+\]\(#\)|¶)?\s*[A-Z]\s?[.)]\s)|\n\s*Classified\s+By|\n\s*CLASSIFIED\s+BY"
-                     r"|\n\s*\d{1,3}\s?\.\s*\(", rest, re.IGNORECASE)
+    stop = re.search(r"\n\s*\n(?!\s*(?:\[\d+\]\(#\)|¶)?\s*[A-Z]\s?[.)]\s)|\s+Classified\s+By\b"
+                     rf"|\n\s*\d{{1,3}}\s?\.\s*\(|{BODY_LINE}", rest, re.IGNORECASE)
     block = rest[: stop.start()] if stop else rest
-    items = list(_REF_ITEM.finditer(" " + block))
+    items = _lettered(list(_REF_ITEM.finditer(" " + block)))
     refs: list[Reference] = []
     if not items:
         text = normalise_whitespace(_MD_LINK.sub("", block))
@@ -352,18 +385,22 @@ def parse_references(header: str, cable_year: int | None) -> tuple[tuple[Referen
     for i, item in enumerate(items):
         end = items[i + 1].start() if i + 1 < len(items) else len(padded)
         text = normalise_whitespace(_MD_LINK.sub("", padded[item.end():end]))
-        refs.append(Reference(item.group("letter"), text, _canonical_ref(text, cable_year)))
+        letter = _letter(item)
+        text = re.sub(rf"^\(?{letter}[.)]\s*", "", text, flags=re.IGNORECASE)  # "A. A. STATE 3080"
+        refs.append(Reference(letter, text, _canonical_ref(text, cable_year)))
     return tuple(refs), match.end() + len(block)
 
 
 _CLASSIFIED_BY = re.compile(
-    r"^[ \t]*(?:\([A-Z]{1,3}\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*(?P<statement>.+?)"
-    r"(?=\n[ \t]*\n|[ \t]+\d{1,3}[ \t]?\.[ \t]*\([A-Za-z]|\Z)",
+    r"(?:^[ \t]*(?:\([A-Z]{1,3}\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?"
+    r"|(?<=[ \t])Classified[ \t]+By[ \t]*:)"  # run onto the REF line: "REF: LJUBLJANA 20 Classified By: ..."
+    r"[ \t]*(?P<statement>.+?)"
+    rf"(?=\n[ \t]*\n|[ \t]+\d{{1,3}}[ \t]?\.[ \t]*\([A-Za-z]|{BODY_LINE}|\Z)",
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
 _REASONS_WORD = re.compile(r"(?:[.,;]\s*|\s+)(?:for\s+)?R\s?e\s?a\s?[sS]?\s?o\s?n\s?s?\s*:?\s*", re.IGNORECASE)
 _REASONS = re.compile(
-    r"\d\.\d\s*(?:\(?[A-H](?:\)|\b)(?:(?:\s*(?:,|/|\band\b|&)\s*)+|\s+)?)*", re.IGNORECASE)
+    r"\b1\.?[ ]?[45]\s*(?:\(?[A-H](?:\)|\b)(?:(?:\s*(?:,|/|\band\b|&)\s*)+|\s+)?)*", re.IGNORECASE)
 
 
 def parse_classified_by(header: str) -> tuple[str | None, str | None, int]:
@@ -377,11 +414,12 @@ def parse_classified_by(header: str) -> tuple[str | None, str | None, int]:
     statement = normalise_whitespace(match.group("statement"))
     split = _REASONS_WORD.search(statement)
     who_part = statement[: split.start()] if split else statement
-    who = re.sub(r"\s+for$", "", who_part.rstrip(".,; "), flags=re.IGNORECASE) or None
+    who = re.sub(r"\s+for$", "", who_part.rstrip(".,;: "), flags=re.IGNORECASE) or None
     reasons = _REASONS.search(statement[split.end():] if split else statement)
     why = normalise_whitespace(reasons.group(0)).rstrip(" ,/&") if reasons else None
     if why:
         why = re.sub(r"\s*(?:and|&)$", "", why, flags=re.IGNORECASE).rstrip(" ,")
+        why = re.sub(r"^1\.?\s?([45])", r"1.\1", why)  # "1.\n4 (B)" wrapped, "14 (b)" mistyped
     if who and split is None and reasons is not None:
         who = who[: who.find(reasons.group(0))].rstrip(".,; ") or None
     return who, why, match.end()

@@ -14,6 +14,8 @@ from qa.body import split_body
 from qa.classification import Classification
 from qa.errors import CableParseError
 from qa.header import (
+    BODY_LINE,
+    PORTION_MARK,
     Banner,
     find_banner,
     find_caveat_lines,
@@ -33,12 +35,16 @@ from qa.records import Cable, Paragraph
 
 __all__ = ["PARSER_VERSION", "parse_cable"]
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: repeated routing blocks, headings, reflowed first labels, REF forms
 
 _FIRST_PARAGRAPH = re.compile(
-    r"^[ \t]*(?:¶[ \t]*|\[\d+\]\(#\)[ \t]*)?1[ \t]?\.(?!\d)[ \t]*(?:\([A-Za-z/ ]{1,24}\)|[A-Z\"“])",
+    r"^[ \t]*(?:¶[ \t]*|\[\d+\]\(#\)[ \t]*)?1[ \t]?[.,](?!\d)[ \t]*(?:\([A-Za-z/ ,]{1,30}\)|[A-Z\"“])"
+    # run onto the end of the Classified By line: "REASON: 1.4 (b), (d) 1. (C) Summary: ..."
+    rf"|(?<=\S)[ \t]+1[ \t]?\.[ \t]*{PORTION_MARK}(?=[ \t]|$)",
     re.MULTILINE,
 )
+# What ends the SUBJECT in the reflowed layout, which has no blank line after it.
+_SUBJECT_STOP = re.compile(rf"\n[ \t]*(?:\n|REF(?:S|TEL|TELS)?\b|Classified[ \t]+By\b)|{BODY_LINE}", re.IGNORECASE)
 _TAGS_LINE = re.compile(r"^[ \t]*TAGS\b|(?<=[ \t])TAGS:", re.MULTILINE | re.IGNORECASE)
 _EO_LINE = re.compile(r"E\.?\s?O\.?\s*\d{5}", re.IGNORECASE)
 _PARTIAL_EXTRACT = "This record is a partial extract of the original cable"
@@ -155,7 +161,7 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
     limit = first_para.start() if first_para else len(text)
     header = text[:limit]
     classification, caveats = _apply_caveat_lines(classification, caveats, find_caveat_lines(header))
-    year = when.year if when else None
+    year = when.year if when else _id_year(cable_id)
     subject, subject_at = parse_subject(header)
     references, refs_end = parse_references(header, year)
     classified_by, reasons, cb_end = parse_classified_by(header)
@@ -170,7 +176,10 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
     if first_para is None and banner is None and dtg is not None:
         body_start = max(body_start, text.find("\n", dtg[2]))
 
-    body = split_body(text, max(body_start, 0))
+    body_end = _other_cable_start(text, banner, max(body_start, 0))
+    if body_end < len(text):
+        problems.append(f"another cable's text is run into this one at offset {body_end}: left out of the body")
+    body = split_body(text[:body_end], max(body_start, 0))
     paragraphs = body.paragraphs
     if _PARTIAL_EXTRACT in text[:400]:
         problems.append("partial extract: the full text of the original cable is not available")
@@ -221,11 +230,39 @@ def _apply_caveat_lines(level: Classification, caveats: tuple[str, ...],
     return level, tuple(dict.fromkeys((*caveats, *extra)))
 
 
+_ID_LINE = re.compile(r"\n[ \t]*\d{2}[A-Z]{3,}\d{1,6}[ \t]*\n[ \t]*\Z")
+
+
+def _other_cable_start(text: str, banner: Banner | None, body_start: int) -> int:
+    """Where a second cable run into this one's text begins: a banner with another serial.
+
+    The publisher's pages sometimes join two cables (``73TEHRAN8233`` ends with THE HAGUE
+    000174); the second one's reference id often stands on the line above its banner.
+    """
+    if banner is None:
+        return len(text)
+    other = find_banner(text, body_start)
+    while other is not None and other.serial == banner.serial:
+        other = find_banner(text, other.end)
+    if other is None:
+        return len(text)
+    id_line = _ID_LINE.search(text, 0, other.start)
+    return id_line.start() if id_line else other.start
+
+
+def _id_year(cable_id: str) -> int | None:
+    """The year an id's two leading digits stand for (``05PARIS5539`` -> 2005), when it has them."""
+    if not cable_id[:2].isdigit():
+        return None
+    yy = int(cable_id[:2])
+    return yy + (1900 if yy >= 60 else 2000)
+
+
 def _subject_end(header: str, subject_at: int) -> int:
     if subject_at < 0:
         return -1
-    blank = re.search(r"\n[ \t]*\n", header[subject_at:])
-    return subject_at + blank.start() if blank else len(header)
+    stop = _SUBJECT_STOP.search(header, subject_at)
+    return stop.start() if stop else len(header)
 
 
 def _is_summary(paragraph: Paragraph) -> bool:

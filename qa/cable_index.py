@@ -1,0 +1,180 @@
+"""The index of cables as one object: ingest, delete, ask, and read back cables.
+
+Readers take the current :class:`~qa.snapshot.Snapshot` once per call; one writer at a
+time (a lock) builds and publishes the next generation, then swaps the snapshot in a
+single assignment. Readers never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.encoder import Encoder
+from qa.answer import Answer, Hit
+from qa.encode import encode_cables, merge_batches
+from qa.errors import InvalidQueryError, UnknownCableError, UnknownParagraphError
+from qa.filters import Filters
+from qa.generation_io import empty_snapshot, load_generation, write_generation
+from qa.generations import CURRENT
+from qa.highlight import best_sentence
+from qa.parse import parse_cable
+from qa.passages import PassageScheme
+from qa.ranking import MODES, Ranked, Weights, rank
+from qa.records import Cable, Paragraph
+from qa.snapshot import Snapshot
+
+__all__ = ["AbstainThresholds", "CableIndex", "check_question"]
+
+MAX_K = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AbstainThresholds:
+    """Below these top scores (per mode) the index abstains: ``answered`` is False.
+
+    Calibrated on the seed eval set's unanswerable questions (README, "Abstention").
+    """
+
+    hybrid: float = 0.0
+    dense: float = 0.0
+    bm25: float = 0.0
+
+    def of(self, mode: str) -> float:
+        return float(getattr(self, mode))
+
+
+def check_question(question: str, k: int, mode: str, max_chars: int = 2000) -> str:
+    """Validate the parts every query shares; returns the question stripped."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidQueryError("question", "must not be empty or whitespace")
+    if len(question) > max_chars:
+        raise InvalidQueryError("question", f"is {len(question)} characters; the limit is {max_chars}")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in question):
+        raise InvalidQueryError("question", "contains control characters")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise InvalidQueryError("k", f"must be between 1 and {MAX_K}, got {k!r}")
+    if mode not in MODES:
+        raise InvalidQueryError("mode", f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    return question.strip()
+
+
+class CableIndex:
+    def __init__(self, root: Path, encoder: Encoder, snapshot: Snapshot,
+                 thresholds: AbstainThresholds = AbstainThresholds(), weights: Weights = Weights()) -> None:
+        self.root = root
+        self.encoder = encoder
+        self._snapshot = snapshot
+        self._write_lock = threading.Lock()
+        self.thresholds = thresholds
+        self.weights = weights
+
+    @classmethod
+    def open(cls, root: Path, encoder: Encoder, index_type: str = "flat", scheme: PassageScheme = "context",
+             thresholds: AbstainThresholds = AbstainThresholds()) -> CableIndex:
+        """Load the index at ``root``, or start an empty one there if none was ever written."""
+        if (root / CURRENT).exists():
+            snapshot = load_generation(root, encoder.model_name)
+        else:
+            snapshot = empty_snapshot(encoder.model_name, encoder.dimension, index_type, scheme)
+        return cls(root, encoder, snapshot, thresholds)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def exists(self) -> bool:
+        return (self.root / CURRENT).exists()
+
+    # --- writing -------------------------------------------------------------------------
+
+    def ingest(self, cables: Sequence[Cable], on_encoded: Callable[[int], None] | None = None,
+               chunk: int = 16) -> Snapshot:
+        """Add or replace cables (by id) in one atomic generation.
+
+        Encoding happens outside the write lock, ``chunk`` cables at a time, calling
+        ``on_encoded(n)`` after each; only publishing the generation holds the lock.
+        """
+        unique = list({c.id: c for c in cables}.values())  # a cable given twice counts once, last wins
+        scheme: PassageScheme = self.snapshot.manifest.passage_scheme  # type: ignore[assignment]
+        parts = []
+        for start in range(0, len(unique), chunk):
+            part = unique[start:start + chunk]
+            parts.append(encode_cables(part, self.encoder, scheme))
+            if on_encoded is not None:
+                on_encoded(len(part))
+        batch = merge_batches(parts)
+        with self._write_lock:
+            self._snapshot = write_generation(self.root, self._snapshot, batch, set())
+        return self._snapshot
+
+    def delete(self, cable_id: str) -> Snapshot:
+        with self._write_lock:
+            if cable_id not in self._snapshot.cable_rows:
+                raise UnknownCableError(cable_id)
+            self._snapshot = write_generation(self.root, self._snapshot, None, {cable_id})
+        return self._snapshot
+
+    # --- reading -------------------------------------------------------------------------
+
+    def cable(self, cable_id: str, snapshot: Snapshot | None = None) -> Cable:
+        """The stored cable, parsed again from its original text (parsing is pure)."""
+        snap = snapshot or self._snapshot
+        text = snap.store.cable_text(cable_id) if snap.store else None
+        if text is None:
+            raise UnknownCableError(cable_id)
+        return parse_cable(text, source=cable_id, id_hint=cable_id)
+
+    def paragraph(self, cable_id: str, number: int) -> tuple[Cable, Paragraph]:
+        cable = self.cable(cable_id)
+        for p in cable.paragraphs:
+            if p.number == number:
+                return cable, p
+        raise UnknownParagraphError(cable_id, number)
+
+    def ask(self, question: str, k: int = 5, mode: str = "hybrid", filters: Filters = Filters()) -> Answer:
+        return self.ask_many([question], k, mode, filters)[0]
+
+    def ask_many(self, questions: Iterable[str], k: int = 5, mode: str = "hybrid",
+                 filters: Filters = Filters()) -> list[Answer]:
+        """Answer several questions against one snapshot, encoding them together."""
+        cleaned = [check_question(q, k, mode) for q in questions]
+        snap = self._snapshot
+        vectors = self.encoder.encode_queries(cleaned) if mode != "bm25" else np.zeros(
+            (len(cleaned), snap.manifest.dimension), dtype=np.float32)
+        answers = []
+        for question, vector in zip(cleaned, vectors, strict=True):
+            tokens = snap.bm25.tokens(question)
+            ranked = rank(snap, vector, tokens, mode, filters, self.weights)
+            answers.append(self._answer(snap, question, mode, k, ranked, vector, tokens))
+        return answers
+
+    def _answer(self, snap: Snapshot, question: str, mode: str, k: int, ranked: Ranked,
+                vector: np.ndarray, tokens: list[str]) -> Answer:
+        hits = []
+        token_set = set(tokens)
+        for i, (row, score) in enumerate(zip(ranked.rows[:k].tolist(), ranked.scores[:k].tolist(), strict=True)):
+            cable = snap.cables[int(snap.para_cable[row])]
+            hits.append(Hit(
+                rank=i + 1,
+                cable_id=cable.id,
+                paragraph=int(snap.numbers[row]),
+                score=float(score),
+                text=snap.texts[row],
+                highlight=best_sentence(snap, row, vector, token_set),
+                classification=cable.classification,
+                marking=snap.markings[row],
+                section=snap.sections[row],
+                subject=cable.subject,
+                date=cable.datetime,
+                origin=cable.origin,
+            ))
+        top = float(ranked.scores[0]) if len(ranked.scores) else 0.0
+        answered = bool(hits) and top >= self.thresholds.of(mode)
+        return Answer(question=question, mode=mode, answered=answered, hits=tuple(hits))
+

@@ -1,0 +1,211 @@
+"""Write a new index generation from the previous snapshot plus changes, and load one back.
+
+Files of a generation (see ``qa.generations`` for how it is published atomically):
+
+    manifest.json        model, dimension, counts, parser version, passage scheme, created
+    store.sqlite         cables (original text) and paragraphs
+    windows.npy          one vector per passage window (float32), ``window_pids.npy`` beside it
+    sentences.npy        one vector per sentence (float16), with ``sentence_pids.npy`` and spans
+    dense.faiss          the vector index over window vectors, ids = paragraph pids
+    bm25/, cable_bm25/   BM25 over paragraphs and over whole cables
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.index import VectorIndex, create_index, load_index
+from qa.bm25 import BM25Index
+from qa.classification import Classification
+from qa.encode import EncodedBatch
+from qa.errors import IndexCorruptError
+from qa.generations import current_generation, generation_number, prune, publish, staging_folder
+from qa.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
+from qa.parse import PARSER_VERSION
+from qa.passages import PassageScheme
+from qa.snapshot import CableMeta, Snapshot
+from qa.store import STORE_NAME, Store
+
+__all__ = ["WINDOWS_PER_PARAGRAPH", "empty_snapshot", "load_generation", "window_ids", "write_generation"]
+
+WINDOWS_PER_PARAGRAPH = 4096  # FAISS id of window w of paragraph p: p * 4096 + w
+
+
+def window_ids(window_pids: np.ndarray) -> np.ndarray:
+    """Unique FAISS ids for windows listed in pid order (``pid // 4096`` recovers the pid)."""
+    if len(window_pids) == 0:
+        return window_pids.astype(np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(window_pids)) + 1]
+    first = np.repeat(starts, np.diff(np.r_[starts, len(window_pids)]))
+    within = np.arange(len(window_pids)) - first
+    ids: np.ndarray = window_pids.astype(np.int64) * WINDOWS_PER_PARAGRAPH + np.minimum(
+        within, WINDOWS_PER_PARAGRAPH - 1)
+    return ids
+
+
+def _cable_meta(store: Store) -> tuple[CableMeta, ...]:
+    return tuple(
+        CableMeta(
+            id=c.id,
+            datetime=datetime.fromisoformat(c.datetime.replace("Z", "+00:00")) if c.datetime else None,
+            origin=c.origin,
+            classification=Classification(c.classification),
+            subject=c.subject,
+            tags=c.tags,
+        )
+        for c in store.cables()
+    )
+
+
+def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, window_vectors: np.ndarray,
+              window_pids: np.ndarray, dense: VectorIndex, sentence_vectors: np.ndarray,
+              sentence_pids: np.ndarray, sentence_spans: np.ndarray, bm25: BM25Index | None,
+              cable_bm25: BM25Index | None) -> Snapshot:
+    cables = _cable_meta(store) if store else ()
+    cable_rows = {c.id: i for i, c in enumerate(cables)}
+    rows = store.paragraphs() if store else []
+    pids = np.array([r.pid for r in rows], dtype=np.int64)
+    order = np.argsort(sentence_pids, kind="stable")
+    sentence_pids, sentence_vectors, sentence_spans = (
+        sentence_pids[order], sentence_vectors[order], sentence_spans[order])
+    offsets = np.searchsorted(sentence_pids, np.append(pids, np.iinfo(np.int64).max)).astype(np.int64)
+    texts = tuple(r.text for r in rows)
+    sections = tuple(r.section for r in rows)
+    para_cable = np.array([cable_rows[r.cable_id] for r in rows], dtype=np.int32)
+    if bm25 is None:
+        # BM25 reads the section heading and the paragraph, not the subject: a subject shared
+        # by every paragraph of a cable cannot tell them apart (cable_bm25 carries it instead).
+        bm25 = BM25Index.build([f"{s or ''}. {t}" for s, t in zip(sections, texts, strict=True)])
+    if cable_bm25 is None:
+        bodies: list[list[str]] = [[c.subject or ""] for c in cables]
+        for c, t in zip(para_cable, texts, strict=True):
+            bodies[c].append(t)
+        cable_bm25 = BM25Index.build([" ".join(b) for b in bodies])
+    return Snapshot(
+        folder=folder, manifest=manifest, store=store, cables=cables, cable_rows=cable_rows, pids=pids,
+        para_cable=para_cable,
+        numbers=np.array([r.number for r in rows], dtype=np.int32),
+        levels=np.array([r.level for r in rows], dtype=np.int8),
+        markings=tuple(r.marking for r in rows), sections=sections, texts=texts,
+        window_vectors=window_vectors, window_pids=window_pids, dense=dense,
+        sentence_vectors=sentence_vectors, sentence_pids=sentence_pids, sentence_spans=sentence_spans,
+        sentence_offsets=offsets, bm25=bm25, cable_bm25=cable_bm25,
+    )
+
+
+def empty_snapshot(model: str, dimension: int, index_type: str, scheme: PassageScheme) -> Snapshot:
+    """The state of an index that has never been written."""
+    manifest = Manifest(FORMAT_VERSION, model, dimension, index_type, PARSER_VERSION, scheme, 0, 0, 0, 0, 0, "")
+    empty_f = np.zeros((0, dimension), dtype=np.float32)
+    empty_i = np.zeros(0, dtype=np.int64)
+    return _assemble(None, manifest, None, empty_f, empty_i, create_index(index_type, dimension), empty_f,
+                     empty_i, np.zeros((0, 2), dtype=np.int32), BM25Index.build([]), BM25Index.build([]))
+
+
+def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None, removed: set[str]) -> Snapshot:
+    """Publish previous minus ``removed`` (and minus cables the batch replaces) plus the batch."""
+    staged = staging_folder(root)
+    if previous.store is not None:
+        store = previous.store.copy_to(staged / STORE_NAME)
+    else:
+        store = Store(staged / STORE_NAME)
+    replaced = set(removed) | ({c.id for c in batch.cables} if batch else set())
+    gone_pids = np.concatenate([previous.pids[previous.cable_paragraph_rows(i)] for i in replaced] or
+                               [np.zeros(0, dtype=np.int64)])
+    store.delete_cables(sorted(replaced))
+
+    window_keep = ~np.isin(previous.window_pids, gone_pids)
+    sentence_keep = ~np.isin(previous.sentence_pids, gone_pids)
+    windows = [previous.window_vectors[window_keep]]
+    window_pids = [previous.window_pids[window_keep]]
+    sentences = [previous.sentence_vectors[sentence_keep]]
+    sentence_pids = [previous.sentence_pids[sentence_keep]]
+    spans = [previous.sentence_spans[sentence_keep]]
+    if batch is not None:
+        batch_pids = np.array([pid for cable in batch.cables for pid in store.insert_cable(cable)], dtype=np.int64)
+        windows.append(batch.window_vectors)
+        window_pids.append(batch_pids[batch.window_para] if len(batch_pids) else batch.window_para)
+        sentences.append(batch.sentence_vectors.astype(previous.sentence_vectors.dtype))
+        sentence_pids.append(batch_pids[batch.sentence_para] if len(batch_pids) else batch.sentence_para)
+        spans.append(batch.sentence_spans)
+    all_windows = np.ascontiguousarray(np.concatenate(windows), dtype=np.float32)
+    all_window_pids = np.concatenate(window_pids).astype(np.int64)
+    all_sentences = np.concatenate(sentences).astype(np.float16)
+    all_sentence_pids = np.concatenate(sentence_pids).astype(np.int64)
+    all_spans = np.concatenate(spans).astype(np.int32)
+
+    manifest_base = previous.manifest
+    dense = create_index(manifest_base.index_type, manifest_base.dimension)
+    if len(all_window_pids):
+        dense.add(window_ids(all_window_pids), all_windows)
+    dense.save(staged / "dense.faiss")
+    np.save(staged / "windows.npy", all_windows)
+    np.save(staged / "window_pids.npy", all_window_pids)
+    np.save(staged / "sentences.npy", all_sentences)
+    np.save(staged / "sentence_pids.npy", all_sentence_pids)
+    np.save(staged / "sentence_spans.npy", all_spans)
+
+    cables, paragraphs = store.counts()
+    manifest = Manifest(
+        FORMAT_VERSION, manifest_base.model, manifest_base.dimension, manifest_base.index_type, PARSER_VERSION,
+        manifest_base.passage_scheme, cables, paragraphs, len(all_window_pids), len(all_sentence_pids),
+        generation_number(staged.with_name(staged.name.removeprefix(".tmp-"))),
+        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    snapshot = _assemble(None, manifest, store, all_windows, all_window_pids, dense,
+                         all_sentences.astype(np.float32), all_sentence_pids, all_spans, None, None)
+    snapshot.bm25.save(staged / "bm25")
+    snapshot.cable_bm25.save(staged / "cable_bm25")
+    write_manifest(staged, manifest)
+    store.close()
+    final = publish(root, staged)
+    prune(root)
+    return load_generation(root, manifest.model, expected=final)
+
+
+def _load_array(folder: Path, name: str) -> np.ndarray:
+    try:
+        array: np.ndarray = np.load(folder / name, allow_pickle=False)
+        return array
+    except (OSError, ValueError, EOFError) as error:
+        raise IndexCorruptError(
+            f"{folder / name} is missing or truncated ({error}); rebuild with 'cableqa ingest'") from error
+
+
+def load_generation(root: Path, model: str, expected: Path | None = None) -> Snapshot:
+    """Load and check the live generation; any inconsistency is a named error, never a wrong answer."""
+    folder = expected or current_generation(root)
+    manifest = read_manifest(folder)
+    manifest.check_compatible(model, PARSER_VERSION, folder / "manifest.json")
+    store = Store(folder / STORE_NAME, readonly=True)
+    cables, paragraphs = store.counts()
+    windows = _load_array(folder, "windows.npy")
+    window_pids = _load_array(folder, "window_pids.npy")
+    sentences = _load_array(folder, "sentences.npy").astype(np.float32)
+    sentence_pids = _load_array(folder, "sentence_pids.npy")
+    spans = _load_array(folder, "sentence_spans.npy")
+    dense = load_index(folder / "dense.faiss")
+    problems = []
+    if (cables, paragraphs) != (manifest.cables, manifest.paragraphs):
+        problems.append(f"store has {cables} cables / {paragraphs} paragraphs, manifest says "
+                        f"{manifest.cables} / {manifest.paragraphs}")
+    if len(windows) != manifest.vectors or len(window_pids) != manifest.vectors or len(dense) != manifest.vectors:
+        problems.append(f"{len(windows)} window vectors and {len(dense)} indexed, manifest says {manifest.vectors}")
+    if len(sentences) != manifest.sentences or len(sentence_pids) != len(sentences) or len(spans) != len(sentences):
+        problems.append(f"{len(sentences)} sentence vectors, manifest says {manifest.sentences}")
+    if windows.ndim != 2 or (len(windows) and windows.shape[1] != manifest.dimension):
+        problems.append(f"window vectors have shape {windows.shape}, manifest dimension is {manifest.dimension}")
+    if problems:
+        store.close()
+        raise IndexCorruptError(
+            f"index generation {folder} is inconsistent: {'; '.join(problems)}; rebuild with 'cableqa ingest'")
+    bm25 = BM25Index.load(folder / "bm25")
+    cable_bm25 = BM25Index.load(folder / "cable_bm25")
+    if bm25.size != paragraphs or cable_bm25.size != cables:
+        store.close()
+        raise IndexCorruptError(f"BM25 indexes in {folder} do not match the store; rebuild with 'cableqa ingest'")
+    return _assemble(folder, manifest, store, windows, window_pids, dense, sentences, sentence_pids, spans,
+                     bm25, cable_bm25)

@@ -1,0 +1,32 @@
+"""The sentence of a hit that best answers the question, as offsets into the hit's text."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from qa.answer import Highlight
+from qa.snapshot import Snapshot
+
+__all__ = ["best_sentence"]
+
+
+def best_sentence(snapshot: Snapshot, row: int, query: npt.NDArray[np.float32], tokens: set[str]) -> Highlight:
+    """The paragraph's sentence closest to the question (ties to lexical overlap), or its first one.
+
+    ``tokens`` are the question's BM25 tokens; a sentence sharing rare question words wins
+    over one that is merely on topic.
+    """
+    text = snapshot.texts[row]
+    start, end = int(snapshot.sentence_offsets[row]), int(snapshot.sentence_offsets[row + 1])
+    if end <= start:
+        return Highlight(0, len(text), text)
+    sims = snapshot.sentence_vectors[start:end] @ query
+    spans = snapshot.sentence_spans[start:end]
+    if tokens:
+        lowered = [text[a:b].lower() for a, b in spans]
+        overlap = np.array([sum(t in s for t in tokens) / len(tokens) for s in lowered], dtype=np.float32)
+        sims = sims + 0.15 * overlap
+    best = int(np.argmax(sims))
+    a, b = int(spans[best][0]), int(spans[best][1])
+    return Highlight(a, b, text[a:b])

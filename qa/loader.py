@@ -1,0 +1,26 @@
+"""Build the objects a command or the server needs from the one settings object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from embeddings.encoder import Encoder, SentenceTransformerEncoder
+from qa.cable_index import CableIndex
+from qa.corpus import read_cable_file, seed_cable_path
+from qa.settings import Settings
+
+__all__ = ["load_encoder", "open_index"]
+
+
+def load_encoder(settings: Settings) -> Encoder:
+    return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size)
+
+
+def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missing: bool = True,
+               say: Callable[[str], None] = print) -> CableIndex:
+    """The index at ``settings.index_dir``; where none exists yet, one built from the bundled seed."""
+    index = CableIndex.open(settings.index_dir, encoder or load_encoder(settings), settings.index_type)
+    if seed_if_missing and not index.exists:
+        say(f"No index at {settings.index_dir} yet: building one from the bundled seed cable 08TOKYO1074.")
+        index.ingest([read_cable_file(seed_cable_path())])
+    return index

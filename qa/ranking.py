@@ -1,0 +1,161 @@
+"""Ranking paragraphs for a question: dense, BM25, and the hybrid of both.
+
+Hybrid (the default) is a weighted sum of scores each normalised to 0..1, over the
+union of the dense and BM25 candidates:
+
+    hybrid = W_DENSE * dense + W_BM25 * bm25 / max_bm25 + W_SENTENCE * best_sentence
+             + W_CABLE * cable_bm25 / max_cable_bm25
+
+``dense`` is the paragraph's best window cosine; ``best_sentence`` the cosine of its
+best-matching sentence (a question usually matches one sentence, which a long
+paragraph's mean vector dilutes); ``cable_bm25`` is BM25 over the whole cable
+(subject and all paragraphs), the cable-level evidence that a paragraph sits in a
+cable about the question's subject. Why these, and the numbers, are in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from qa.filters import Filters
+from qa.generation_io import WINDOWS_PER_PARAGRAPH, window_ids
+from qa.snapshot import CableMeta, Snapshot
+
+__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "rank"]
+
+MODES = ("hybrid", "dense", "bm25")
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    dense: float = 0.35
+    bm25: float = 0.25
+    sentence: float = 0.25
+    cable: float = 0.15
+    candidates: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """Rows best first, with the score the mode ranks by and each component."""
+
+    rows: IntArray
+    scores: FloatArray
+    dense: FloatArray
+    bm25: FloatArray
+    sentence: FloatArray
+
+
+def _cable_allowed(cable: CableMeta, filters: Filters) -> bool:
+    if filters.cable_ids and cable.id not in filters.cable_ids:
+        return False
+    if filters.origins and not any(o in (cable.origin or "").upper() for o in filters.origins):
+        return False
+    if filters.tags and not set(filters.tags) & set(cable.tags):
+        return False
+    if filters.date_from or filters.date_to:
+        day = cable.day
+        if day is None:
+            return False
+        if (filters.date_from and day < filters.date_from) or (filters.date_to and day > filters.date_to):
+            return False
+    return True
+
+
+def allowed_rows(snapshot: Snapshot, filters: Filters) -> npt.NDArray[np.bool_] | None:
+    """A mask of the paragraph rows the filters allow, or None when nothing is filtered."""
+    if filters.empty:
+        return None
+    cable_ok = np.ones(len(snapshot.cables), dtype=bool)
+    for i, cable in enumerate(snapshot.cables):
+        cable_ok[i] = _cable_allowed(cable, filters)
+    mask = cable_ok[snapshot.para_cable] if snapshot.size else np.zeros(0, dtype=bool)
+    if filters.max_classification is not None:
+        mask &= snapshot.levels <= filters.max_classification.rank
+    return mask
+
+
+def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int,
+                mask: npt.NDArray[np.bool_] | None) -> tuple[IntArray, FloatArray]:
+    """Best window score per paragraph among the top ``depth`` windows."""
+    allowed = None
+    if mask is not None:
+        allowed_pids = np.isin(snapshot.window_pids, snapshot.pids[mask])
+        allowed = window_ids(snapshot.window_pids)[allowed_pids]
+        if len(allowed) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    scores, ids = snapshot.dense.search(query[None, :], depth, allowed_ids=allowed)
+    keep = ids[0] >= 0
+    rows = snapshot.rows_of(ids[0][keep] // WINDOWS_PER_PARAGRAPH)
+    best: dict[int, float] = {}
+    for row, score in zip(rows.tolist(), scores[0][keep].tolist(), strict=True):
+        if row >= 0 and score > best.get(row, -2.0):
+            best[row] = score
+    return np.array(list(best), dtype=np.int64), np.array(list(best.values()), dtype=np.float32)
+
+
+def _max_by_row(snapshot: Snapshot, rows: IntArray, pids_sorted: IntArray, vectors: FloatArray,
+                query: FloatArray) -> FloatArray:
+    """For each row, the best cosine of the query against that paragraph's vectors."""
+    out = np.zeros(len(rows), dtype=np.float32)
+    if len(rows) == 0 or len(pids_sorted) == 0:
+        return out
+    pids = snapshot.pids[rows]
+    starts = np.searchsorted(pids_sorted, pids, side="left")
+    ends = np.searchsorted(pids_sorted, pids, side="right")
+    spans = [np.arange(s, e) for s, e in zip(starts, ends, strict=True)]
+    flat = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+    if len(flat) == 0:
+        return out
+    sims = vectors[flat] @ query
+    owner = np.repeat(np.arange(len(rows)), [len(s) for s in spans])
+    out[:] = -1.0
+    np.maximum.at(out, owner, sims.astype(np.float32))
+    out[out == -1.0] = 0.0
+    return out
+
+
+def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, filters: Filters,
+         weights: Weights = Weights()) -> Ranked:
+    """Rank the allowed paragraphs for one question (``query`` is its unit vector)."""
+    mask = allowed_rows(snapshot, filters)
+    empty = np.zeros(0, dtype=np.float32)
+    if snapshot.size == 0 or (mask is not None and not mask.any()):
+        return Ranked(np.zeros(0, dtype=np.int64), empty, empty, empty, empty)
+    bm25_all = snapshot.bm25.scores(tokens)
+    if mask is not None:
+        bm25_all = np.where(mask, bm25_all, 0.0).astype(np.float32)
+    depth = weights.candidates
+
+    if mode == "bm25":
+        hits = np.flatnonzero(bm25_all > 0)
+        order = hits[np.argsort(-bm25_all[hits], kind="stable")][:depth]
+        zeros = np.zeros(len(order), dtype=np.float32)
+        return Ranked(order.astype(np.int64), bm25_all[order], zeros, bm25_all[order], zeros)
+
+    dense_rows, dense_scores = _dense_rows(snapshot, query, depth * 2, mask)
+    if mode == "dense":
+        order = np.argsort(-dense_scores, kind="stable")[:depth]
+        zeros = np.zeros(len(order), dtype=np.float32)
+        return Ranked(dense_rows[order], dense_scores[order], dense_scores[order], zeros, zeros)
+
+    bm25_top = np.argsort(-bm25_all, kind="stable")[:depth]
+    bm25_top = bm25_top[bm25_all[bm25_top] > 0]
+    rows = np.union1d(dense_rows, bm25_top).astype(np.int64)
+    dense = _max_by_row(snapshot, rows, snapshot.window_pids, snapshot.window_vectors, query)
+    sentence = _max_by_row(snapshot, rows, snapshot.sentence_pids, snapshot.sentence_vectors, query)
+    top_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
+    bm25 = bm25_all[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
+    cable_scores = snapshot.cable_bm25.scores(tokens)
+    top_cable = float(cable_scores.max()) if len(cable_scores) else 0.0
+    cable = (cable_scores[snapshot.para_cable[rows]] / top_cable if top_cable > 0
+             else np.zeros(len(rows), dtype=np.float32))
+    score = (weights.dense * dense + weights.bm25 * bm25 + weights.sentence * sentence
+             + weights.cable * cable).astype(np.float32)
+    order = np.argsort(-score, kind="stable")[:depth]
+    return Ranked(rows[order], score[order], dense[order], bm25[order].astype(np.float32), sentence[order])

@@ -1,0 +1,147 @@
+"""The SQLite part of an index generation: cables (original text) and their paragraphs.
+
+Paragraph ids (``pid``) come from AUTOINCREMENT, so they are never reused: a
+re-ingested cable gets new pids and a deleted one's are gone for good. The original
+text is stored so a cable can be shown whole and re-parsed exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import IndexCorruptError
+from qa.records import Cable
+from qa.serialize import cable_to_dict, iso_utc
+
+__all__ = ["ParagraphRow", "Store", "StoredCable"]
+
+STORE_NAME = "store.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cables (
+    id TEXT PRIMARY KEY,
+    datetime TEXT,
+    origin TEXT,
+    classification TEXT NOT NULL,
+    subject TEXT,
+    tags TEXT NOT NULL,
+    header TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    pid INTEGER PRIMARY KEY AUTOINCREMENT,
+    cable_id TEXT NOT NULL REFERENCES cables(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    marking TEXT,
+    section TEXT,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    unnumbered INTEGER NOT NULL,
+    level INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paragraphs_by_cable ON paragraphs(cable_id, number);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphRow:
+    pid: int
+    cable_id: str
+    number: int
+    marking: str | None
+    section: str | None
+    text: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCable:
+    id: str
+    datetime: str | None
+    origin: str | None
+    classification: str
+    subject: str | None
+    tags: tuple[str, ...]
+
+
+class Store:
+    """One SQLite file. Writers use :meth:`transaction`; readers may share the object."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        try:
+            uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self._db.executescript(_SCHEMA)
+            self._db.execute("SELECT count(*) FROM cables").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise IndexCorruptError(
+                f"{path} is not a readable cableqa SQLite store ({error}); rebuild with 'cableqa ingest'"
+            ) from error
+
+    def close(self) -> None:
+        self._db.close()
+
+    def copy_to(self, path: Path) -> Store:
+        """A full copy at ``path`` (SQLite's online backup), opened for writing."""
+        target = sqlite3.connect(path)
+        with target:
+            self._db.backup(target)
+        target.close()
+        return Store(path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._db:
+            yield self._db
+
+    def delete_cables(self, ids: Sequence[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM cables WHERE id = ?", [(i,) for i in ids])
+
+    def insert_cable(self, cable: Cable) -> list[int]:
+        """Store one cable (replacing any with its id); the new paragraphs' pids in order."""
+        header = json.dumps(cable_to_dict(cable, paragraphs=False), ensure_ascii=False)
+        with self.transaction() as db:
+            db.execute("DELETE FROM cables WHERE id = ?", (cable.id,))
+            db.execute(
+                "INSERT INTO cables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (cable.id, iso_utc(cable.datetime), cable.origin, cable.classification.value, cable.subject,
+                 " ".join(cable.tags), header, cable.text),
+            )
+            pids = []
+            for p in cable.paragraphs:
+                cursor = db.execute(
+                    'INSERT INTO paragraphs (cable_id, number, marking, section, text, start, "end", '
+                    "unnumbered, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (cable.id, p.number, p.marking, p.section, p.text, p.start, p.end, int(p.unnumbered),
+                     p.classification(cable.classification).rank),
+                )
+                pids.append(int(cursor.lastrowid or 0))
+        return pids
+
+    def cables(self) -> list[StoredCable]:
+        rows = self._db.execute(
+            "SELECT id, datetime, origin, classification, subject, tags FROM cables ORDER BY id").fetchall()
+        return [StoredCable(r[0], r[1], r[2], r[3], r[4], tuple(r[5].split())) for r in rows]
+
+    def paragraphs(self) -> list[ParagraphRow]:
+        rows = self._db.execute(
+            "SELECT pid, cable_id, number, marking, section, text, level FROM paragraphs ORDER BY pid").fetchall()
+        return [ParagraphRow(*r) for r in rows]
+
+    def cable_text(self, cable_id: str) -> str | None:
+        row = self._db.execute("SELECT text FROM cables WHERE id = ?", (cable_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def counts(self) -> tuple[int, int]:
+        cables = self._db.execute("SELECT count(*) FROM cables").fetchone()[0]
+        paragraphs = self._db.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+        return int(cables), int(paragraphs)
