@@ -22,7 +22,7 @@ __all__ = ["BodyParts", "split_body"]
 _PARA_START = re.compile(
     r"^[ \t]*(?P<pil>¶[ \t]*|\[\d+\]\(#\)[ \t]*)?(?P<num>\d{1,3})"
     r"(?:[ \t]?\.{1,2}(?!\d)|,|(?=[ \t]+\([A-Z]))[ \t]*"
-    r"(?:\([ \t]?(?P<mark>[A-Za-z]{1,4}(?:[ \t]*/{1,2}[ \t]*[A-Za-z][A-Za-z ]{0,20})?)[ \t]?\)[ \t]*)?"
+    r"(?:\([ \t]?(?P<mark>[A-Za-z]{1,4}(?:[ \t]*/{1,2}[ \t]*[A-Za-z][A-Za-z ,]{0,24})?)[ \t]?\)[ \t]*)?"
 )
 # Whole lines that are page furniture, never text.
 _NOISE_LINE = re.compile(
@@ -80,6 +80,18 @@ class _Line:
     end: int  # offset after the last kept character
     text: str  # the kept characters (noise removed), not yet repaired
     heading: bool = False  # underlined by a row of dashes
+    where: tuple[int, ...] = ()  # each text character's offset, where a cut page marker shifted them
+
+    def offset(self, i: int) -> int:
+        """The original offset of ``text[i]`` (``len(text)`` gives ``end``)."""
+        if i >= len(self.text):
+            return self.end
+        return self.where[i] if self.where else self.start + i
+
+    def part(self, a: int, b: int) -> _Line:
+        """The line's characters ``a:b`` with their own span."""
+        return _Line(self.offset(a), self.offset(b - 1) + 1, self.text[a:b], self.heading,
+                     self.where[a:b] if self.where else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +147,7 @@ def _lines(text: str, start: int) -> list[_Line | None]:
         if _UNDERLINE.match(raw):
             previous = out[-1] if out else None
             if previous is not None and len(previous.text) <= 100 and not _PARA_START.match(previous.text):
-                out[-1] = _Line(previous.start, previous.end, previous.text, heading=True)
+                out[-1] = _Line(previous.start, previous.end, previous.text, True, previous.where)
             continue
         if _NOISE_LINE.match(raw):
             continue  # furniture: dropped without breaking the paragraph around it
@@ -148,11 +160,36 @@ def _lines(text: str, start: int) -> list[_Line | None]:
         kept = text[line_start:line_end]
         lead = len(kept) - len(kept.lstrip())
         kept = kept.strip()
-        clean = _MIDLINE_PAGE.sub(" ", kept).strip()
-        if not clean:
+        if _MIDLINE_PAGE.search(kept):
+            line = _without_midline_pages(kept, line_start + lead)
+            if line is not None:
+                out.append(line)
             continue
-        out.append(_Line(line_start + lead, line_start + lead + len(kept), clean))
+        if kept:
+            out.append(_Line(line_start + lead, line_start + lead + len(kept), kept))
     return out
+
+
+def _without_midline_pages(kept: str, base: int) -> _Line | None:
+    """``kept`` (at offset ``base``) with page markers cut, each character keeping its offset."""
+    chars: list[str] = []
+    where: list[int] = []
+    position = 0
+    for match in _MIDLINE_PAGE.finditer(kept):
+        chars.extend(kept[position:match.start()])
+        where.extend(range(base + position, base + match.start()))
+        chars.append(" ")
+        where.append(base + match.start())
+        position = match.end()
+    chars.extend(kept[position:])
+    where.extend(range(base + position, base + len(kept)))
+    while chars and chars[-1].isspace():
+        chars.pop()
+        where.pop()
+    first = next((i for i, ch in enumerate(chars) if not ch.isspace()), len(chars))
+    if first == len(chars):
+        return None
+    return _Line(where[first], where[-1] + 1, "".join(chars[first:]), where=tuple(where[first:]))
 
 
 _INLINE_LABEL = re.compile(
@@ -175,7 +212,7 @@ def _split_run_together(lines: list[_Line | None]) -> list[_Line | None]:
         for a, b in itertools.pairwise(bounds):
             piece = line.text[a:b].rstrip()
             if piece:
-                out.append(_Line(line.start + a, line.start + a + len(piece), piece))
+                out.append(line.part(a, a + len(piece)))
     return out
 
 
@@ -249,6 +286,14 @@ def _paragraph(lines: list[_Line], number: int, mark: str | None, section: str |
     )
 
 
+_HEADING_RULE = re.compile(r"^[-=\s]+(?=\w)|[-=:\s]+$")
+
+
+def _section_name(heading: str) -> str:
+    """``SUMMARY -------`` (a reflowed underline) and ``- - - - Summary - - - -`` -> the words."""
+    return repair_text(_HEADING_RULE.sub("", normalise_whitespace(heading)))
+
+
 def normalise_mark(mark: str) -> str:
     """``s//nf`` -> ``S//NF``; ``C / NF`` -> ``C/NF``."""
     return re.sub(r"\s*(/{1,2})\s*", r"\1", normalise_whitespace(mark).upper())
@@ -267,7 +312,7 @@ def _strip_signer(blocks: list[list[_Line]]) -> str | None:
     inline = _INLINE_SIGNER.search(last.text)
     if inline and inline.group(1) not in _NOT_SIGNERS:
         cut = inline.start()
-        blocks[-1][-1] = _Line(last.start, last.start + cut, last.text[:cut])
+        blocks[-1][-1] = last.part(0, cut)
         return inline.group(1)
     return None
 
@@ -326,7 +371,7 @@ def split_body(text: str, body_start: int) -> BodyParts:
             if head is not None and current:
                 reopen = (current, head)
             current, head = [], None
-            section = normalise_whitespace(" ".join(line.text for line in block)).rstrip(":")
+            section = _section_name(" ".join(line.text for line in block))
             continue
         if head is None and reopen is not None:
             # Text under a heading with no label of its own (a bullet list, a participants
@@ -367,7 +412,7 @@ def _unnumbered(blocks: list[list[_Line]]) -> tuple[Paragraph, ...]:
         has_next = i + 1 < len(blocks)
         prev = paragraphs[-1].text if paragraphs else ""
         if _is_heading(block, has_next, not prev or bool(_TERMINAL.search(prev))) and len(block) == 1:
-            section = normalise_whitespace(block[0].text).rstrip(":")
+            section = _section_name(block[0].text)
             continue
         mark = _LEADING_MARK.match(block[0].text)  # "(SBU) On January 5, ..." keeps its level
         paragraphs.append(_paragraph(block, len(paragraphs) + 1, mark.group("mark") if mark else None, section,

@@ -246,7 +246,7 @@ def parse_recipients(header: str, keyword: str) -> tuple[Recipient, ...]:
 
 
 _DECL = re.compile(
-    r"E\.?\s?O\.?\s*(?P<eo>\d{5})\s*:?\s*(?:(?:DECL|DECLASSIFY)\s*:?\s*(?P<decl>[^\n]*?))?\s*$",
+    r"E\.?\s?O\.?\s*(?P<eo>\d{5})\s*:?\s*(?:(?:DECL|DECLASSIFY)\s*:?\s*(?P<decl>[^\n]*?)|N/?A\b[^\n]*?)?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # 04/18/2016, 1/20/2035, 11/29/10, and year first: 2020/01/28.
