@@ -21,8 +21,9 @@ setup-test: $(PY)
 run: setup
 	$(VENV)/bin/cableqa serve
 
+# pytest's exit code 5 means "no tests collected": not a failure of the code under test.
 test: setup-test
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q || [ $$? -eq 5 ]
 
 lint:
 	$(VENV)/bin/ruff check .
