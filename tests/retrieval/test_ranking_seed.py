@@ -1,0 +1,75 @@
+"""Retrieval over the seed cable alone: modes, highlights, persistence, re-ingest and delete."""
+
+from __future__ import annotations
+
+import pytest
+
+from embeddings.encoder import SentenceTransformerEncoder
+from qa.cable_index import CableIndex
+from qa.records import Cable
+from qa.sentences import sentence_spans
+
+LAVROV = "what did Lavrov say about missile defense"
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_lavrov_missile_defense_question_ranks_paragraph_3_first_in_every_mode(seed_index: CableIndex,
+                                                                                mode: str) -> None:
+    answer = seed_index.ask(LAVROV, k=5, mode=mode)
+    assert answer.hits[0].citation == "08TOKYO1074 ¶3"
+    assert answer.mode == mode
+
+
+def test_every_hit_carries_the_cables_metadata_and_its_own_marking(seed_index: CableIndex) -> None:
+    hit = seed_index.ask(LAVROV, k=1).hits[0]
+    assert (hit.cable_id, hit.paragraph, hit.marking) == ("08TOKYO1074", 3, "C")
+    assert hit.section == "Missile Defense - No Concerns?"
+    assert hit.origin == "AMEMBASSY TOKYO"
+    assert hit.classification.value == "CONFIDENTIAL"
+    assert hit.date is not None and hit.date.isoformat() == "2008-04-18T09:29:00+00:00"
+    assert hit.subject is not None and hit.subject.startswith("RUSSIAN FM LAVROV SAYS AIM AND INTENT")
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_each_highlight_cuts_out_a_real_sentence_of_its_paragraph(seed_index: CableIndex, mode: str) -> None:
+    for hit in seed_index.ask(LAVROV, k=5, mode=mode).hits:
+        assert hit.text[hit.highlight.start:hit.highlight.end] == hit.highlight.text
+        assert (hit.highlight.start, hit.highlight.end) in sentence_spans(hit.text)
+
+
+def test_lavrov_highlight_is_his_answer_about_japans_missile_defense(seed_index: CableIndex) -> None:
+    highlight = seed_index.ask(LAVROV, k=1).hits[0].highlight.text
+    assert highlight.startswith("According to Otsuki, Lavrov responded that")
+
+
+def test_reloading_the_saved_index_gives_identical_hits_and_scores(seed_index: CableIndex,
+                                                                   encoder: SentenceTransformerEncoder) -> None:
+    reloaded = CableIndex.open(seed_index.root, encoder)
+    for question in (LAVROV, "Tu-95 intrusion", "Baluyevsky", "Sakhalin II pipeline port"):
+        for mode in ("hybrid", "dense", "bm25"):
+            before = seed_index.ask(question, k=9, mode=mode).hits
+            after = reloaded.ask(question, k=9, mode=mode).hits
+            assert [(h.citation, round(h.score, 6)) for h in before] == [(h.citation, round(h.score, 6)) for h in after]
+
+
+def test_reingesting_the_same_cable_leaves_the_paragraph_count_unchanged(
+        tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed: Cable) -> None:
+    index = CableIndex.open(tmp_path_factory.mktemp("again") / "index", encoder)
+    index.ingest([seed])
+    index.ingest([seed])
+    index.ingest([seed, seed])
+    assert (index.snapshot.manifest.cables, index.snapshot.manifest.paragraphs) == (1, 9)
+    assert index.snapshot.size == 9
+    assert index.ask(LAVROV, k=1).hits[0].citation == "08TOKYO1074 ¶3"
+
+
+def test_deleting_a_cable_removes_its_paragraphs_from_every_mode(
+        tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed: Cable) -> None:
+    index = CableIndex.open(tmp_path_factory.mktemp("delete") / "index", encoder)
+    index.ingest([seed])
+    index.delete("08TOKYO1074")
+    for mode in ("hybrid", "dense", "bm25"):
+        assert index.ask(LAVROV, k=5, mode=mode).hits == ()
+    reloaded = CableIndex.open(index.root, encoder)
+    assert reloaded.snapshot.manifest.paragraphs == 0
+    assert reloaded.ask(LAVROV, k=5).hits == ()
