@@ -102,7 +102,11 @@ class ForbiddenError(CableqaError):
 
 
 class RateLimitedError(CableqaError):
-    pass
+    """A client over its request budget; ``retry_after`` is the whole seconds until one more passes."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class EncoderUnavailableError(CableqaError):

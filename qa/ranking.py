@@ -24,7 +24,7 @@ from qa.filters import Filters
 from qa.generation_io import WINDOWS_PER_PARAGRAPH, window_ids
 from qa.snapshot import CableMeta, Snapshot
 
-__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "rank"]
+__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "cable_allowed", "rank"]
 
 MODES = ("hybrid", "dense", "bm25")
 FloatArray = npt.NDArray[np.float32]
@@ -65,6 +65,11 @@ def _cable_allowed(cable: CableMeta, filters: Filters) -> bool:
         if (filters.date_from and day < filters.date_from) or (filters.date_to and day > filters.date_to):
             return False
     return True
+
+
+def cable_allowed(cable: CableMeta, filters: Filters) -> bool:
+    """Whether a cable passes the filters' cable-level tests (ids, origins, tags, dates)."""
+    return _cable_allowed(cable, filters)
 
 
 def allowed_rows(snapshot: Snapshot, filters: Filters) -> npt.NDArray[np.bool_] | None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
 
@@ -42,10 +42,26 @@ class Settings(BaseSettings):
     default_mode: Mode = "hybrid"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    api_key: SecretStr | None = None
+    api_key: SecretStr | None = Field(default=None, description="One API key with no ceiling (X-API-Key or Bearer)")
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="More keys, each with an optional classification ceiling: 'KEY1:SECRET,KEY2:CONFIDENTIAL,KEY3'",
+    )
+    anonymous_max_classification: str | None = Field(
+        default=None, description="Ceiling for reads that present no API key (e.g. UNCLASSIFIED); empty = none")
+    rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per client IP; 0 = off")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed cross-site, comma-separated; empty = no CORS headers")
     max_question_chars: int = 2000
     max_upload_bytes: int = Field(default=5_000_000, ge=1)
     max_batch_questions: int = 64
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

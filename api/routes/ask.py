@@ -1,0 +1,71 @@
+"""``/ask``: questions in, cited paragraphs out (one, or a batch encoded together).
+
+Sync routes on purpose: FastAPI runs them in its threadpool, so encoding and searching
+never block the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CallerDep, IndexDep, SettingsDep
+from api.errors import error_responses
+from api.schemas import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut
+from api.views import answer_out, search_filters
+from qa.cable_index import check_question
+from qa.errors import InvalidQueryError
+from qa.settings import Settings
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["ask"])
+
+
+def _checked(question: str, field: str, k: int, mode: str, settings: Settings) -> str:
+    """The shared question checks, with the configured length limit, naming ``field``."""
+    try:
+        return check_question(question, k, mode, settings.max_question_chars)
+    except InvalidQueryError as error:
+        if error.field != "question":
+            raise
+        raise InvalidQueryError(field, error.reason) from None
+
+
+@router.post("/ask", response_model=AnswerOut, responses=error_responses(401, 422, 429),
+             summary="Ask a question", description="The paragraphs that best answer the question, best first, "
+             "each with its citation (`08TOKYO1074 ¶3`) and the sentence that answers it (`highlight`). "
+             "The shape is exactly what `cableqa ask --json` prints.")
+def ask(body: AskIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) -> AnswerOut:
+    mode = body.mode or settings.default_mode
+    question = _checked(body.question, "question", body.k, mode, settings)
+    filters = search_filters(body.filters.to_filters(), caller)
+    return answer_out(index.ask(question, k=body.k, mode=mode, filters=filters))
+
+
+@router.get("/ask", response_model=AnswerOut, responses=error_responses(401, 422, 429),
+            summary="Ask a question (query string)",
+            description="`POST /ask` as a link: `/ask?q=what+did+Lavrov+say+about+missile+defense&k=3`. "
+            "List filters repeat: `origin=TOKYO&origin=MOSCOW`, `tag=`, `cable_id=`.")
+def ask_get(query: Annotated[AskQuery, Query()], index: IndexDep, settings: SettingsDep,
+            caller: CallerDep) -> AnswerOut:
+    mode = query.mode or settings.default_mode
+    question = _checked(query.q, "q", query.k, mode, settings)
+    filters = search_filters(query.to_filters(), caller)
+    return answer_out(index.ask(question, k=query.k, mode=mode, filters=filters))
+
+
+@router.post("/ask/batch", response_model=BatchOut, responses=error_responses(401, 422, 429),
+             summary="Ask several questions at once",
+             description="Up to `CABLEQA_MAX_BATCH_QUESTIONS` (64) questions, encoded together against one "
+             "snapshot of the index; one answer per question, in order.")
+def ask_batch(body: BatchIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) -> BatchOut:
+    limit = settings.max_batch_questions
+    if not 1 <= len(body.questions) <= limit:
+        raise InvalidQueryError("questions", f"{len(body.questions)} questions; send between 1 and {limit}")
+    mode = body.mode or settings.default_mode
+    questions = [_checked(q, f"questions[{i}]", body.k, mode, settings) for i, q in enumerate(body.questions)]
+    filters = search_filters(body.filters.to_filters(), caller)
+    answers = index.ask_many(questions, k=body.k, mode=mode, filters=filters)
+    return BatchOut(answers=[answer_out(a) for a in answers])

@@ -1,0 +1,124 @@
+"""``/cables``: list, read, upload and delete cables.
+
+Reads apply the reader's classification ceiling (the ``max_classification`` parameter,
+lowered by the API key's own): a cable's paragraphs above it are withheld and counted,
+and one asked for directly is refused with 403. Writes need write access (see
+:mod:`api.keys`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CallerDep, IndexDep, WriterDep
+from api.errors import error_responses
+from api.keys import Caller
+from api.schemas import CableListOut, CableListQuery, CableOut, CitedParagraphOut, DeleteOut, IngestOut
+from api.upload import parse_upload
+from api.views import cable_list, cable_out, ceiling_for, cited_paragraph, index_size
+from qa.cable_index import CableIndex
+from qa.errors import ForbiddenError
+from qa.records import Cable
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/cables", tags=["cables"])
+
+CableId = Annotated[str, Path(min_length=1, max_length=64, description="A cable id such as 08TOKYO1074",
+                              examples=["08TOKYO1074"])]
+Ceiling = Annotated[str | None, Query(description="Withhold paragraphs above this level (SECRET, CONFIDENTIAL, ...)",
+                                      examples=["CONFIDENTIAL"])]
+
+_UPLOAD_DESCRIPTION = """Parse, embed, index and persist cables, in one atomic index generation.
+
+**Body**, either:
+
+- `text/plain` (or any type but JSON): the full text of one cable, or of several separated by a
+  **form feed** (`\\f`, U+000C), best on a line of its own. Example:
+  `printf '\\f\\n' | cat a.txt - b.txt | curl --data-binary @- -H 'Content-Type: text/plain' ...`.
+  Bytes are read as UTF-8, falling back to Windows-1252.
+- `application/json`: `{"cables": ["<full text of one cable>", ...]}`.
+
+Every cable must parse, or the upload fails with **400** and the parser's reason (naming the cable as
+`cable 2 of 3`) and nothing is written. A cable whose id is already indexed is replaced. The body may be
+at most `CABLEQA_MAX_UPLOAD_BYTES` (413 beyond). Needs an API key when one is configured (401); with none
+configured, only a server bound to loopback accepts writes (403). A key with a ceiling may not upload
+cables classified above it (403).
+"""
+
+
+@router.get("", response_model=CableListOut, responses=error_responses(401, 422, 429), summary="List cables",
+            description="Cable headers, ordered by id, a page at a time. `max_classification` (and the API "
+            "key's ceiling) leaves out cables classified above it; `classification` keeps only that level.")
+def list_cables(query: Annotated[CableListQuery, Query()], index: IndexDep, caller: CallerDep) -> CableListOut:
+    return cable_list(index.snapshot, query, caller)
+
+
+@router.get("/{cable_id}", response_model=CableOut, responses=error_responses(401, 404, 422, 429),
+            summary="Read one cable", description="The parsed cable: header fields and paragraphs. Paragraphs "
+            "above the ceiling are left out and counted in `withheld`.")
+def read_cable(cable_id: CableId, index: IndexDep, caller: CallerDep,
+               max_classification: Ceiling = None) -> CableOut:
+    ceiling = ceiling_for(max_classification, caller)
+    return cable_out(index.cable(cable_id.strip().upper()), ceiling)
+
+
+@router.get("/{cable_id}/paragraphs/{number}", response_model=CitedParagraphOut,
+            responses=error_responses(401, 403, 404, 422, 429), summary="Read one paragraph",
+            description="One paragraph with its citation. A paragraph above the ceiling is refused with **403** "
+            "(its existence is no secret: `GET /cables/{id}` counts it as withheld); an unknown one is 404.")
+def read_paragraph(cable_id: CableId, number: Annotated[int, Path(description="The paragraph number (¶)")],
+                   index: IndexDep, caller: CallerDep, max_classification: Ceiling = None) -> CitedParagraphOut:
+    ceiling = ceiling_for(max_classification, caller)
+    cable, paragraph = index.paragraph(cable_id.strip().upper(), number)
+    return cited_paragraph(cable, paragraph, ceiling)
+
+
+def _ingest(index: CableIndex, body: bytes, content_type: str | None, caller: Caller) -> IngestOut:
+    cables = parse_upload(body, content_type)
+    _check_ceiling(cables, caller)
+    existing = set(index.snapshot.cable_rows)
+    snapshot = index.ingest(cables)
+    ids = list(dict.fromkeys(c.id for c in cables))
+    return IngestOut(ingested=ids, replaced=[i for i in ids if i in existing],
+                     partial=list(dict.fromkeys(c.id for c in cables if c.partial)), cables=len(ids),
+                     paragraphs=sum(len(c.paragraphs) for c in {c.id: c for c in cables}.values()),
+                     index=index_size(snapshot))
+
+
+def _check_ceiling(cables: list[Cable], caller: Caller) -> None:
+    if caller.ceiling is None:
+        return
+    for cable in cables:
+        levels = [cable.classification, *(p.classification(cable.classification) for p in cable.paragraphs)]
+        top = max(levels, key=lambda level: level.rank)
+        if not caller.ceiling.allows(top):
+            raise ForbiddenError(f"{cable.id} holds {top.value} text, above this API key's ceiling "
+                                 f"{caller.ceiling.value}")
+
+
+@router.post("", response_model=IngestOut, status_code=201, summary="Upload cables",
+             description=_UPLOAD_DESCRIPTION, responses=error_responses(400, 401, 403, 413, 422, 429),
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "text/plain": {"schema": {"type": "string"},
+                                "example": "VZCZCXRO1348\n...\nS E C R E T MOSCOW 002747\n...\f\n..."},
+                 "application/json": {"schema": {"$ref": "#/components/schemas/UploadIn"},
+                                      "example": {"cables": ["<full text of one cable>"]}},
+             }}})
+async def upload_cables(request: Request, index: IndexDep, caller: WriterDep) -> IngestOut:
+    body = await request.body()  # bounded by BodyLimitMiddleware (Content-Length and bytes received)
+    return await run_in_threadpool(_ingest, index, body, request.headers.get("content-type"), caller)
+
+
+@router.delete("/{cable_id}", response_model=DeleteOut, responses=error_responses(401, 403, 404, 422, 429),
+               summary="Delete a cable", description="Removes the cable and its paragraphs from every search "
+               "mode, in one atomic index generation. Needs write access, like uploads; a key with a ceiling "
+               "may not delete a cable classified above it (403).")
+def delete_cable(cable_id: CableId, index: IndexDep, caller: WriterDep) -> DeleteOut:
+    wanted = cable_id.strip().upper()
+    if caller.ceiling is not None:
+        _check_ceiling([index.cable(wanted)], caller)
+    return DeleteOut(deleted=wanted, index=index_size(index.delete(wanted)))

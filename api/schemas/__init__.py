@@ -1,0 +1,43 @@
+"""The API's request and response schemas (pydantic), kept apart from the domain records."""
+
+from __future__ import annotations
+
+from api.schemas.ask import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut, FiltersIn, HighlightOut, HitOut, Mode
+from api.schemas.cables import (
+    CableHeaderOut,
+    CableListOut,
+    CableListQuery,
+    CableOut,
+    CitedParagraphOut,
+    DeleteOut,
+    IngestOut,
+    ParagraphOut,
+    UploadIn,
+)
+from api.schemas.common import ErrorItem, ErrorOut, IndexSizeOut
+from api.schemas.health import HealthOut
+
+__all__ = [
+    "AnswerOut",
+    "AskIn",
+    "AskQuery",
+    "BatchIn",
+    "BatchOut",
+    "CableHeaderOut",
+    "CableListOut",
+    "CableListQuery",
+    "CableOut",
+    "CitedParagraphOut",
+    "DeleteOut",
+    "ErrorItem",
+    "ErrorOut",
+    "FiltersIn",
+    "HealthOut",
+    "HighlightOut",
+    "HitOut",
+    "IndexSizeOut",
+    "IngestOut",
+    "Mode",
+    "ParagraphOut",
+    "UploadIn",
+]

@@ -1,0 +1,181 @@
+"""Schemas of the cable endpoints: the list, one cable, one paragraph, upload and delete.
+
+:class:`CableOut` mirrors :func:`qa.serialize.cable_to_dict` (what ``cableqa parse --json``
+prints) plus ``withheld``, the number of paragraphs above the reader's ceiling.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas.common import IndexSizeOut, blank_is_absent, examples
+
+__all__ = [
+    "CableHeaderOut",
+    "CableListOut",
+    "CableListQuery",
+    "CableOut",
+    "CitedParagraphOut",
+    "DeleteOut",
+    "IngestOut",
+    "ParagraphOut",
+    "RecipientOut",
+    "ReferenceOut",
+    "SectionOut",
+    "UploadIn",
+]
+
+_SUBJECT = ('RUSSIAN FM LAVROV SAYS AIM AND INTENT OF JAPAN MISSILE DEFENSE SYSTEM ARE "OBVIOUS" AND '
+            '"UNDERSTANDABLE."')
+_HEADER = {"id": "08TOKYO1074", "datetime": "2008-04-18T09:29:00Z", "origin": "AMEMBASSY TOKYO",
+           "classification": "CONFIDENTIAL", "subject": _SUBJECT, "tags": ["PREL", "MARR", "PARM", "ENRG", "JA", "RS"],
+           "paragraphs": 9}
+_P3 = {"number": 3, "marking": "C", "section": "Missile Defense - No Concerns?",
+       "text": "Lavrov said the April 11 Political-Military Dialogue between Deputy Foreign Minister ...",
+       "start": 3457, "end": 4222, "unnumbered": False}
+
+
+class CableListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=20, ge=1, le=100)
+    origin: str | None = Field(default=None, description="Cables whose FM line contains this (TOKYO)")
+    date_from: str | None = Field(default=None, description="On or after YYYY-MM-DD")
+    date_to: str | None = Field(default=None, description="On or before YYYY-MM-DD")
+    tag: str | None = Field(default=None, description="Cables with this TAG")
+    classification: str | None = Field(default=None, description="Cables classified exactly this")
+    max_classification: str | None = Field(default=None, description="Cables classified at most this")
+
+    _blank_is_absent = model_validator(mode="before")(blank_is_absent)
+
+
+class CableHeaderOut(BaseModel):
+    model_config = examples(_HEADER)
+
+    id: str
+    datetime: str | None
+    origin: str | None
+    classification: str
+    subject: str | None
+    tags: list[str]
+    paragraphs: int = Field(description="Paragraphs indexed")
+
+
+class CableListOut(BaseModel):
+    model_config = examples({"total": 1, "offset": 0, "limit": 20, "cables": [_HEADER]})
+
+    total: int = Field(description="Cables that match the filters, over all pages")
+    offset: int
+    limit: int
+    cables: list[CableHeaderOut]
+
+
+class RecipientOut(BaseModel):
+    name: str
+    routing_indicator: str | None
+    precedence: str | None
+    serial: str | None
+
+
+class SectionOut(BaseModel):
+    number: int
+    of: int
+
+
+class ReferenceOut(BaseModel):
+    letter: str | None
+    text: str
+    cable_id: str | None
+
+
+class ParagraphOut(BaseModel):
+    model_config = examples(_P3)
+
+    number: int
+    marking: str | None
+    section: str | None
+    text: str
+    start: int = Field(description="Offset of the paragraph in the cable's original text")
+    end: int
+    unnumbered: bool
+
+
+class CableOut(BaseModel):
+    model_config = examples({
+        "id": "08TOKYO1074", "transmission_id": "VZCZCXRO1265", "datetime": "2008-04-18T09:29:00Z",
+        "precedence": "IMMEDIATE", "origin": "AMEMBASSY TOKYO",
+        "to": [{"name": "SECSTATE WASHDC", "routing_indicator": "RUEHC", "precedence": "IMMEDIATE",
+                "serial": "3576"}],
+        "info": [], "classification": "CONFIDENTIAL", "caveats": [], "section": {"number": 1, "of": 3},
+        "sipdis": True, "eo": "12958", "declassify_on": "2016-04-18", "tags": ["PREL", "MARR", "JA", "RS"],
+        "subject": _SUBJECT, "references": ["08TOKYO1002"],
+        "reference_details": [{"letter": "A", "text": "TOKYO 1002", "cable_id": "08TOKYO1002"}],
+        "classified_by": "Ambassador J. Thomas Schieffer", "reasons": "1.4 (B) (D)", "signer": "SCHIEFFER",
+        "summary_paragraphs": [1], "comment_paragraphs": [], "partial": False, "problems": [],
+        "paragraphs": [_P3], "withheld": 0,
+    })
+
+    id: str
+    transmission_id: str | None
+    datetime: str | None
+    precedence: str | None
+    origin: str | None
+    to: list[RecipientOut]
+    info: list[RecipientOut]
+    classification: str
+    caveats: list[str]
+    section: SectionOut | None
+    sipdis: bool
+    eo: str | None
+    declassify_on: str | None
+    tags: list[str]
+    subject: str | None
+    references: list[str]
+    reference_details: list[ReferenceOut]
+    classified_by: str | None
+    reasons: str | None
+    signer: str | None
+    summary_paragraphs: list[int]
+    comment_paragraphs: list[int]
+    partial: bool
+    problems: list[str]
+    paragraphs: list[ParagraphOut]
+    withheld: int = Field(default=0, description="Paragraphs left out: above the reader's classification ceiling")
+
+
+class CitedParagraphOut(ParagraphOut):
+    model_config = examples({"citation": "08TOKYO1074 ¶3", "cable_id": "08TOKYO1074", "subject": _SUBJECT,
+                             "classification": "CONFIDENTIAL", **_P3})
+
+    citation: str
+    cable_id: str
+    subject: str | None
+    classification: str = Field(description="The paragraph's level: its portion mark, else the cable's")
+
+
+class UploadIn(BaseModel):
+    """The JSON form of an upload: one cable's full text per string."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cables: list[str] = Field(min_length=1)
+
+
+class IngestOut(BaseModel):
+    model_config = examples({"ingested": ["09MOSCOW2747"], "replaced": [], "partial": [], "cables": 1,
+                             "paragraphs": 4, "index": {"cables": 2, "paragraphs": 13, "generation": 2}})
+
+    ingested: list[str] = Field(description="Ids of the cables now in the index, in upload order")
+    replaced: list[str] = Field(description="Those that replaced a cable of the same id")
+    partial: list[str] = Field(description="Those whose text is cut off or lacks a body (indexed anyway)")
+    cables: int
+    paragraphs: int = Field(description="Paragraphs the uploaded cables hold")
+    index: IndexSizeOut
+
+
+class DeleteOut(BaseModel):
+    model_config = examples({"deleted": "09MOSCOW2747", "index": {"cables": 1, "paragraphs": 9, "generation": 3}})
+
+    deleted: str
+    index: IndexSizeOut

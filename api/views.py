@@ -1,0 +1,101 @@
+"""Domain records to API schemas, with the reader's classification ceiling applied.
+
+The only place where what a reader may see is decided: paragraphs above the ceiling are
+withheld from a cable (and counted), refused one by one, and left out of searches (the
+ceiling travels in :class:`~qa.filters.Filters`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from api.keys import Caller
+from api.schemas import (
+    AnswerOut,
+    CableHeaderOut,
+    CableListOut,
+    CableListQuery,
+    CableOut,
+    CitedParagraphOut,
+    IndexSizeOut,
+)
+from qa.answer import Answer, citation
+from qa.classification import Classification, parse_classification_name
+from qa.errors import ForbiddenError
+from qa.filters import Filters, make_filters
+from qa.ranking import cable_allowed
+from qa.records import Cable, Paragraph
+from qa.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
+from qa.snapshot import Snapshot
+
+__all__ = ["answer_out", "cable_list", "cable_out", "ceiling_for", "cited_paragraph", "index_size", "search_filters"]
+
+
+def search_filters(filters: Filters, caller: Caller) -> Filters:
+    """The request's filters under the caller's ceiling (the lower of the two wins)."""
+    return filters.lowered_to(caller.ceiling)
+
+
+def ceiling_for(requested: str | None, caller: Caller) -> Classification | None:
+    """A ``max_classification`` query parameter, validated, under the caller's ceiling."""
+    return search_filters(make_filters(max_classification=requested), caller).max_classification
+
+
+def answer_out(answer: Answer) -> AnswerOut:
+    """Exactly ``cableqa ask --json``'s shape: both go through :func:`qa.serialize.answer_to_dict`."""
+    return AnswerOut.model_validate(answer_to_dict(answer))
+
+
+def _visible(cable: Cable, paragraph: Paragraph, ceiling: Classification | None) -> bool:
+    return ceiling is None or ceiling.allows(paragraph.classification(cable.classification))
+
+
+def cable_out(cable: Cable, ceiling: Classification | None) -> CableOut:
+    data = cable_to_dict(cable, paragraphs=False)
+    shown = [p for p in cable.paragraphs if _visible(cable, p, ceiling)]
+    data["paragraphs"] = [paragraph_to_dict(p) for p in shown]
+    data["withheld"] = len(cable.paragraphs) - len(shown)
+    return CableOut.model_validate(data)
+
+
+def cited_paragraph(cable: Cable, paragraph: Paragraph, ceiling: Classification | None) -> CitedParagraphOut:
+    """One paragraph with its citation; above the ceiling it is refused (403), not hidden (404).
+
+    ``GET /cables/{id}`` already says how many paragraphs it withheld, so pretending one
+    does not exist would hide nothing and mislead the reader.
+    """
+    level = paragraph.classification(cable.classification)
+    if ceiling is not None and not ceiling.allows(level):
+        raise ForbiddenError(f"paragraph {paragraph.number} of {cable.id} is {level.value}, above this "
+                             f"request's ceiling {ceiling.value}")
+    return CitedParagraphOut.model_validate({
+        "citation": citation(cable.id, paragraph.number), "cable_id": cable.id, "subject": cable.subject,
+        "classification": level.value, **paragraph_to_dict(paragraph)})
+
+
+def cable_list(snapshot: Snapshot, query: CableListQuery, caller: Caller) -> CableListOut:
+    """One page of cable headers (ordered by id) read from the snapshot, never re-parsed."""
+    filters = make_filters(origins=[query.origin] if query.origin else None, date_from=query.date_from,
+                           date_to=query.date_to, tags=[query.tag] if query.tag else None,
+                           max_classification=query.max_classification)
+    ceiling = search_filters(filters, caller).max_classification
+    exact = parse_classification_name(query.classification, "classification") if query.classification else None
+    counts = np.bincount(snapshot.para_cable, minlength=len(snapshot.cables)) if snapshot.size else None
+    matches = [
+        (i, meta) for i, meta in enumerate(snapshot.cables)
+        if cable_allowed(meta, filters)
+        and (exact is None or meta.classification == exact)
+        and (ceiling is None or ceiling.allows(meta.classification))
+    ]
+    page = matches[query.offset:query.offset + query.limit]
+    return CableListOut(total=len(matches), offset=query.offset, limit=query.limit, cables=[
+        CableHeaderOut(id=meta.id, datetime=iso_utc(meta.datetime), origin=meta.origin,
+                       classification=meta.classification.value, subject=meta.subject, tags=list(meta.tags),
+                       paragraphs=int(counts[i]) if counts is not None else 0)
+        for i, meta in page
+    ])
+
+
+def index_size(snapshot: Snapshot) -> IndexSizeOut:
+    manifest = snapshot.manifest
+    return IndexSizeOut(cables=manifest.cables, paragraphs=manifest.paragraphs, generation=manifest.generation)
