@@ -72,6 +72,7 @@ class CableIndex:
         self._write_lock = threading.Lock()
         self.thresholds = thresholds
         self.weights = weights
+        self.max_question_chars = 2000
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder, index_type: str = "flat", scheme: PassageScheme = "context",
@@ -143,7 +144,7 @@ class CableIndex:
     def ask_many(self, questions: Iterable[str], k: int = 5, mode: str = "hybrid",
                  filters: Filters = Filters()) -> list[Answer]:
         """Answer several questions against one snapshot, encoding them together."""
-        cleaned = [check_question(q, k, mode) for q in questions]
+        cleaned = [check_question(q, k, mode, self.max_question_chars) for q in questions]
         snap = self._snapshot
         vectors = self.encoder.encode_queries(cleaned) if mode != "bm25" else np.zeros(
             (len(cleaned), snap.manifest.dimension), dtype=np.float32)

@@ -160,6 +160,7 @@ def eval_command(
     k: Annotated[int, typer.Option("--k", help="Depth of the ranking scored")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
     report: Annotated[Path | None, typer.Option(help="Write a markdown report and a chart to this folder")] = None,
+    name: Annotated[str, typer.Option(help="File name of the report (NAME.md, NAME.png)")] = "eval",
 ) -> None:
     """Measure retrieval accuracy on judged questions, every mode side by side."""
     from eval.questions import bundled_questions_path, load_questions
@@ -186,7 +187,9 @@ def eval_command(
     else:
         typer.echo(format_table(reports))
     if report is not None:
-        written = write_report(reports, report, title=f"{len(judged)} questions, index {cable_index.root}")
+        manifest = cable_index.snapshot.manifest
+        title = f"{len(judged)} questions; {manifest.cables} cables, {manifest.paragraphs} paragraphs indexed"
+        written = write_report(reports, report, title=title, name=name)
         typer.echo(f"report written: {', '.join(str(p) for p in written)}", err=True)
 
 

@@ -20,6 +20,7 @@ def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missi
                say: Callable[[str], None] = print) -> CableIndex:
     """The index at ``settings.index_dir``; where none exists yet, one built from the bundled seed."""
     index = CableIndex.open(settings.index_dir, encoder or load_encoder(settings), settings.index_type)
+    index.max_question_chars = settings.max_question_chars
     if seed_if_missing and not index.exists:
         say(f"No index at {settings.index_dir} yet: building one from the bundled seed cable 08TOKYO1074.")
         index.ingest([read_cable_file(seed_cable_path())])
