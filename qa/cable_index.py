@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.encoder import Encoder
+from qa.abstain import missing_terms
 from qa.answer import Answer, Hit
 from qa.encode import encode_cables, merge_batches
 from qa.errors import InvalidQueryError, UnknownCableError, UnknownParagraphError
@@ -176,6 +177,17 @@ class CableIndex:
                 origin=cable.origin,
             ))
         top = float(ranked.scores[0]) if len(ranked.scores) else 0.0
-        answered = bool(hits) and top >= self.thresholds.of(mode)
+        answered = bool(hits) and top >= self.thresholds.of(mode) and not self._names_missing(snap, question, ranked)
         return Answer(question=question, mode=mode, answered=answered, hits=tuple(hits))
+
+    @staticmethod
+    def _names_missing(snap: Snapshot, question: str, ranked: Ranked) -> bool:
+        """True when the question names something the best hit's cable never mentions."""
+        position = int(snap.para_cable[ranked.rows[0]])
+        cable = snap.cables[position]
+        rows = np.flatnonzero(snap.para_cable == position)
+        context = [cable.subject or "", cable.origin or "", *(snap.texts[r] for r in rows)]
+        if cable.datetime is not None:
+            context.append(cable.datetime.strftime("%Y %B"))
+        return bool(missing_terms(question, context))
 
