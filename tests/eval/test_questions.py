@@ -93,7 +93,7 @@ def test_unknown_kind_is_rejected_with_the_allowed_kinds(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     "citation",
-    ["08TOKYO1074 3", "08TOKYO1074¶3", "08TOKYO1074 ¶0", "08tokyo1074 ¶3", "¶3", "08TOKYO1074#3"],
+    ["08TOKYO1074 3", "08TOKYO1074¶3", "08TOKYO1074 ¶03", "08tokyo1074 ¶3", "¶3", "08TOKYO1074#3"],
 )
 def test_malformed_citation_is_rejected(tmp_path: Path, citation: str) -> None:
     reason = load_error(tmp_path, line_with(relevant=[citation])).reason
