@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.encoder import Encoder
+from embeddings.threads import single_threaded_blas
 from qa.abstain import missing_terms
 from qa.answer import Answer, Hit
 from qa.encode import encode_cables, merge_batches
@@ -74,6 +75,7 @@ class CableIndex:
         self.thresholds = thresholds
         self.weights = weights
         self.max_question_chars = 2000
+        single_threaded_blas()
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder, index_type: str = "flat", scheme: PassageScheme = "context",

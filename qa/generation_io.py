@@ -71,7 +71,9 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
     order = np.argsort(sentence_pids, kind="stable")
     sentence_pids, sentence_vectors, sentence_spans = (
         sentence_pids[order], sentence_vectors[order], sentence_spans[order])
-    offsets = np.searchsorted(sentence_pids, np.append(pids, np.iinfo(np.int64).max)).astype(np.int64)
+    bounds = np.append(pids, np.iinfo(np.int64).max)
+    offsets = np.searchsorted(sentence_pids, bounds).astype(np.int64)
+    window_offsets = np.searchsorted(window_pids, bounds).astype(np.int64)
     texts = tuple(r.text for r in rows)
     sections = tuple(r.section for r in rows)
     para_cable = np.array([cable_rows[r.cable_id] for r in rows], dtype=np.int32)
@@ -90,7 +92,7 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
         numbers=np.array([r.number for r in rows], dtype=np.int32),
         levels=np.array([r.level for r in rows], dtype=np.int8),
         markings=tuple(r.marking for r in rows), sections=sections, texts=texts,
-        window_vectors=window_vectors, window_pids=window_pids, dense=dense,
+        window_vectors=window_vectors, window_pids=window_pids, window_offsets=window_offsets, dense=dense,
         sentence_vectors=sentence_vectors, sentence_pids=sentence_pids, sentence_spans=sentence_spans,
         sentence_offsets=offsets, bm25=bm25, cable_bm25=cable_bm25,
     )

@@ -104,24 +104,25 @@ def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int,
     return np.array(list(best), dtype=np.int64), np.array(list(best.values()), dtype=np.float32)
 
 
-def _max_by_row(snapshot: Snapshot, rows: IntArray, pids_sorted: IntArray, vectors: FloatArray,
-                query: FloatArray) -> FloatArray:
-    """For each row, the best cosine of the query against that paragraph's vectors."""
+def _max_by_row(rows: IntArray, offsets: IntArray, vectors: FloatArray, query: FloatArray) -> FloatArray:
+    """For each row, the best cosine of the query against that paragraph's vectors (0 if none).
+
+    ``offsets`` is CSR-style: row r owns vectors[offsets[r]:offsets[r + 1]]. One gather, one
+    matrix-vector product and one segmented max, whatever the number of rows.
+    """
     out = np.zeros(len(rows), dtype=np.float32)
-    if len(rows) == 0 or len(pids_sorted) == 0:
+    if len(rows) == 0:
         return out
-    pids = snapshot.pids[rows]
-    starts = np.searchsorted(pids_sorted, pids, side="left")
-    ends = np.searchsorted(pids_sorted, pids, side="right")
-    spans = [np.arange(s, e) for s, e in zip(starts, ends, strict=True)]
-    flat = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
-    if len(flat) == 0:
+    starts, ends = offsets[rows], offsets[rows + 1]
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
         return out
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    flat = np.repeat(starts, lengths) + (np.arange(total) - first)
     sims = vectors[flat] @ query
-    owner = np.repeat(np.arange(len(rows)), [len(s) for s in spans])
-    out[:] = -1.0
-    np.maximum.at(out, owner, sims.astype(np.float32))
-    out[out == -1.0] = 0.0
+    present = lengths > 0
+    out[present] = np.maximum.reduceat(sims, (np.cumsum(lengths) - lengths)[present]).astype(np.float32)
     return out
 
 
@@ -152,8 +153,8 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
     bm25_top = np.argsort(-bm25_all, kind="stable")[:depth]
     bm25_top = bm25_top[bm25_all[bm25_top] > 0]
     rows = np.union1d(dense_rows, bm25_top).astype(np.int64)
-    dense = _max_by_row(snapshot, rows, snapshot.window_pids, snapshot.window_vectors, query)
-    sentence = _max_by_row(snapshot, rows, snapshot.sentence_pids, snapshot.sentence_vectors, query)
+    dense = _max_by_row(rows, snapshot.window_offsets, snapshot.window_vectors, query)
+    sentence = _max_by_row(rows, snapshot.sentence_offsets, snapshot.sentence_vectors, query)
     top_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
     bm25 = bm25_all[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
     cable_scores = snapshot.cable_bm25.scores(tokens)

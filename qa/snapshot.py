@@ -57,7 +57,8 @@ class Snapshot:
     sections: tuple[str | None, ...]
     texts: tuple[str, ...]
     window_vectors: FloatArray
-    window_pids: IntArray
+    window_pids: IntArray  # ascending
+    window_offsets: IntArray  # row r's windows are [offsets[r], offsets[r + 1])
     dense: VectorIndex
     sentence_vectors: FloatArray
     sentence_pids: IntArray
