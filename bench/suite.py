@@ -1,0 +1,218 @@
+"""The benchmark suite: ingest throughput and its split, query latency in-process and over HTTP,
+server start-up, memory and index size, on the corpus in ../shared/corpus plus the seed.
+
+    python -m bench.suite [--corpus ../shared/corpus] [--max-cables N] [--backend torch|onnx|onnx-int8]
+                          [--out bench/results]
+
+Timings are medians over repeated runs after a warm-up. It writes ``suite.json`` and ``suite.md``
+to ``--out`` and prints the markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from eval.questions import bundled_questions_path, load_questions
+from qa.cable_index import CableIndex
+from qa.corpus import read_cable_file, seed_cable_path
+from qa.encode import encode_cables
+from qa.generation_io import write_generation
+from qa.settings import Settings
+
+__all__ = ["main"]
+
+
+def _percentiles(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return {"p50": round(statistics.median(ordered), 2), "p95": round(at(0.95), 2), "p99": round(at(0.99), 2)}
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def bench_ingest(index_dir: Path, files: list[Path], settings: Settings) -> tuple[CableIndex, dict[str, Any]]:
+    from qa.loader import load_encoder
+
+    started = time.perf_counter()
+    cables = [read_cable_file(seed_cable_path())] + [read_cable_file(f) for f in files]
+    parse_s = time.perf_counter() - started
+    encoder = load_encoder(settings)
+    index = CableIndex.open(index_dir, encoder, settings.index_type)
+    started = time.perf_counter()
+    batch = encode_cables(cables, encoder, "context")
+    encode_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index._snapshot = write_generation(index_dir, index.snapshot, batch, set())  # what ingest() does
+    write_s = time.perf_counter() - started
+    paragraphs = batch.paragraph_count
+    total = parse_s + encode_s + write_s
+    return index, {
+        "cables": len(cables), "paragraphs": paragraphs,
+        "parse_s": round(parse_s, 2), "encode_s": round(encode_s, 2), "index_and_persist_s": round(write_s, 2),
+        "paragraphs_per_s": round(paragraphs / total, 1), "encode_paragraphs_per_s": round(paragraphs / encode_s, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "index_bytes": _folder_bytes(index_dir),
+    }
+
+
+def bench_queries(index: CableIndex, questions: list[str], repeats: int = 3) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("hybrid", "dense", "bm25"):
+        for q in questions[:10]:
+            index.ask(q, mode=mode)  # warm-up
+        latencies = [1000 * _timed(lambda q=q: index.ask(q, mode=mode)) for _ in range(repeats) for q in questions]
+        out[mode] = _percentiles(latencies)
+    return out
+
+
+def bench_server(index_dir: Path, questions: list[str], backend: str) -> dict[str, Any]:
+    port = _free_port()
+    env = {**os.environ, "CABLEQA_INDEX_DIR": str(index_dir), "CABLEQA_RATE_LIMIT_PER_MINUTE": "0",
+           "CABLEQA_ENCODER_BACKEND": backend}
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-c", "from qa.cli import main; main()", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.perf_counter() - started > 300:
+                raise RuntimeError("server did not become healthy in 300 s")
+            time.sleep(0.05)
+        startup_s = time.perf_counter() - started
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for q in questions[:10]:
+                client.get("/ask", params={"q": q})
+            single = [1000 * _timed(lambda q=q: client.get("/ask", params={"q": q}).raise_for_status())
+                      for _ in range(2) for q in questions]
+        errors = 0
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def worker(batch: list[str]) -> None:
+            nonlocal errors
+            with httpx.Client(base_url=url, timeout=30) as client:
+                for q in batch:
+                    t0 = time.perf_counter()
+                    ok = client.get("/ask", params={"q": q}).status_code == 200
+                    with lock:
+                        latencies.append(1000 * (time.perf_counter() - t0))
+                        errors += not ok
+
+        work = [questions * 2 for _ in range(8)]
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(w,)) for w in work]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        return {
+            "startup_to_healthy_s": round(startup_s, 2),
+            "http_one_client_ms": _percentiles(single),
+            "http_8_clients_ms": _percentiles(latencies),
+            "http_8_clients_requests_per_s": round(len(latencies) / elapsed, 1),
+            "http_8_clients_errors": errors,
+            "server_rss_mb": _rss_mb(server.pid), "server_peak_rss_mb": _rss_mb(server.pid, "VmHWM"),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    i, q, s = result["ingest"], result["query_in_process_ms"], result["server"]
+    rows = [
+        ("machine", f"{result['cores']} cores, {result['platform']}; encoder {result['backend']}"),
+        ("corpus", f"{i['cables']} cables, {i['paragraphs']} paragraphs"),
+        ("ingest", f"{i['paragraphs_per_s']} paragraphs/s overall; encode {i['encode_paragraphs_per_s']} paragraphs/s"),
+        ("ingest split", f"parse {i['parse_s']} s, encode {i['encode_s']} s, index + persist {i['index_and_persist_s']} s"),
+        ("ingest peak RSS", f"{i['peak_rss_mb']} MB"),
+        ("index on disk", f"{i['index_bytes'] / 1e6:.1f} MB"),
+        *((f"in-process {m}", f"p50 {v['p50']} ms, p95 {v['p95']} ms, p99 {v['p99']} ms") for m, v in q.items()),
+        ("server start to healthy", f"{s['startup_to_healthy_s']} s"),
+        ("HTTP, one client", "p50 {p50} ms, p95 {p95} ms, p99 {p99} ms".format(**s["http_one_client_ms"])),
+        ("HTTP, 8 clients", "p50 {p50} ms, p99 {p99} ms".format(**s["http_8_clients_ms"])
+         + f", {s['http_8_clients_requests_per_s']} requests/s, {s['http_8_clients_errors']} errors"),
+        ("server RSS", f"{s['server_rss_mb']} MB (peak {s['server_peak_rss_mb']} MB)"),
+    ]
+    return "\n".join([f"Measured {result['date']}", "", "| what | result |", "|---|---|",
+                      *(f"| {a} | {b} |" for a, b in rows)])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    parser.add_argument("--max-cables", type=int, default=0, help="0 = all")
+    parser.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args(argv)
+    files = sorted((args.corpus / "cables").glob("*.txt"))
+    if args.max_cables:
+        files = files[: args.max_cables]
+    questions = [q.question for q in load_questions(bundled_questions_path())]
+    with tempfile.TemporaryDirectory() as tmp:
+        index_dir = Path(tmp) / "index"
+        settings = Settings(index_dir=index_dir, encoder_backend=args.backend)
+        index, ingest = bench_ingest(index_dir, files, settings)
+        result = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
+            "platform": platform.platform(terse=True), "backend": args.backend, "ingest": ingest,
+            "query_in_process_ms": bench_queries(index, questions),
+            "server": bench_server(index_dir, questions, args.backend),
+        }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "suite.json").write_text(json.dumps(result, indent=2) + "\n")
+    markdown = to_markdown(result)
+    (args.out / "suite.md").write_text(markdown + "\n")
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
