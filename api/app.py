@@ -31,7 +31,8 @@ from qa.settings import Settings, get_settings
 
 __all__ = ["create_app", "package_version"]
 
-log = logging.getLogger("cableqa.api")
+# uvicorn configures and shows its "uvicorn.error" logger; ours goes through it so start-up notes are seen.
+log = logging.getLogger("uvicorn.error")
 
 DESCRIPTION = """Ask plain-English questions of US diplomatic cables; get back the paragraphs that answer them,
 each with an exact citation (`08TOKYO1074 ¶3`).
