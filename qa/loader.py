@@ -13,7 +13,13 @@ __all__ = ["load_encoder", "open_index"]
 
 
 def load_encoder(settings: Settings) -> Encoder:
-    return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size)
+    """The model on the backend ``settings.encoder_backend`` names; every backend gives the same model_name."""
+    if settings.encoder_backend == "torch":
+        return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size)
+    from embeddings.onnx_encoder import OnnxEncoder
+
+    return OnnxEncoder(settings.model, "int8" if settings.encoder_backend == "onnx-int8" else "fp32",
+                       cache_dir=settings.onnx_cache_dir, batch_size=settings.batch_size)
 
 
 def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missing: bool = True,

@@ -21,6 +21,11 @@ IndexType = Literal["flat", "hnsw", "ivfpq"]
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
+def _default_onnx_cache_dir() -> Path:
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_home) / "cableqa" / "onnx"
+
+
 def _default_index_dir() -> Path:
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data_home) / "cableqa" / "index"
@@ -37,6 +42,10 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or folder; empty = bundled all-MiniLM-L6-v2",
     )
     encoder_backend: EncoderBackend = "torch"
+    onnx_cache_dir: Path = Field(
+        default_factory=_default_onnx_cache_dir,
+        description="Where the onnx backends keep the model exported from the local weights (once)",
+    )
     index_type: IndexType = "flat"
     batch_size: int = Field(default=32, ge=1, le=1024)
     default_mode: Mode = "hybrid"

@@ -1,0 +1,226 @@
+"""The :class:`~embeddings.encoder.Encoder` protocol on ONNX Runtime: the same model, no torch at run time.
+
+The graph (exported once by :mod:`embeddings.onnx_export`) returns token embeddings; mean pooling
+and normalisation happen here in numpy, as sentence-transformers does them, so vectors match the
+torch backend (cosine >= 0.9999 in fp32) and an index built by either backend serves the other:
+:attr:`OnnxEncoder.model_name` is the same. ``int8`` trades a little of that agreement (about 0.994
+mean cosine to fp32 on corpus paragraphs) for speed; numbers in ``bench/encoders.py``.
+
+Speed, on 2 cores: each text is tokenised once, by the Rust ``tokenizers`` package (the ids feed the
+model, the offsets pool the spans). Texts are batched by exact token count, so no batch holds
+padding and the graph needs no attention mask: against length-sorted batches of 32 padded to their
+longest text, this nearly doubled int8 throughput on ingest-sized calls (300 corpus paragraphs, 50
+at a time: 28 to 50 paragraphs per CPU-second), and dropping the mask from the graph added about
+10%. A batch of one 170-token text still keeps the matrix multiplications busy, so the small
+batches cost little. onnxruntime runs one intra-op thread per usable core and one inter-op thread. Its
+worker threads do not spin waiting for work: on two cores a spinning worker takes the core FAISS or
+the other onnxruntime thread needs (see ``threads.py``), and measured here spinning bought no
+throughput.
+
+Once the export is cached, loading imports onnxruntime and tokenizers only (about 0.3 s with the
+session), never torch, transformers or sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.encoder import BUNDLED_MODEL_NAME
+from embeddings.onnx_export import Variant, cached_export, default_cache_dir, read_model_folder
+from embeddings.windows import token_windows
+from qa.errors import EncoderUnavailableError, InvalidQueryError
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+    from tokenizers import Encoding, Tokenizer
+
+__all__ = ["OnnxEncoder"]
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class OnnxEncoder:
+    """A sentence-transformers model on ONNX Runtime, fp32 or dynamically quantised int8.
+
+    ``model`` is a model folder or a hub name in the local cache; ``""`` means the bundled
+    all-MiniLM-L6-v2. The first use exports the model into ``cache_dir`` (default
+    ``$XDG_CACHE_HOME/cableqa/onnx``), announcing it through ``say``; later loads reuse the file,
+    whose path is :attr:`model_path`. ``batch_size`` caps the texts of one token count run together;
+    ``threads`` defaults to one per usable core.
+
+    int8 quantises activations per batch, so a text's int8 vector can move in the third decimal
+    with the texts that share its batch; fp32 vectors do not.
+    """
+
+    def __init__(self, model: str = "", variant: Variant = "fp32", cache_dir: Path | None = None,
+                 batch_size: int = 32, threads: int | None = None, say: Callable[[str], None] = _to_stderr) -> None:
+        if batch_size < 1:
+            raise InvalidQueryError("batch_size", f"must be at least 1, got {batch_size}")
+        if variant not in ("fp32", "int8"):
+            raise InvalidQueryError("variant", f"must be 'fp32' or 'int8', got {variant!r}")
+        self._model_name = model or BUNDLED_MODEL_NAME
+        self._batch_size = batch_size
+        self._variant: Variant = variant
+        folder = read_model_folder(model)
+        self._dimension = folder.dimension
+        self._max_tokens = folder.max_tokens
+        self.model_path = cached_export(folder, variant, cache_dir or default_cache_dir(), say)
+        self._session = _session(self.model_path, threads)
+        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._tokenizer = _tokenizer(folder.path / "tokenizer.json", self._max_tokens)
+        self._window_tokenizer = _tokenizer(folder.path / "tokenizer.json", None)
+
+    @property
+    def model_name(self) -> str:
+        """The same identifier as the torch backend for the same weights, so indexes are shared."""
+        return self._model_name
+
+    @property
+    def variant(self) -> Variant:
+        return self._variant
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads, special tokens included; the rest is truncated."""
+        return self._max_tokens
+
+    def encode_queries(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
+        """Questions to unit vectors (the model declares no prompts: the ONNX path refuses those that do)."""
+        return self._pooled(texts, show_progress)
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
+        return self._pooled(texts, show_progress)
+
+    def encode_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], show_progress: bool = False
+    ) -> tuple[FloatArray, list[FloatArray]]:
+        """Passage vectors and span vectors from one forward pass, exactly as the torch backend pools them.
+
+        A span's vector is the normalised mean of the passage's token embeddings inside it; a span
+        past the token limit, or covering no token, gets the passage vector.
+        """
+        if len(texts) != len(spans):
+            raise InvalidQueryError("spans", f"{len(spans)} span lists for {len(texts)} texts")
+        encodings = self._encode_all(texts)
+        passages = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        per_text: list[FloatArray] = [np.zeros((0, self._dimension), dtype=np.float32)] * len(texts)
+        for rows, tokens in self._batches(encodings, show_progress):
+            passages[rows] = _normalised(tokens.mean(axis=1))
+            for row, i in enumerate(rows):
+                per_text[i] = _span_vectors(tokens[row], encodings[i].offsets, spans[i], passages[i])
+        return passages, per_text
+
+    def windows(self, text: str, overlap_tokens: int = 32) -> list[tuple[int, int]]:
+        """Character spans of overlapping windows that each fit the model; see ``windows.py``."""
+        encoding = self._window_tokenizer.encode(text, add_special_tokens=False)
+        limit = self._max_tokens - self._window_tokenizer.num_special_tokens_to_add(False)
+        return token_windows(encoding.offsets, encoding.word_ids, len(text), limit, overlap_tokens)
+
+    def _pooled(self, texts: Sequence[str], show_progress: bool) -> FloatArray:
+        encodings = self._encode_all(texts)
+        vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for rows, tokens in self._batches(encodings, show_progress):
+            vectors[rows] = _normalised(tokens.mean(axis=1))
+        return vectors
+
+    def _encode_all(self, texts: Sequence[str]) -> list[Encoding]:
+        if isinstance(texts, str):
+            raise InvalidQueryError("texts", "expected a sequence of strings, got one string")
+        if len(texts) == 1:  # encode_batch's thread pool costs more than it saves on one short text
+            return [self._tokenizer.encode(texts[0])]
+        return self._tokenizer.encode_batch(list(texts))
+
+    def _batches(self, encodings: Sequence[Encoding], show_progress: bool) -> Iterator[tuple[list[int], FloatArray]]:
+        """``(rows, token_embeddings)`` per batch of texts with exactly the same number of tokens."""
+        by_length: dict[int, list[int]] = {}
+        for i, encoding in enumerate(encodings):
+            by_length.setdefault(len(encoding.ids), []).append(i)
+        batches = [rows[start:start + self._batch_size] for _, rows in sorted(by_length.items())
+                   for start in range(0, len(rows), self._batch_size)]
+        steps: Iterable[list[int]] = batches
+        if show_progress:
+            from rich.progress import track
+
+            steps = track(batches, description="Encoding")
+        for rows in steps:
+            ids = np.array([encodings[i].ids for i in rows], dtype=np.int64)
+            feed = {"input_ids": ids, "token_type_ids": np.zeros_like(ids)}
+            (tokens,) = self._session.run(["token_embeddings"], {name: feed[name] for name in self._inputs})
+            yield rows, np.asarray(tokens, dtype=np.float32)
+
+
+def _normalised(vectors: FloatArray) -> FloatArray:
+    norms = np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+    unit: FloatArray = (vectors / norms).astype(np.float32)
+    return unit
+
+
+def _span_vectors(tokens: FloatArray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]],
+                  passage: FloatArray) -> FloatArray:
+    vectors = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    if not spans:
+        return vectors
+    bounds = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    starts, ends = bounds[:, 0], bounds[:, 1]
+    real = ends > starts  # special tokens have empty offsets
+    for j, (a, b) in enumerate(spans):
+        inside = real & (starts >= a) & (ends <= b)
+        vectors[j] = tokens[inside].mean(axis=0) if inside.any() else passage
+    return _normalised(vectors)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _session(path: Path, threads: int | None) -> InferenceSession:
+    try:
+        import onnxruntime as ort
+    except ImportError as error:
+        raise EncoderUnavailableError(
+            "the ONNX encoder backend needs onnxruntime: pip install onnxruntime, "
+            "or set CABLEQA_ENCODER_BACKEND=torch"
+        ) from error
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or _usable_cores()
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own unexported exception types
+        raise EncoderUnavailableError(
+            f"onnxruntime cannot load {path} ({error.__class__.__name__}: {str(error).splitlines()[0]}). "
+            f"Delete it to export again"
+        ) from error
+
+
+def _tokenizer(path: Path, max_tokens: int | None) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()  # tokenizer.json may pad every text to a fixed length; batches pad here
+    if max_tokens is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
