@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         default="",
         description="sentence-transformers model name or folder; empty = bundled all-MiniLM-L6-v2",
     )
-    encoder_backend: EncoderBackend = "torch"
+    encoder_backend: EncoderBackend = "onnx"
     onnx_cache_dir: Path = Field(
         default_factory=_default_onnx_cache_dir,
         description="Where the onnx backends keep the model exported from the local weights (once)",
