@@ -107,9 +107,11 @@ def _field(loc: Sequence[Any]) -> str:
 
 
 def _say(error: Any, item: dict[str, Any]) -> str:
-    if item["type"] == "json_invalid":  # loc is ("body", <character offset>)
-        reason = (error.get("ctx") or {}).get("error", "")
-        return f"body: not valid JSON at character {item['loc'][-1]}" + (f" ({reason})" if reason else "")
+    if item["type"] == "json_invalid":  # loc is ("body", <character offset>), or ("body",) from pydantic
+        where = item["loc"][-1] if item["loc"] else None
+        reason = (error.get("ctx") or {}).get("error", "") or str(item["msg"]).removeprefix("Invalid JSON: ")
+        at = f" at character {where}" if isinstance(where, int) else ""
+        return f"body: not valid JSON{at}" + (f" ({reason})" if reason else "")
     return f"{_field(item['loc'])}: {item['msg']}"
 
 
@@ -142,6 +144,11 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Respo
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
         detail = "the request body is not valid UTF-8"
+    elif exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        detail = "body: not valid JSON (nested too deeply)"
+    elif exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # e.g. an integer of more than 4,300 digits; what follows ";" is advice for Python programmers
+        detail = f"body: not valid JSON ({str(exc.__cause__).split(';')[0]})"
     return JSONResponse({"detail": detail, "error": _HTTP_CODES.get(exc.status_code, "http_error")},
                         status_code=exc.status_code, headers=exc.headers)
 
@@ -161,9 +168,12 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Handler] = {
 }
 
 
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for a route's error codes, each with the error body and an example."""
-    examples = {
+def error_responses(*codes: int, examples: dict[int, tuple[str, str]] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route's error codes, each with the error body and an example.
+
+    ``examples`` replaces the default ``(detail, error)`` example of a code for this route.
+    """
+    known = {
         400: ("cable 1 of 1: not a cable: no classification banner, date-time group, FM line or TAGS found",
               "cable_parse"),
         401: ("this endpoint needs an API key: send X-API-Key or Authorization: Bearer", "unauthorized"),
@@ -173,9 +183,10 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         422: ("k: Input should be less than or equal to 100", "invalid_query"),
         429: ("over 600 requests a minute from this client; retry in 2 s", "rate_limited"),
     }
+    known.update(examples or {})
     out: dict[int | str, dict[str, Any]] = {}
     for code in codes:
-        detail, name = examples[code]
+        detail, name = known[code]
         out[code] = {"model": ErrorOut, "description": name.replace("_", " "),
                      "content": {"application/json": {"example": {"detail": detail, "error": name}}}}
     return out

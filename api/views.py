@@ -2,7 +2,11 @@
 
 The only place where what a reader may see is decided: paragraphs above the ceiling are
 withheld from a cable (and counted), refused one by one, and left out of searches (the
-ceiling travels in :class:`~qa.filters.Filters`).
+ceiling travels in :class:`~qa.filters.Filters`). A cable whose own classification is above
+the ceiling also loses the header fields written in its words (:data:`CLASSIFIED_HEADER`):
+the subject line carries the cable's level unless it is portion-marked, and the parser
+drops that mark, so it cannot be shown as anything lower. Its routing envelope (id, date,
+origin, recipients, TAGS, classification) stays: that is what a hit already shows.
 """
 
 from __future__ import annotations
@@ -28,7 +32,11 @@ from qa.records import Cable, Paragraph
 from qa.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
 from qa.snapshot import Snapshot
 
-__all__ = ["answer_out", "cable_list", "cable_out", "ceiling_for", "cited_paragraph", "index_size", "search_filters"]
+__all__ = ["CLASSIFIED_HEADER", "answer_out", "cable_list", "cable_out", "ceiling_for", "cited_paragraph",
+           "header_visible", "index_size", "search_filters"]
+
+#: Header fields withheld (null, or an empty list) from a cable classified above the reader's ceiling.
+CLASSIFIED_HEADER = ("subject", "references", "reference_details", "classified_by", "reasons", "signer")
 
 
 def search_filters(filters: Filters, caller: Caller) -> Filters:
@@ -41,9 +49,22 @@ def ceiling_for(requested: str | None, caller: Caller) -> Classification | None:
     return search_filters(make_filters(max_classification=requested), caller).max_classification
 
 
-def answer_out(answer: Answer) -> AnswerOut:
-    """Exactly ``cableqa ask --json``'s shape: both go through :func:`qa.serialize.answer_to_dict`."""
-    return AnswerOut.model_validate(answer_to_dict(answer))
+def header_visible(cable_level: Classification, ceiling: Classification | None) -> bool:
+    """Whether a reader under ``ceiling`` may see a cable's subject and other worded header fields."""
+    return ceiling is None or ceiling.allows(cable_level)
+
+
+def answer_out(answer: Answer, ceiling: Classification | None = None) -> AnswerOut:
+    """Exactly ``cableqa ask --json``'s shape: both go through :func:`qa.serialize.answer_to_dict`.
+
+    Under a ceiling, a hit from a cable classified above it (an unclassified paragraph of a
+    SECRET cable) comes without the cable's subject.
+    """
+    data = answer_to_dict(answer)
+    for hit, out in zip(answer.hits, data["hits"], strict=True):
+        if not header_visible(hit.classification, ceiling):
+            out["subject"] = None
+    return AnswerOut.model_validate(data)
 
 
 def _visible(cable: Cable, paragraph: Paragraph, ceiling: Classification | None) -> bool:
@@ -55,6 +76,9 @@ def cable_out(cable: Cable, ceiling: Classification | None) -> CableOut:
     shown = [p for p in cable.paragraphs if _visible(cable, p, ceiling)]
     data["paragraphs"] = [paragraph_to_dict(p) for p in shown]
     data["withheld"] = len(cable.paragraphs) - len(shown)
+    if not header_visible(cable.classification, ceiling):
+        for field in CLASSIFIED_HEADER:
+            data[field] = [] if isinstance(data[field], list) else None
     return CableOut.model_validate(data)
 
 
@@ -69,7 +93,8 @@ def cited_paragraph(cable: Cable, paragraph: Paragraph, ceiling: Classification 
         raise ForbiddenError(f"paragraph {paragraph.number} of {cable.id} is {level.value}, above this "
                              f"request's ceiling {ceiling.value}")
     return CitedParagraphOut.model_validate({
-        "citation": citation(cable.id, paragraph.number), "cable_id": cable.id, "subject": cable.subject,
+        "citation": citation(cable.id, paragraph.number), "cable_id": cable.id,
+        "subject": cable.subject if header_visible(cable.classification, ceiling) else None,
         "classification": level.value, **paragraph_to_dict(paragraph)})
 
 

@@ -62,8 +62,10 @@ _REPEATED_FIELD = re.compile(r"^[ \t]*(?:E\.?\s?O\.?\s*\d{5}|TAGS\b|SUBJ(?:ECT)?
 _PAGE_LINE = re.compile(r"^[ \t]*PAGE\s+\d+\s")
 _ROUTING_REACH = 40  # lines from a routing block's start to its section banner
 _FIELDS_REACH = 12  # lines from the section banner to the last repeated header field
+# Starts only where a run of whitespace starts: a bare ``\s+`` retried inside a long run of
+# blanks makes the search quadratic (a 5 MB upload ending in spaces would pin a core for hours).
 _TRAILING_BANNER = re.compile(
-    rf"\s+(?:{LEVEL_PATTERN})[ \t]*$", re.IGNORECASE
+    rf"(?<!\s)\s+(?:{LEVEL_PATTERN})[ \t]*$", re.IGNORECASE
 )
 _UNDERLINE = re.compile(r"^[ \t]*(?:-{3,}|={3,})[ \t]*$")
 _LEADING_SIPDIS = re.compile(r"^[ \t]*SIPDIS\s+")

@@ -58,6 +58,10 @@ def check_question(question: str, k: int, mode: str, max_chars: int = 2000) -> s
         raise InvalidQueryError("question", f"is {len(question)} characters; the limit is {max_chars}")
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in question):
         raise InvalidQueryError("question", "contains control characters")
+    if any("\ud800" <= ch <= "\udfff" for ch in question):
+        # JSON's "\ud800" escape decodes to a lone surrogate, which no encoder (the tokenizer,
+        # the UTF-8 response) accepts: refuse it here rather than fail deep inside.
+        raise InvalidQueryError("question", "is not valid Unicode: it holds a lone surrogate (\\ud800-\\udfff)")
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
         raise InvalidQueryError("k", f"must be between 1 and {MAX_K}, got {k!r}")
     if mode not in MODES:

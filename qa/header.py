@@ -51,8 +51,11 @@ _LEVEL_WORDS: list[tuple[str, Classification]] = [
     ("UNCLAS", Classification.UNCLASSIFIED),
 ]
 LEVEL_PATTERN = "|".join(f"(?P<l{i}>{_spaced(w)})" for i, (w, _) in enumerate(_LEVEL_WORDS))
+# REL TO's countries are words joined by commas: a ``[A-Z, ]+`` list could also swallow the
+# next caveat, and a banner of repeated "REL TO X," then backtracked exponentially.
 _CAVEAT = (r"(?:[ \t]*/{1,2}[ \t]*|[ \t]+)"
-           r"(?P<caveat>NOFORN|NOCONTRACT|ORCON|REL[ \t]+TO[ \t]+[A-Z, ]+|SENSITIVE|SBU|EXDIS|NODIS|LIMDIS)")
+           r"(?P<caveat>NOFORN|NOCONTRACT|ORCON|REL[ \t]+TO[ \t]+[A-Z]+(?:[ \t]*,[ \t]*[A-Z]+)*|SENSITIVE|SBU"
+           r"|EXDIS|NODIS|LIMDIS)")
 _BANNER = re.compile(
     rf"^[ \t]*(?:{LEVEL_PATTERN})(?:{_CAVEAT})*"
     r"(?:[ \t]+(?:SECTION[ \t]+(?P<sec>\d+)[ \t]+OF[ \t]+(?P<of>\d+)))?"

@@ -11,6 +11,8 @@ best-matching sentence (a question usually matches one sentence, which a long
 paragraph's mean vector dilutes); ``cable_bm25`` is BM25 over the whole cable
 (subject and all paragraphs), the cable-level evidence that a paragraph sits in a
 cable about the question's subject. Why these, and the numbers, are in the README.
+Under a classification ceiling, ``cable_bm25`` is 0 for a cable holding anything above
+it: words a reader may not see must not move the scores they do see.
 """
 
 from __future__ import annotations
@@ -83,6 +85,15 @@ def allowed_rows(snapshot: Snapshot, filters: Filters) -> npt.NDArray[np.bool_] 
     if filters.max_classification is not None:
         mask &= snapshot.levels <= filters.max_classification.rank
     return mask
+
+
+def _cables_within(snapshot: Snapshot, ceiling_rank: int) -> npt.NDArray[np.bool_]:
+    """Per cable: banner and every paragraph at or below ``ceiling_rank``."""
+    top = np.array([c.classification.rank for c in snapshot.cables], dtype=np.int8)
+    if snapshot.size:
+        np.maximum.at(top, snapshot.para_cable, snapshot.levels)
+    within: npt.NDArray[np.bool_] = top <= ceiling_rank
+    return within
 
 
 def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int,
@@ -158,6 +169,12 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
     top_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
     bm25 = bm25_all[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
     cable_scores = snapshot.cable_bm25.scores(tokens)
+    if filters.max_classification is not None and len(cable_scores):
+        # Cable-level BM25 reads the whole cable (subject and every paragraph): under a ceiling, a
+        # cable holding anything above it gives no such evidence, or its hidden words would move
+        # the scores of the paragraphs that are shown.
+        within = _cables_within(snapshot, filters.max_classification.rank)
+        cable_scores = np.where(within, cable_scores, 0.0).astype(np.float32)
     top_cable = float(cable_scores.max()) if len(cable_scores) else 0.0
     cable = (cable_scores[snapshot.para_cable[rows]] / top_cable if top_cable > 0
              else np.zeros(len(rows), dtype=np.float32))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,10 @@ class Store:
         try:
             uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            # A connection's statement cache refers back to it: a cycle that only the cyclic GC
+            # frees, maybe much later, so a dropped store would keep its file open (and the disk
+            # space of a pruned generation) meanwhile. Close it as soon as the store is dropped.
+            weakref.finalize(self, self._db.close)
             self._db.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 self._db.executescript(_SCHEMA)

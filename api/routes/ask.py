@@ -22,6 +22,11 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["ask"])
 
+# A JSON body can fail before it is validated: bytes that are not UTF-8 or JSON nested too
+# deeply (400), or a body over CABLEQA_MAX_UPLOAD_BYTES (413).
+_BODY_ERRORS = error_responses(400, 401, 413, 422, 429,
+                               examples={400: ("the request body is not valid UTF-8", "bad_request")})
+
 
 def _checked(question: str, field: str, k: int, mode: str, settings: Settings) -> str:
     """The shared question checks, with the configured length limit, naming ``field``."""
@@ -33,15 +38,17 @@ def _checked(question: str, field: str, k: int, mode: str, settings: Settings) -
         raise InvalidQueryError(field, error.reason) from None
 
 
-@router.post("/ask", response_model=AnswerOut, responses=error_responses(401, 422, 429),
+@router.post("/ask", response_model=AnswerOut, responses=_BODY_ERRORS,
              summary="Ask a question", description="The paragraphs that best answer the question, best first, "
              "each with its citation (`08TOKYO1074 ¶3`) and the sentence that answers it (`highlight`). "
-             "The shape is exactly what `cableqa ask --json` prints.")
+             "The shape is exactly what `cableqa ask --json` prints. Under a classification ceiling (the "
+             "request's `max_classification`, lowered by the API key's), a hit from a cable classified above "
+             "it has `subject` null: the subject line is as classified as its cable.")
 def ask(body: AskIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) -> AnswerOut:
     mode = body.mode or settings.default_mode
     question = _checked(body.question, "question", body.k, mode, settings)
     filters = search_filters(body.filters.to_filters(), caller)
-    return answer_out(index.ask(question, k=body.k, mode=mode, filters=filters))
+    return answer_out(index.ask(question, k=body.k, mode=mode, filters=filters), filters.max_classification)
 
 
 @router.get("/ask", response_model=AnswerOut, responses=error_responses(401, 422, 429),
@@ -53,10 +60,10 @@ def ask_get(query: Annotated[AskQuery, Query()], index: IndexDep, settings: Sett
     mode = query.mode or settings.default_mode
     question = _checked(query.q, "q", query.k, mode, settings)
     filters = search_filters(query.to_filters(), caller)
-    return answer_out(index.ask(question, k=query.k, mode=mode, filters=filters))
+    return answer_out(index.ask(question, k=query.k, mode=mode, filters=filters), filters.max_classification)
 
 
-@router.post("/ask/batch", response_model=BatchOut, responses=error_responses(401, 422, 429),
+@router.post("/ask/batch", response_model=BatchOut, responses=_BODY_ERRORS,
              summary="Ask several questions at once",
              description="Up to `CABLEQA_MAX_BATCH_QUESTIONS` (64) questions, encoded together against one "
              "snapshot of the index; one answer per question, in order.")
@@ -68,4 +75,4 @@ def ask_batch(body: BatchIn, index: IndexDep, settings: SettingsDep, caller: Cal
     questions = [_checked(q, f"questions[{i}]", body.k, mode, settings) for i, q in enumerate(body.questions)]
     filters = search_filters(body.filters.to_filters(), caller)
     answers = index.ask_many(questions, k=body.k, mode=mode, filters=filters)
-    return BatchOut(answers=[answer_out(a) for a in answers])
+    return BatchOut(answers=[answer_out(a, filters.max_classification) for a in answers])

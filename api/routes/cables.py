@@ -59,7 +59,11 @@ def list_cables(query: Annotated[CableListQuery, Query()], index: IndexDep, call
 
 @router.get("/{cable_id}", response_model=CableOut, responses=error_responses(401, 404, 422, 429),
             summary="Read one cable", description="The parsed cable: header fields and paragraphs. Paragraphs "
-            "above the ceiling are left out and counted in `withheld`.")
+            "above the ceiling are left out and counted in `withheld`. When the cable's own `classification` is "
+            "above the ceiling, the header fields written in its words are withheld too: `subject`, "
+            "`classified_by`, `reasons` and `signer` are null and `references`, `reference_details` empty "
+            "(a subject line is as classified as its cable). The routing envelope (id, date, origin, "
+            "recipients, TAGS, classification) is still shown.")
 def read_cable(cable_id: CableId, index: IndexDep, caller: CallerDep,
                max_classification: Ceiling = None) -> CableOut:
     ceiling = ceiling_for(max_classification, caller)
@@ -69,7 +73,8 @@ def read_cable(cable_id: CableId, index: IndexDep, caller: CallerDep,
 @router.get("/{cable_id}/paragraphs/{number}", response_model=CitedParagraphOut,
             responses=error_responses(401, 403, 404, 422, 429), summary="Read one paragraph",
             description="One paragraph with its citation. A paragraph above the ceiling is refused with **403** "
-            "(its existence is no secret: `GET /cables/{id}` counts it as withheld); an unknown one is 404.")
+            "(its existence is no secret: `GET /cables/{id}` counts it as withheld); an unknown one is 404. "
+            "A paragraph at or below the ceiling from a cable classified above it comes with `subject` null.")
 def read_paragraph(cable_id: CableId, number: Annotated[int, Path(description="The paragraph number (¶)")],
                    index: IndexDep, caller: CallerDep, max_classification: Ceiling = None) -> CitedParagraphOut:
     ceiling = ceiling_for(max_classification, caller)

@@ -105,7 +105,7 @@ def test_confidential_key_cannot_get_a_secret_paragraph(make_client: AppFactory,
         assert upload.status_code == 201
         conf, secret = {"X-API-Key": "conf-key"}, {"X-API-Key": "secret-key"}
 
-        asked = {"question": POLISH, "k": 10, "filters": {"max_classification": "SECRET"}}
+        asked = {"question": POLISH, "k": 20, "filters": {"max_classification": "SECRET"}}
         seen = [h["citation"] for h in client.post("/ask", json=asked, headers=conf).json()["hits"]]
         assert "09MOSCOW2747 ¶3" not in seen
         assert {"09MOSCOW2747 ¶1", "09MOSCOW2747 ¶2", "09MOSCOW2747 ¶4"} <= set(seen)
