@@ -145,9 +145,13 @@ def _resolve(model: str) -> Path:
     if Path(model).is_dir():
         return Path(model).resolve()
     try:
-        from huggingface_hub import snapshot_download
+        # A hub name is only looked up in the local cache: nothing is ever downloaded.
+        from huggingface_hub import try_to_load_from_cache
 
-        return Path(snapshot_download(model, local_files_only=True)).resolve()
+        cached = try_to_load_from_cache(repo_id=model, filename="config.json")
+        if not isinstance(cached, str):
+            raise FileNotFoundError(model)
+        return Path(cached).parent.resolve()
     except Exception as error:  # huggingface_hub raises several unrelated types for "not cached"
         raise EncoderUnavailableError(
             f"cannot load embedding model {model!r}: not a folder, and not in the local Hugging Face "
