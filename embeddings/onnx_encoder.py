@@ -64,20 +64,29 @@ class OnnxEncoder:
     """
 
     def __init__(self, model: str = "", variant: Variant = "fp32", cache_dir: Path | None = None,
-                 batch_size: int = 32, threads: int | None = None, say: Callable[[str], None] = _to_stderr) -> None:
+                 batch_size: int = 32, threads: int | None = None, say: Callable[[str], None] = _to_stderr,
+                 query_variant: Variant | None = None) -> None:
         if batch_size < 1:
             raise InvalidQueryError("batch_size", f"must be at least 1, got {batch_size}")
-        if variant not in ("fp32", "int8"):
-            raise InvalidQueryError("variant", f"must be 'fp32' or 'int8', got {variant!r}")
+        for field, value in (("variant", variant), ("query_variant", query_variant or variant)):
+            if value not in ("fp32", "int8"):
+                raise InvalidQueryError(field, f"must be 'fp32' or 'int8', got {value!r}")
         self._model_name = model or BUNDLED_MODEL_NAME
         self._batch_size = batch_size
         self._variant: Variant = variant
+        self._query_variant: Variant = query_variant or variant
         folder = read_model_folder(model)
         self._dimension = folder.dimension
         self._max_tokens = folder.max_tokens
-        self.model_path = cached_export(folder, variant, cache_dir or default_cache_dir(), say)
+        cache = cache_dir or default_cache_dir()
+        self.model_path = cached_export(folder, variant, cache, say)
         self._session = _session(self.model_path, threads)
         self._inputs = [i.name for i in self._session.get_inputs()]
+        self._query_session = self._session
+        if self._query_variant != variant:
+            # One question is a tiny batch: the model's fixed costs dominate, so a single thread
+            # (no hand-off between cores) serves it fastest and leaves the other core to another request.
+            self._query_session = _session(cached_export(folder, self._query_variant, cache, say), 1)
         self._tokenizer = _tokenizer(folder.path / "tokenizer.json", self._max_tokens)
         self._window_tokenizer = _tokenizer(folder.path / "tokenizer.json", None)
 
@@ -99,9 +108,25 @@ class OnnxEncoder:
         """Word pieces the model reads, special tokens included; the rest is truncated."""
         return self._max_tokens
 
+    @property
+    def query_variant(self) -> Variant:
+        """The graph questions run through; documents always go through :attr:`variant`."""
+        return self._query_variant
+
     def encode_queries(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
-        """Questions to unit vectors (the model declares no prompts: the ONNX path refuses those that do)."""
-        return self._pooled(texts, show_progress)
+        """Questions to unit vectors (the model declares no prompts: the ONNX path refuses those that do).
+
+        Through an int8 query graph each question is its own batch: int8 scales activations per
+        batch, and a question must get the same vector whether asked alone or in a batch.
+        """
+        if self._query_session is self._session:
+            return self._pooled(texts, show_progress)
+        if isinstance(texts, str):
+            raise InvalidQueryError("texts", "expected a sequence of strings, got one string")
+        vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            vectors[i] = self._pooled([text], False, self._query_session)[0]
+        return vectors
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
         return self._pooled(texts, show_progress)
@@ -131,10 +156,10 @@ class OnnxEncoder:
         limit = self._max_tokens - self._window_tokenizer.num_special_tokens_to_add(False)
         return token_windows(encoding.offsets, encoding.word_ids, len(text), limit, overlap_tokens)
 
-    def _pooled(self, texts: Sequence[str], show_progress: bool) -> FloatArray:
+    def _pooled(self, texts: Sequence[str], show_progress: bool, session: InferenceSession | None = None) -> FloatArray:
         encodings = self._encode_all(texts)
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        for rows, tokens in self._batches(encodings, show_progress):
+        for rows, tokens in self._batches(encodings, show_progress, session):
             vectors[rows] = _normalised(tokens.mean(axis=1))
         return vectors
 
@@ -145,8 +170,10 @@ class OnnxEncoder:
             return [self._tokenizer.encode(texts[0])]
         return self._tokenizer.encode_batch(list(texts))
 
-    def _batches(self, encodings: Sequence[Encoding], show_progress: bool) -> Iterator[tuple[list[int], FloatArray]]:
+    def _batches(self, encodings: Sequence[Encoding], show_progress: bool,
+                 session: InferenceSession | None = None) -> Iterator[tuple[list[int], FloatArray]]:
         """``(rows, token_embeddings)`` per batch of texts with exactly the same number of tokens."""
+        session = session or self._session
         by_length: dict[int, list[int]] = {}
         for i, encoding in enumerate(encodings):
             by_length.setdefault(len(encoding.ids), []).append(i)
@@ -160,7 +187,7 @@ class OnnxEncoder:
         for rows in steps:
             ids = np.array([encodings[i].ids for i in rows], dtype=np.int64)
             feed = {"input_ids": ids, "token_type_ids": np.zeros_like(ids)}
-            (tokens,) = self._session.run(["token_embeddings"], {name: feed[name] for name in self._inputs})
+            (tokens,) = session.run(["token_embeddings"], {name: feed[name] for name in self._inputs})
             yield rows, np.asarray(tokens, dtype=np.float32)
 
 

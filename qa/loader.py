@@ -17,9 +17,11 @@ def load_encoder(settings: Settings) -> Encoder:
     if settings.encoder_backend == "torch":
         return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size)
     from embeddings.onnx_encoder import OnnxEncoder
+    from embeddings.onnx_export import Variant
 
-    return OnnxEncoder(settings.model, "int8" if settings.encoder_backend == "onnx-int8" else "fp32",
-                       cache_dir=settings.onnx_cache_dir, batch_size=settings.batch_size)
+    variant: Variant = "int8" if settings.encoder_backend == "onnx-int8" else "fp32"
+    return OnnxEncoder(settings.model, variant, cache_dir=settings.onnx_cache_dir, batch_size=settings.batch_size,
+                       query_variant="int8" if settings.quantized_queries else variant)
 
 
 def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missing: bool = True,

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         default_factory=_default_onnx_cache_dir,
         description="Where the onnx backends keep the model exported from the local weights (once)",
     )
+    quantized_queries: bool = Field(
+        default=True,
+        description="onnx backend: encode questions with the int8 graph (documents stay fp32); about 2x faster "
+                    "per question, hybrid MRR@10 unchanged on the distractor eval (README, Performance)",
+    )
     index_type: IndexType = "flat"
     batch_size: int = Field(default=32, ge=1, le=1024)
     default_mode: Mode = "hybrid"

@@ -280,9 +280,29 @@ def test_load_encoder_picks_the_backend_from_settings(export: Export, onnx_int8:
     int8 = load_encoder(Settings(encoder_backend="onnx-int8", onnx_cache_dir=export.folder))
     fp32 = load_encoder(Settings(encoder_backend="onnx", onnx_cache_dir=export.folder))
 
+    exact = load_encoder(Settings(encoder_backend="onnx", quantized_queries=False, onnx_cache_dir=export.folder))
+
     assert isinstance(int8, OnnxEncoder) and int8.variant == "int8"
-    assert isinstance(fp32, OnnxEncoder) and fp32.variant == "fp32"
+    assert isinstance(fp32, OnnxEncoder) and fp32.variant == "fp32" and fp32.query_variant == "int8"
+    assert isinstance(exact, OnnxEncoder) and exact.query_variant == "fp32"
     assert int8.model_name == fp32.model_name == BUNDLED_MODEL_NAME
+
+
+def test_quantized_questions_match_fp32_and_do_not_depend_on_their_batch(
+        export: Export, onnx_fp32: OnnxEncoder) -> None:
+    """Documents stay fp32; questions through the int8 graph move little, and never with their neighbours."""
+    quantized = OnnxEncoder(cache_dir=export.folder, query_variant="int8", say=export.messages.append)
+    questions = [q.question for q in load_questions(bundled_questions_path())]
+
+    batched = quantized.encode_queries(questions)
+    alone = np.stack([quantized.encode_queries([q])[0] for q in questions[:20]])
+    exact = onnx_fp32.encode_queries(questions)
+    cosines = np.sum(batched * exact, axis=1)
+
+    np.testing.assert_array_equal(batched[:20], alone)
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+    assert cosines.min() >= 0.97 and cosines.mean() >= 0.99, (cosines.min(), cosines.mean())
+    np.testing.assert_array_equal(quantized.encode_documents(questions[:5]), onnx_fp32.encode_documents(questions[:5]))
 
 
 def _model_copy(tmp_path: Path, change: Callable[[Path], None]) -> Path:
