@@ -78,9 +78,8 @@ def allowed_rows(snapshot: Snapshot, filters: Filters) -> npt.NDArray[np.bool_] 
     """A mask of the paragraph rows the filters allow, or None when nothing is filtered."""
     if filters.empty:
         return None
-    cable_ok = np.ones(len(snapshot.cables), dtype=bool)
-    for i, cable in enumerate(snapshot.cables):
-        cable_ok[i] = _cable_allowed(cable, filters)
+    cable_ok = snapshot.columns.allowed(filters.cable_ids, filters.origins, filters.tags,
+                                        filters.date_from, filters.date_to)
     mask = cable_ok[snapshot.para_cable] if snapshot.size else np.zeros(0, dtype=bool)
     if filters.max_classification is not None:
         mask &= snapshot.levels <= filters.max_classification.rank
@@ -108,11 +107,12 @@ def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int,
     scores, ids = snapshot.dense.search(query[None, :], depth, allowed_ids=allowed)
     keep = ids[0] >= 0
     rows = snapshot.rows_of(ids[0][keep] // WINDOWS_PER_PARAGRAPH)
-    best: dict[int, float] = {}
-    for row, score in zip(rows.tolist(), scores[0][keep].tolist(), strict=True):
-        if row >= 0 and score > best.get(row, -2.0):
-            best[row] = score
-    return np.array(list(best), dtype=np.int64), np.array(list(best.values()), dtype=np.float32)
+    found = rows >= 0
+    rows, window_scores = rows[found], scores[0][keep][found]
+    # Results come best first, so a paragraph's first window is its best: keep first occurrences.
+    unique_rows, first = np.unique(rows, return_index=True)
+    order = np.argsort(first, kind="stable")
+    return unique_rows[order].astype(np.int64), window_scores[first[order]].astype(np.float32)
 
 
 def _max_by_row(rows: IntArray, offsets: IntArray, vectors: FloatArray, query: FloatArray) -> FloatArray:
@@ -135,6 +135,13 @@ def _max_by_row(rows: IntArray, offsets: IntArray, vectors: FloatArray, query: F
     present = lengths > 0
     out[present] = np.maximum.reduceat(sims, (np.cumsum(lengths) - lengths)[present]).astype(np.float32)
     return out
+
+
+def _top(scores: FloatArray, depth: int) -> IntArray:
+    """Indices of the ``depth`` highest scores (any order): a partition, not a sort of every paragraph."""
+    if len(scores) <= depth:
+        return np.arange(len(scores), dtype=np.int64)
+    return np.argpartition(-scores, depth - 1)[:depth].astype(np.int64)
 
 
 def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, filters: Filters,
@@ -161,7 +168,7 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
         zeros = np.zeros(len(order), dtype=np.float32)
         return Ranked(dense_rows[order], dense_scores[order], dense_scores[order], zeros, zeros)
 
-    bm25_top = np.argsort(-bm25_all, kind="stable")[:depth]
+    bm25_top = _top(bm25_all, depth)
     bm25_top = bm25_top[bm25_all[bm25_top] > 0]
     rows = np.union1d(dense_rows, bm25_top).astype(np.int64)
     dense = _max_by_row(rows, snapshot.window_offsets, snapshot.window_vectors, query)
