@@ -19,6 +19,7 @@ import numpy as np
 
 from embeddings.index import VectorIndex, create_index, load_index
 from qa.bm25 import BM25Index
+from qa.cable_columns import CableColumns
 from qa.classification import Classification
 from qa.encode import EncodedBatch
 from qa.errors import IndexCorruptError
@@ -87,7 +88,8 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
             bodies[c].append(t)
         cable_bm25 = BM25Index.build([" ".join(b) for b in bodies])
     return Snapshot(
-        folder=folder, manifest=manifest, store=store, cables=cables, cable_rows=cable_rows, pids=pids,
+        folder=folder, manifest=manifest, store=store, cables=cables, cable_rows=cable_rows,
+        columns=CableColumns.build(cables), pids=pids,
         para_cable=para_cable,
         numbers=np.array([r.number for r in rows], dtype=np.int32),
         levels=np.array([r.level for r in rows], dtype=np.int8),

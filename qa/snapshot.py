@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from embeddings.index import VectorIndex
 from qa.bm25 import BM25Index
+from qa.cable_columns import CableColumns
 from qa.classification import Classification
 from qa.manifest import Manifest
 from qa.store import Store
@@ -49,6 +50,7 @@ class Snapshot:
     store: Store | None
     cables: tuple[CableMeta, ...]
     cable_rows: dict[str, int]  # cable id -> position in ``cables``
+    columns: CableColumns  # the cables' filterable fields, vectorised
     pids: IntArray  # ascending
     para_cable: npt.NDArray[np.int32]  # row -> position in ``cables``
     numbers: npt.NDArray[np.int32]

@@ -1,0 +1,54 @@
+"""The vectorised cable filters agree with the one-cable test on every corpus cable."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from qa.cable_columns import CableColumns
+from qa.corpus import read_cable_file, seed_cable_path
+from qa.errors import CableParseError
+from qa.filters import Filters, make_filters
+from qa.ranking import cable_allowed
+from qa.snapshot import CableMeta
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
+
+
+@pytest.fixture(scope="module")
+def metas() -> list[CableMeta]:
+    files = [seed_cable_path(), *sorted(CORPUS.glob("*.txt"))]
+    out = []
+    for path in files:
+        try:
+            cable = read_cable_file(path)
+        except CableParseError:
+            continue
+        out.append(CableMeta(cable.id, cable.datetime, cable.origin, cable.classification, cable.subject, cable.tags))
+    return out
+
+
+FILTERS = [
+    make_filters(cable_ids=["08TOKYO1074", "07MOSCOW104", "NO-SUCH-CABLE"]),
+    make_filters(origins=["tokyo"]),
+    make_filters(origins=["MOSCOW", "BEIJING"]),
+    make_filters(tags=["PREL"]),
+    make_filters(tags=["rs", "JA", "NOT-A-TAG"]),
+    make_filters(date_from="2008-01-01"),
+    make_filters(date_from="2007-03-01", date_to="2008-04-18"),
+    make_filters(origins=["TOKYO"], tags=["PREL"], date_to="2009-12-31"),
+    make_filters(cable_ids=["NO-SUCH-CABLE"]),
+    Filters(date_from=date(1900, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=range(len(FILTERS)))
+def test_columns_allow_exactly_the_cables_the_one_cable_test_allows(metas: list[CableMeta], filters: Filters) -> None:
+    columns = CableColumns.build(metas)
+    got = columns.allowed(filters.cable_ids, filters.origins, filters.tags, filters.date_from, filters.date_to)
+    expected = [cable_allowed(m, filters) for m in metas]
+    assert got.tolist() == expected
+    if len(metas) > 1:  # with the corpus present, the filters must select something and not everything
+        assert 0 < sum(expected) < len(metas) or filters.cable_ids == ("NO-SUCH-CABLE",)
