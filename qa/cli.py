@@ -78,7 +78,8 @@ def _settings(index: Path | None) -> Settings:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Cable files (.txt) or folders of them")],
     index: IndexOption = None,
-    commit_every: Annotated[int, typer.Option(help="Cables per atomic commit", min=1)] = 500,
+    commit_every: Annotated[int | None, typer.Option(
+        help="Cables per atomic commit (default: 500, or a quarter of the index once it is larger)", min=1)] = None,
 ) -> None:
     """Parse, embed and index cables. Bad files are skipped and reported; the index stays consistent."""
     from rich.progress import Progress
@@ -98,9 +99,13 @@ def ingest(
     cable_index = open_index(settings, seed_if_missing=False)
     with Progress(transient=False) as progress:
         task = progress.add_task("embedding cables", total=len(cables))
-        for start in range(0, len(cables), commit_every):
-            cable_index.ingest(cables[start:start + commit_every],
-                               on_encoded=lambda n: progress.advance(task, n))
+        start = 0
+        while start < len(cables):
+            # Each commit rewrites the whole generation (store, BM25, vectors): commits that grow with
+            # the index keep that cost a constant multiple of one final write, not quadratic in the archive.
+            size = commit_every or max(500, cable_index.snapshot.manifest.cables // 4)
+            cable_index.ingest(cables[start:start + size], on_encoded=lambda n: progress.advance(task, n))
+            start += size
     manifest = cable_index.snapshot.manifest
     paragraphs = sum(len(c.paragraphs) for c in cables)
     typer.echo(f"ingested {len(cables)} cables ({paragraphs} paragraphs); index at {settings.index_dir} now holds "
