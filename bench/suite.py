@@ -2,10 +2,13 @@
 server start-up, memory and index size, on the corpus in ../shared/corpus plus the seed.
 
     python -m bench.suite [--corpus ../shared/corpus] [--max-cables N] [--backend torch|onnx|onnx-int8]
-                          [--out bench/results]
+                          [--baseline torch] [--out bench/results]
 
-Timings are medians over repeated runs after a warm-up. It writes ``suite.json`` and ``suite.md``
-to ``--out`` and prints the markdown table.
+Query timings are medians (and p95/p99) over the eval questions asked three times after a warm-up;
+an ingest is timed once (it takes minutes). With ``--baseline``, the same cables are ingested again
+with that backend in the same run, and both indexes are scored with the seed eval questions (the
+seed among the corpus distractors), so speed and accuracy are compared side by side as ratios.
+It writes ``suite.json`` and ``suite.md`` to ``--out`` and prints the markdown table.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from typing import Any
 
 import httpx
 
-from eval.questions import bundled_questions_path, load_questions
+from eval.questions import EvalQuestion, bundled_questions_path, load_questions
+from eval.runner import run_eval
 from qa.cable_index import CableIndex
 from qa.corpus import read_cable_file, seed_cable_path
 from qa.encode import encode_cables
@@ -88,6 +92,13 @@ def bench_ingest(index_dir: Path, files: list[Path], settings: Settings) -> tupl
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "index_bytes": _folder_bytes(index_dir),
     }
+
+
+def bench_accuracy(index: CableIndex, questions: Sequence[EvalQuestion]) -> dict[str, dict[str, float]]:
+    """hit@5, MRR@10 and nDCG@10 per mode: what the fast path must not lose against the baseline."""
+    keep = ("hit@1", "hit@5", "mrr@10", "ndcg@10")
+    return {r.mode: {k: round(r.summary[k], 4) for k in keep}
+            for r in run_eval(index, questions, ("hybrid", "dense", "bm25"))}
 
 
 def bench_queries(index: CableIndex, questions: list[str], repeats: int = 3) -> dict[str, Any]:
@@ -185,8 +196,20 @@ def to_markdown(result: dict[str, Any]) -> str:
          + f", {s['http_8_clients_requests_per_s']} requests/s, {s['http_8_clients_errors']} errors"),
         ("server RSS", f"{s['server_rss_mb']} MB (peak {s['server_peak_rss_mb']} MB)"),
     ]
-    return "\n".join([f"Measured {result['date']}", "", "| what | result |", "|---|---|",
-                      *(f"| {a} | {b} |" for a, b in rows)])
+    for mode, metrics in result["accuracy"].items():
+        rows.append((f"eval {mode} (seed among distractors)", ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())))
+    if "baseline" in result:
+        b = result["baseline"]
+        rows.append((f"baseline {b['backend']} ingest",
+                     f"{b['ingest']['paragraphs_per_s']} paragraphs/s overall, encode "
+                     f"{b['ingest']['encode_paragraphs_per_s']} paragraphs/s; {result['backend']} is "
+                     f"{b['speedup_overall']}x overall, {b['speedup_encode']}x encoding"))
+        for mode, metrics in b["accuracy"].items():
+            delta = ", ".join(f"{k} {v:.3f} ({result['accuracy'][mode][k] - v:+.3f})" for k, v in metrics.items())
+            rows.append((f"baseline {b['backend']} eval {mode}", delta))
+    header = (f"Measured {result['date']}, load average at start {result['load_average']}; "
+              f"index type {result['index_type']}")
+    return "\n".join([header, "", "| what | result |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,22 +217,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
     parser.add_argument("--max-cables", type=int, default=0, help="0 = all")
     parser.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--baseline", choices=["torch", "onnx", "onnx-int8"],
+                        help="ingest and score the same cables with this backend too, side by side")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args(argv)
     files = sorted((args.corpus / "cables").glob("*.txt"))
     if args.max_cables:
         files = files[: args.max_cables]
-    questions = [q.question for q in load_questions(bundled_questions_path())]
+    judged = load_questions(bundled_questions_path())
+    questions = [q.question for q in judged]
+    load_average = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
         settings = Settings(index_dir=index_dir, encoder_backend=args.backend)
         index, ingest = bench_ingest(index_dir, files, settings)
-        result = {
+        result: dict[str, Any] = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
-            "platform": platform.platform(terse=True), "backend": args.backend, "ingest": ingest,
+            "load_average": load_average, "platform": platform.platform(terse=True), "backend": args.backend,
+            "index_type": index.snapshot.manifest.index_type, "ingest": ingest,
+            "accuracy": bench_accuracy(index, judged),
             "query_in_process_ms": bench_queries(index, questions),
             "server": bench_server(index_dir, questions, args.backend),
         }
+        if args.baseline:
+            base_dir = Path(tmp) / "baseline"
+            base_index, base_ingest = bench_ingest(base_dir, files, Settings(index_dir=base_dir,
+                                                                             encoder_backend=args.baseline))
+            result["baseline"] = {
+                "backend": args.baseline, "ingest": base_ingest, "accuracy": bench_accuracy(base_index, judged),
+                "speedup_overall": round(ingest["paragraphs_per_s"] / base_ingest["paragraphs_per_s"], 2),
+                "speedup_encode": round(ingest["encode_paragraphs_per_s"] / base_ingest["encode_paragraphs_per_s"], 2),
+            }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "suite.json").write_text(json.dumps(result, indent=2) + "\n")
     markdown = to_markdown(result)
