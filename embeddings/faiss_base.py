@@ -16,6 +16,7 @@ reading a file become :class:`~qa.errors.IndexCorruptError` in one place,
 
 from __future__ import annotations
 
+import copy
 from abc import abstractmethod
 from pathlib import Path
 from typing import IO, Any, Self
@@ -85,6 +86,12 @@ class FaissIndex(VectorIndex):
     def ids(self) -> IdArray:
         ids: IdArray = faiss.vector_to_array(self._raw.id_map).astype(np.int64, copy=False)
         return ids
+
+    def copy(self) -> Self:
+        twin = copy.copy(self)
+        twin._raw = faiss.clone_index(self._raw)
+        twin._configure(twin._inner())
+        return twin
 
     def _inner(self) -> Any:
         return faiss.downcast_index(self._raw.index)

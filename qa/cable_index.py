@@ -82,7 +82,7 @@ class CableIndex:
         single_threaded_blas()
 
     @classmethod
-    def open(cls, root: Path, encoder: Encoder, index_type: str = "flat", scheme: PassageScheme = "context",
+    def open(cls, root: Path, encoder: Encoder, index_type: str = "auto", scheme: PassageScheme = "context",
              thresholds: AbstainThresholds = AbstainThresholds()) -> CableIndex:
         """Load the index at ``root``, or start an empty one there if none was ever written."""
         if (root / CURRENT).exists():

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.index import VectorIndex, create_index, load_index
+from embeddings.index import VectorIndex, choose_kind, create_index, load_index
 from qa.bm25 import BM25Index
 from qa.cable_columns import CableColumns
 from qa.classification import Classification
@@ -105,8 +105,9 @@ def empty_snapshot(model: str, dimension: int, index_type: str, scheme: PassageS
     manifest = Manifest(FORMAT_VERSION, model, dimension, index_type, PARSER_VERSION, scheme, 0, 0, 0, 0, 0, "")
     empty_f = np.zeros((0, dimension), dtype=np.float32)
     empty_i = np.zeros(0, dtype=np.int64)
-    return _assemble(None, manifest, None, empty_f, empty_i, create_index(index_type, dimension), empty_f,
-                     empty_i, np.zeros((0, 2), dtype=np.int32), BM25Index.build([]), BM25Index.build([]))
+    dense = create_index(choose_kind(index_type, 0), dimension)
+    return _assemble(None, manifest, None, empty_f, empty_i, dense, empty_f, empty_i,
+                     np.zeros((0, 2), dtype=np.int32), BM25Index.build([]), BM25Index.build([]))
 
 
 def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None, removed: set[str]) -> Snapshot:
@@ -142,9 +143,10 @@ def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None,
     all_spans = np.concatenate(spans).astype(np.int32)
 
     manifest_base = previous.manifest
-    dense = create_index(manifest_base.index_type, manifest_base.dimension)
-    if len(all_window_pids):
-        dense.add(window_ids(all_window_pids), all_windows)
+    dense = _next_dense(previous, choose_kind(manifest_base.index_type, len(all_window_pids)),
+                        window_ids(previous.window_pids[~window_keep]), window_ids(all_window_pids), all_windows,
+                        window_ids(window_pids[-1]) if batch is not None else None,
+                        batch.window_vectors if batch is not None else None)
     dense.save(staged / "dense.faiss")
     np.save(staged / "windows.npy", all_windows)
     np.save(staged / "window_pids.npy", all_window_pids)
@@ -168,6 +170,23 @@ def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None,
     final = publish(root, staged)
     prune(root)
     return load_generation(root, manifest.model, expected=final)
+
+
+def _next_dense(previous: Snapshot, kind: str, gone: np.ndarray, all_ids: np.ndarray, all_vectors: np.ndarray,
+                new_ids: np.ndarray | None, new_vectors: np.ndarray | None) -> VectorIndex:
+    """The next generation's vector index: the previous one updated in place of a copy where it is of
+    the right kind (an HNSW graph of millions of vectors takes many minutes to build again), else
+    built anew, as when ``auto`` moves from flat to HNSW."""
+    if previous.dense.kind == kind and len(previous.dense):
+        dense = previous.dense.copy()
+        dense.remove(gone)
+        if new_ids is not None and new_vectors is not None:
+            dense.add(new_ids, new_vectors)
+        return dense
+    dense = create_index(kind, previous.manifest.dimension)
+    if len(all_ids):
+        dense.add(all_ids, all_vectors)
+    return dense
 
 
 def _load_array(folder: Path, name: str) -> np.ndarray:

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 __all__ = ["Settings", "get_settings"]
 
 EncoderBackend = Literal["torch", "onnx", "onnx-int8"]
-IndexType = Literal["flat", "hnsw", "ivfpq"]
+IndexType = Literal["auto", "flat", "hnsw", "ivfpq"]
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
@@ -51,7 +51,10 @@ class Settings(BaseSettings):
         description="onnx backend: encode questions with the int8 graph (documents stay fp32); about 2x faster "
                     "per question, hybrid MRR@10 unchanged on the distractor eval (README, Performance)",
     )
-    index_type: IndexType = "flat"
+    index_type: IndexType = Field(
+        default="auto",
+        description="auto: exact flat search below 20,000 vectors, HNSW from there (bench/ann.py); or one kind always",
+    )
     batch_size: int = Field(default=32, ge=1, le=1024)
     default_mode: Mode = "hybrid"
     host: str = "127.0.0.1"

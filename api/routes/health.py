@@ -18,8 +18,9 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=HealthOut, summary="Server and index status",
             description="Model, index type and size, generation and uptime. Never rate limited.")
 async def health(state: StateDep) -> HealthOut:
-    manifest = state.index.snapshot.manifest
-    return HealthOut(status="ok", version=state.version, model=manifest.model, index_type=manifest.index_type,
+    snapshot = state.index.snapshot
+    manifest = snapshot.manifest
+    return HealthOut(status="ok", version=state.version, model=manifest.model, index_type=snapshot.dense.kind,
                      cables=manifest.cables, paragraphs=manifest.paragraphs, generation=manifest.generation,
                      built=manifest.created, started=iso_utc(state.started) or "",
                      uptime_s=round(time.monotonic() - state.started_clock, 3))

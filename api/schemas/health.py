@@ -19,7 +19,8 @@ class HealthOut(BaseModel):
     status: str
     version: str = Field(description="cableqa's version")
     model: str = Field(description="The embedding model the index was built with")
-    index_type: str = Field(description="flat, hnsw or ivfpq")
+    index_type: str = Field(description="The vector index searched: flat, hnsw or ivfpq (the `auto` setting "
+                            "picks flat below 20,000 vectors)")
     cables: int
     paragraphs: int
     generation: int = Field(description="The live index generation; each write adds one")

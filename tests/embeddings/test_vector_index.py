@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pytest
 
 from embeddings.faiss_ivfpq import IVFPQIndex
-from embeddings.index import EXACT_FILTER_LIMIT, VectorIndex, create_index, load_index
+from embeddings.index import AUTO_HNSW_FROM, EXACT_FILTER_LIMIT, VectorIndex, choose_kind, create_index, load_index
 from qa.errors import IndexCorruptError, IndexNotFoundError, InvalidQueryError
 
 UnitVectors = Callable[[int], npt.NDArray[np.float32]]  # the unit_vectors fixture
@@ -193,3 +193,23 @@ def test_loading_faiss_makes_idle_openmp_workers_sleep_unless_the_user_chose(pre
     code = "import os, embeddings.faiss_flat; print(os.environ['OMP_WAIT_POLICY'])"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert loaded.stdout.strip() == expected
+
+
+def test_a_copy_is_independent_and_answers_as_the_original(filled: Filled) -> None:
+    index, vectors = filled
+    twin = index.copy()
+    before = index.search(vectors[:20], k=5)
+
+    twin.remove(IDS[:10])
+    twin.add(np.array([7], dtype=np.int64), vectors[:1])
+
+    assert (twin.kind, dict(twin.params)) == (index.kind, dict(index.params))
+    np.testing.assert_array_equal(index.search(vectors[:20], k=5).ids, before.ids)
+    assert len(index) == COUNT and len(twin) == COUNT - 9
+    assert twin.search(vectors[:1], k=1).ids[0, 0] == 7
+
+
+@pytest.mark.parametrize(("vectors", "expected"), [(0, "flat"), (AUTO_HNSW_FROM - 1, "flat"), (AUTO_HNSW_FROM, "hnsw")])
+def test_auto_is_exact_while_flat_is_fast_and_hnsw_beyond(vectors: int, expected: str) -> None:
+    assert choose_kind("auto", vectors) == expected
+    assert choose_kind("ivfpq", vectors) == "ivfpq"

@@ -1,0 +1,46 @@
+"""The ``auto`` index type: flat while small, HNSW once the index grows, the same answers either way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from embeddings.encoder import SentenceTransformerEncoder
+from qa.cable_index import CableIndex
+from qa.records import Cable
+
+QUESTIONS = ("what did Lavrov say about missile defense", "Tu-95 intrusion into Japanese airspace",
+             "Sakhalin II pipeline to Koz'mino", "who heads the Japanese delegation")
+
+
+def _cited(index: CableIndex) -> list[list[str]]:
+    return [[h.citation for h in index.ask(q, k=5, mode="dense").hits] for q in QUESTIONS]
+
+
+def test_auto_moves_from_flat_to_hnsw_as_the_index_grows_and_answers_as_flat_does(
+        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable, mixed_cables: list[Cable],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("embeddings.index.AUTO_HNSW_FROM", 40)  # the seed alone has fewer windows
+    grown = CableIndex.open(tmp_path / "auto", encoder)
+    grown.ingest([seed])
+    assert grown.snapshot.dense.kind == "flat"
+
+    grown.ingest(mixed_cables)
+    exact = CableIndex.open(tmp_path / "flat", encoder, "flat")
+    exact.ingest([seed, *mixed_cables])
+
+    assert grown.snapshot.dense.kind == "hnsw" and grown.snapshot.manifest.index_type == "auto"
+    assert _cited(grown) == _cited(exact)
+    reopened = CableIndex.open(tmp_path / "auto", encoder)
+    assert reopened.snapshot.dense.kind == "hnsw" and _cited(reopened) == _cited(exact)
+
+    # Later generations update a copy of the graph: a deletion and a re-ingest keep it consistent.
+    gone = mixed_cables[0].id
+    grown.delete(gone)
+    exact.delete(gone)
+    assert len(grown.snapshot.dense) == grown.snapshot.manifest.vectors == exact.snapshot.manifest.vectors
+    assert _cited(grown) == _cited(exact)
+    grown.ingest([mixed_cables[0]])
+    exact.ingest([mixed_cables[0]])
+    assert len(grown.snapshot.dense) == len(exact.snapshot.dense) and _cited(grown) == _cited(exact)
