@@ -168,8 +168,8 @@ def _threads(backend: str) -> dict[str, int]:
         import torch
 
         return {"torch_intra_op": torch.get_num_threads(), "torch_inter_op": torch.get_num_interop_threads()}
-    # OnnxEncoder's defaults: one intra-op thread per usable core, one inter-op thread.
-    return {"onnxruntime_intra_op": len(os.sched_getaffinity(0)), "onnxruntime_inter_op": 1}
+    # OnnxEncoder's defaults: as many batches at once as usable cores, each on one thread.
+    return {"onnxruntime_batches_at_once": len(os.sched_getaffinity(0)), "onnxruntime_intra_op": 1}
 
 
 def _run_side(side: str, args: argparse.Namespace) -> dict[str, Any]:
