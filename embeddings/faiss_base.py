@@ -68,9 +68,13 @@ class FaissIndex(VectorIndex):
     def _configure(self, inner: Any) -> None:
         """Apply this index's search settings (efSearch, nprobe ...) to ``inner``."""
 
-    def _filtered_params(self, selector: Any) -> Any:
-        """Search parameters for the inner index restricted to ``selector``."""
+    def _filtered_params(self, selector: Any, k: int) -> Any:
+        """Search parameters for the inner index restricted to ``selector``, for ``k`` results."""
         return faiss.SearchParameters(sel=selector)
+
+    def _params(self, k: int) -> Any:
+        """Search parameters for an unrestricted search of ``k`` results (None: the index's own)."""
+        return None
 
     @property
     def _removes_natively(self) -> bool:
@@ -119,11 +123,11 @@ class FaissIndex(VectorIndex):
 
     def _search(self, queries: FloatArray, k: int, allowed: IdArray | None) -> Neighbours:
         if allowed is None:
-            scores, ids = self._raw.search(queries, k)
+            scores, ids = self._raw.search(queries, k, params=self._params(k))
         else:
             id_map = self.ids()
             selector = faiss.IDSelectorBatch(np.flatnonzero(np.isin(id_map, allowed)))
-            params = self._filtered_params(selector)
+            params = self._filtered_params(selector, k)
             scores, positions = self._inner().search(queries, k, params=params)
             ids = np.where(positions >= 0, id_map[positions], -1)
         scores[ids < 0] = -np.inf

@@ -103,9 +103,9 @@ class IVFPQIndex(FaissIndex):
             inner.k_factor = float(self._refine_factor)
             faiss.downcast_index(inner.base_index).nprobe = self._nprobe
 
-    def _filtered_params(self, selector: Any) -> Any:
+    def _filtered_params(self, selector: Any, k: int) -> Any:
         if not self.trained:
-            return super()._filtered_params(selector)
+            return super()._filtered_params(selector, k)
         # Parameters replace the index's own settings, so nprobe and k_factor are given again.
         ivf_params = faiss.SearchParametersIVF(sel=selector, nprobe=self._nprobe)
         return faiss.IndexRefineSearchParameters(k_factor=float(self._refine_factor), base_index_params=ivf_params)

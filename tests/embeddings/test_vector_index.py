@@ -213,3 +213,15 @@ def test_a_copy_is_independent_and_answers_as_the_original(filled: Filled) -> No
 def test_auto_is_exact_while_flat_is_fast_and_hnsw_beyond(vectors: int, expected: str) -> None:
     assert choose_kind("auto", vectors) == expected
     assert choose_kind("ivfpq", vectors) == "ivfpq"
+
+
+def test_hnsw_walks_at_least_k_candidates_when_asked_for_more_than_ef_search(unit_vectors: UnitVectors) -> None:
+    vectors = unit_vectors(COUNT)
+    exact, graph = create_index("flat", 384), create_index("hnsw", 384, ef_search=16)
+    exact.add(IDS, vectors)
+    graph.add(IDS, vectors)
+    queries = vectors[:20] + 0.05
+    want = exact.search(queries, k=100).ids
+    got = graph.search(queries, k=100).ids
+    recall = np.mean([len(set(a) & set(b)) / 100 for a, b in zip(want, got, strict=True)])
+    assert recall >= 0.95, recall
