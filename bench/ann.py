@@ -34,7 +34,6 @@ estimated 25-60 minutes on 2 cores). The load average is recorded: another job m
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -47,6 +46,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bench.report import write_report
 from embeddings.faiss_base import faiss
 from qa.generations import CURRENT, current_generation
 from qa.settings import Settings
@@ -271,11 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     result = run(args)
     result["total_s"] = round(time.perf_counter() - started, 1)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "ann.json").write_text(json.dumps(result, indent=2) + "\n")
-    table = markdown(result)
-    (args.out / "ann.md").write_text(table)
-    print(table)
+    write_report(args.out, "ann", result, markdown(result))
     return 0
 
 

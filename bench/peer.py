@@ -57,6 +57,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.report import write_report
+
 __all__ = ["main"]
 
 SIDES = ("cableqa", "txtai")
@@ -275,11 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "questions": len(_load_questions(args.queries)), "repeats": args.repeats,
         **sides, "ratios": ratios(sides["cableqa"], sides["txtai"]),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "peer.json").write_text(json.dumps(result, indent=2) + "\n")
-    markdown = to_markdown(result)
-    (args.out / "peer.md").write_text(markdown + "\n")
-    print(markdown)
+    write_report(args.out, "peer", result, to_markdown(result))
     return 0
 
 

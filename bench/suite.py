@@ -14,7 +14,6 @@ It writes ``suite.json`` and ``suite.md`` to ``--out`` and prints the markdown t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -32,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench.report import write_report
 from eval.questions import EvalQuestion, bundled_questions_path, load_questions
 from eval.runner import run_eval
 from qa.cable_index import CableIndex
@@ -248,11 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "speedup_overall": round(ingest["paragraphs_per_s"] / base_ingest["paragraphs_per_s"], 2),
                 "speedup_encode": round(ingest["encode_paragraphs_per_s"] / base_ingest["encode_paragraphs_per_s"], 2),
             }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "suite.json").write_text(json.dumps(result, indent=2) + "\n")
-    markdown = to_markdown(result)
-    (args.out / "suite.md").write_text(markdown + "\n")
-    print(markdown)
+    write_report(args.out, "suite", result, to_markdown(result))
     return 0
 
 
