@@ -1,4 +1,4 @@
-"""The ``auto`` index type: flat while small, HNSW once the index grows, the same answers either way."""
+"""Growing an index: the ``auto`` index type (flat while small, HNSW beyond, the same answers) and ingest chunks."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ def test_auto_moves_from_flat_to_hnsw_as_the_index_grows_and_answers_as_flat_doe
     grown.ingest([mixed_cables[0]])
     exact.ingest([mixed_cables[0]])
     assert len(grown.snapshot.dense) == len(exact.snapshot.dense) and _cited(grown) == _cited(exact)
+
+
+def test_ingest_encodes_whole_cables_in_chunks_of_about_the_asked_paragraphs(
+        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable, mixed_cables: list[Cable]) -> None:
+    cables = [seed, *mixed_cables]
+    reported: list[int] = []
+    index = CableIndex.open(tmp_path / "chunks", encoder)
+
+    index.ingest(cables, on_encoded=reported.append, chunk_paragraphs=20)
+
+    assert sum(reported) == len(cables) and len(reported) > 1
+    start = 0
+    for size in reported[:-1]:  # every chunk but the last holds at least 20 paragraphs, in whole cables
+        assert sum(len(c.paragraphs) for c in cables[start:start + size]) >= 20
+        start += size
+    assert index.snapshot.manifest.paragraphs == sum(len(c.paragraphs) for c in cables)
