@@ -60,11 +60,7 @@ def answer_out(answer: Answer, ceiling: Classification | None = None) -> AnswerO
     Under a ceiling, a hit from a cable classified above it (an unclassified paragraph of a
     SECRET cable) comes without the cable's subject.
     """
-    data = answer_to_dict(answer)
-    for hit, out in zip(answer.hits, data["hits"], strict=True):
-        if not header_visible(hit.classification, ceiling):
-            out["subject"] = None
-    return AnswerOut.model_validate(data)
+    return AnswerOut.model_validate(answer_to_dict(answer.seen_under(ceiling)))
 
 
 def _visible(cable: Cable, paragraph: Paragraph, ceiling: Classification | None) -> bool:

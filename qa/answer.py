@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from qa.classification import Classification
@@ -52,3 +52,15 @@ class Answer:
     mode: str
     answered: bool
     hits: tuple[Hit, ...]
+
+    def seen_under(self, ceiling: Classification | None) -> Answer:
+        """The answer as a reader under ``ceiling`` may see it.
+
+        Searches already leave out paragraphs above the ceiling; a hit shown from a cable classified
+        above it (an unclassified paragraph of a SECRET cable) also loses the cable's subject line,
+        which carries the cable's own level. The HTTP API and the command line both answer through this.
+        """
+        if ceiling is None:
+            return self
+        hits = tuple(h if ceiling.allows(h.classification) else replace(h, subject=None) for h in self.hits)
+        return replace(self, hits=hits)

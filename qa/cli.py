@@ -140,7 +140,8 @@ def ask(
     except CableqaError as error:
         raise fail(error.message) from None
     cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
-    answer = cable_index.ask(question, k=k, mode=mode, filters=filters)
+    # Under a ceiling, a hit from a cable classified above it comes without the cable's subject, as over HTTP.
+    answer = cable_index.ask(question, k=k, mode=mode, filters=filters).seen_under(filters.max_classification)
     if as_json:
         typer.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=1))
         return
