@@ -27,7 +27,6 @@ from qa.answer import Answer, citation
 from qa.classification import Classification, parse_classification_name
 from qa.errors import ForbiddenError
 from qa.filters import Filters, make_filters
-from qa.ranking import cable_allowed
 from qa.records import Cable, Paragraph
 from qa.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
 from qa.snapshot import Snapshot
@@ -102,9 +101,10 @@ def cable_list(snapshot: Snapshot, query: CableListQuery, caller: Caller) -> Cab
     ceiling = search_filters(filters, caller).max_classification
     exact = parse_classification_name(query.classification, "classification") if query.classification else None
     counts = np.bincount(snapshot.para_cable, minlength=len(snapshot.cables)) if snapshot.size else None
+    passes = snapshot.columns.allowed(filters)
     matches = [
         (i, meta) for i, meta in enumerate(snapshot.cables)
-        if cable_allowed(meta, filters)
+        if passes[i]
         and (exact is None or meta.classification == exact)
         and (ceiling is None or ceiling.allows(meta.classification))
     ]

@@ -38,7 +38,6 @@ from qa.errors import IndexNotFoundError, InvalidQueryError
 __all__ = [
     "AUTO_HNSW_FROM",
     "EXACT_FILTER_LIMIT",
-    "INDEX_TYPES",
     "KINDS",
     "FloatArray",
     "IdArray",
@@ -53,8 +52,6 @@ FloatArray = npt.NDArray[np.float32]
 IdArray = npt.NDArray[np.int64]
 
 KINDS = ("flat", "hnsw", "ivfpq")
-#: ``auto`` (the default setting) picks a kind by size: see :func:`choose_kind`.
-INDEX_TYPES = ("auto", *KINDS)
 EXACT_FILTER_LIMIT = 2000
 #: From this many vectors ``auto`` builds HNSW rather than flat. Measured on 2 cores (bench/ann.py,
 #: README "Scale"): flat costs about 80-110 ms per million vectors a query (1.4 ms at 17,700, 5.6 ms

@@ -1,9 +1,9 @@
 """The cables' filterable fields as columns, built once per snapshot, so a filter costs numpy calls.
 
-A filter's cable-level tests (ids, origins, tags, dates) used to run a Python loop over every
-cable for every query: 1,347 cables cost little, the 251,000 of the full release would cost tens
-of milliseconds. Here each test is one vectorised operation over a column; tags are looked up in
-an inverted list (tag -> cable positions).
+The one implementation of the filters' cable-level tests (ids, origins, tags, dates), for searches
+and for the cable listing. A Python loop over every cable per query cost little at 1,347 cables and
+would cost tens of milliseconds at the 251,000 of the full release; here each test is one
+vectorised operation over a column, and tags are looked up in an inverted list (tag -> positions).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from qa.filters import Filters
 
 __all__ = ["CableColumns", "FilterableCable"]
 
@@ -57,23 +59,23 @@ class CableColumns:
             tag_positions={t: np.array(p, dtype=np.int64) for t, p in tags.items()},
         )
 
-    def allowed(self, cable_ids: Sequence[str], origins: Sequence[str], tags: Sequence[str],
-                date_from: date | None, date_to: date | None) -> npt.NDArray[np.bool_]:
-        """Per cable: passes every given test (ids, an origin substring, any tag, the date range)."""
+    def allowed(self, filters: Filters) -> npt.NDArray[np.bool_]:
+        """Per cable: passes every cable-level test the filters set (ids, an origin substring, any tag,
+        the date range, inclusive). The paragraph-level ceiling is applied by the caller."""
         ok = np.ones(len(self.days), dtype=bool)
-        if cable_ids:
-            ok &= self._marked([self.positions[i] for i in cable_ids if i in self.positions])
-        if origins:
-            ok &= np.logical_or.reduce([np.char.find(self.origins, o) >= 0 for o in origins])
-        if tags:
-            hits = [self.tag_positions[t] for t in tags if t in self.tag_positions]
+        if filters.cable_ids:
+            ok &= self._marked([self.positions[i] for i in filters.cable_ids if i in self.positions])
+        if filters.origins:
+            ok &= np.logical_or.reduce([np.char.find(self.origins, o.upper()) >= 0 for o in filters.origins])
+        if filters.tags:
+            hits = [self.tag_positions[t.upper()] for t in filters.tags if t.upper() in self.tag_positions]
             ok &= self._marked(np.concatenate(hits) if hits else [])
-        if date_from or date_to:
+        if filters.date_from or filters.date_to:
             ok &= self.days != NO_DAY
-            if date_from:
-                ok &= self.days >= date_from.toordinal()
-            if date_to:
-                ok &= self.days <= date_to.toordinal()
+            if filters.date_from:
+                ok &= self.days >= filters.date_from.toordinal()
+            if filters.date_to:
+                ok &= self.days <= filters.date_to.toordinal()
         return ok
 
     def _marked(self, positions: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

@@ -66,7 +66,8 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
               sentence_pids: np.ndarray, sentence_spans: np.ndarray, bm25: BM25Index | None,
               cable_bm25: BM25Index | None) -> Snapshot:
     cables = _cable_meta(store) if store else ()
-    cable_rows = {c.id: i for i, c in enumerate(cables)}
+    columns = CableColumns.build(cables)
+    cable_rows = columns.positions
     rows = store.paragraphs() if store else []
     pids = np.array([r.pid for r in rows], dtype=np.int64)
     order = np.argsort(sentence_pids, kind="stable")
@@ -88,8 +89,7 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
             bodies[c].append(t)
         cable_bm25 = BM25Index.build([" ".join(b) for b in bodies])
     return Snapshot(
-        folder=folder, manifest=manifest, store=store, cables=cables, cable_rows=cable_rows,
-        columns=CableColumns.build(cables), pids=pids,
+        folder=folder, manifest=manifest, store=store, cables=cables, columns=columns, pids=pids,
         para_cable=para_cable,
         numbers=np.array([r.number for r in rows], dtype=np.int32),
         levels=np.array([r.level for r in rows], dtype=np.int8),

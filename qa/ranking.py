@@ -24,9 +24,9 @@ import numpy.typing as npt
 
 from qa.filters import Filters
 from qa.generation_io import WINDOWS_PER_PARAGRAPH, window_ids
-from qa.snapshot import CableMeta, Snapshot
+from qa.snapshot import Snapshot
 
-__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "cable_allowed", "rank"]
+__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "rank"]
 
 MODES = ("hybrid", "dense", "bm25")
 FloatArray = npt.NDArray[np.float32]
@@ -53,33 +53,11 @@ class Ranked:
     sentence: FloatArray
 
 
-def _cable_allowed(cable: CableMeta, filters: Filters) -> bool:
-    if filters.cable_ids and cable.id not in filters.cable_ids:
-        return False
-    if filters.origins and not any(o in (cable.origin or "").upper() for o in filters.origins):
-        return False
-    if filters.tags and not set(filters.tags) & set(cable.tags):
-        return False
-    if filters.date_from or filters.date_to:
-        day = cable.day
-        if day is None:
-            return False
-        if (filters.date_from and day < filters.date_from) or (filters.date_to and day > filters.date_to):
-            return False
-    return True
-
-
-def cable_allowed(cable: CableMeta, filters: Filters) -> bool:
-    """Whether a cable passes the filters' cable-level tests (ids, origins, tags, dates)."""
-    return _cable_allowed(cable, filters)
-
-
 def allowed_rows(snapshot: Snapshot, filters: Filters) -> npt.NDArray[np.bool_] | None:
     """A mask of the paragraph rows the filters allow, or None when nothing is filtered."""
     if filters.empty:
         return None
-    cable_ok = snapshot.columns.allowed(filters.cable_ids, filters.origins, filters.tags,
-                                        filters.date_from, filters.date_to)
+    cable_ok = snapshot.columns.allowed(filters)
     mask = cable_ok[snapshot.para_cable] if snapshot.size else np.zeros(0, dtype=bool)
     if filters.max_classification is not None:
         mask &= snapshot.levels <= filters.max_classification.rank

@@ -49,7 +49,6 @@ class Snapshot:
     manifest: Manifest
     store: Store | None
     cables: tuple[CableMeta, ...]
-    cable_rows: dict[str, int]  # cable id -> position in ``cables``
     columns: CableColumns  # the cables' filterable fields, vectorised
     pids: IntArray  # ascending
     para_cable: npt.NDArray[np.int32]  # row -> position in ``cables``
@@ -68,6 +67,11 @@ class Snapshot:
     sentence_offsets: IntArray  # row r's sentences are [offsets[r], offsets[r + 1])
     bm25: BM25Index  # document i = paragraph row i
     cable_bm25: BM25Index  # document i = cables[i]
+
+    @property
+    def cable_rows(self) -> dict[str, int]:
+        """Cable id -> position in ``cables``."""
+        return self.columns.positions
 
     @property
     def size(self) -> int:
