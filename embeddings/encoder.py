@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.model_files import BUNDLED_MODEL_NAME, bundled_model_path, prepare_offline
+from embeddings.pooling import normalised, span_vectors
 from embeddings.windows import token_windows
 from qa.errors import EncoderUnavailableError, InvalidQueryError
 
@@ -104,12 +105,9 @@ class SentenceTransformerEncoder:
     ) -> tuple[FloatArray, list[FloatArray]]:
         """Passage vectors, and one vector per character span of each passage, from ONE forward pass.
 
-        A span's vector is the mean of the passage's contextual token embeddings that fall
-        inside it, normalised: what mean pooling would give if the passage were that span,
-        but with the rest of the passage as context. Sentence vectors therefore cost nothing
-        beyond the passage itself (encoding sentences separately doubled ingest time and
-        ranked no better on the eval set). Spans past the model's token limit, or covering
-        no token, get the passage vector.
+        Spans are pooled from the passage's contextual token embeddings (``embeddings/pooling.py``),
+        so sentence vectors cost nothing beyond the passage itself (encoding sentences separately
+        doubled ingest time and ranked no better on the eval set).
         """
         if len(texts) != len(spans):
             raise InvalidQueryError("spans", f"{len(spans)} span lists for {len(texts)} texts")
@@ -123,8 +121,7 @@ class SentenceTransformerEncoder:
         passages = np.zeros((len(texts), self._dimension), dtype=np.float32)
         per_text: list[FloatArray] = []
         for i, (text, text_spans, output) in enumerate(zip(texts, spans, outputs, strict=True)):
-            passage = output["sentence_embedding"].float().numpy()
-            passages[i] = passage / max(float(np.linalg.norm(passage)), 1e-12)
+            passages[i] = normalised(output["sentence_embedding"].float().numpy())
             valid = int(output["attention_mask"].sum())
             tokens = output["token_embeddings"][:valid].float().numpy()
             offsets = np.asarray(
@@ -132,14 +129,7 @@ class SentenceTransformerEncoder:
                     text, return_offsets_mapping=True, truncation=True, max_length=self._max_tokens, verbose=False
                 )["offset_mapping"]
             )[:valid]
-            starts, ends = offsets[:, 0], offsets[:, 1]
-            real = ends > starts  # special tokens have empty offsets
-            vectors = np.zeros((len(text_spans), self._dimension), dtype=np.float32)
-            for j, (a, b) in enumerate(text_spans):
-                inside = real & (starts >= a) & (ends <= b)
-                vector = tokens[inside].mean(axis=0) if inside.any() else passage
-                vectors[j] = vector / max(float(np.linalg.norm(vector)), 1e-12)
-            per_text.append(vectors)
+            per_text.append(span_vectors(tokens, offsets, text_spans, passages[i]))
         return passages, per_text
 
     def windows(self, text: str, overlap_tokens: int = 32) -> list[tuple[int, int]]:

@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from embeddings.encoder import BUNDLED_MODEL_NAME
 from embeddings.onnx_export import Variant, cached_export, default_cache_dir, read_model_folder
+from embeddings.pooling import normalised, span_vectors
 from embeddings.windows import token_windows
 from qa.errors import EncoderUnavailableError, InvalidQueryError
 
@@ -149,9 +150,9 @@ class OnnxEncoder:
         passages = np.zeros((len(texts), self._dimension), dtype=np.float32)
         per_text: list[FloatArray] = [np.zeros((0, self._dimension), dtype=np.float32)] * len(texts)
         for rows, tokens in self._batches(encodings, show_progress):
-            passages[rows] = _normalised(tokens.mean(axis=1))
+            passages[rows] = normalised(tokens.mean(axis=1))
             for row, i in enumerate(rows):
-                per_text[i] = _span_vectors(tokens[row], encodings[i].offsets, spans[i], passages[i])
+                per_text[i] = span_vectors(tokens[row], encodings[i].offsets, spans[i], passages[i])
         return passages, per_text
 
     def windows(self, text: str, overlap_tokens: int = 32) -> list[tuple[int, int]]:
@@ -164,7 +165,7 @@ class OnnxEncoder:
         encodings = self._encode_all(texts)
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for rows, tokens in self._batches(encodings, show_progress, session):
-            vectors[rows] = _normalised(tokens.mean(axis=1))
+            vectors[rows] = normalised(tokens.mean(axis=1))
         return vectors
 
     def _encode_all(self, texts: Sequence[str]) -> list[Encoding]:
@@ -203,26 +204,6 @@ class OnnxEncoder:
         # and a session may be run from several threads): no hand-off inside a matrix product.
         with ThreadPoolExecutor(self._workers) as pool:
             yield from zip(steps, pool.map(run, batches), strict=True)
-
-
-def _normalised(vectors: FloatArray) -> FloatArray:
-    norms = np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-    unit: FloatArray = (vectors / norms).astype(np.float32)
-    return unit
-
-
-def _span_vectors(tokens: FloatArray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]],
-                  passage: FloatArray) -> FloatArray:
-    vectors = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
-    if not spans:
-        return vectors
-    bounds = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-    starts, ends = bounds[:, 0], bounds[:, 1]
-    real = ends > starts  # special tokens have empty offsets
-    for j, (a, b) in enumerate(spans):
-        inside = real & (starts >= a) & (ends <= b)
-        vectors[j] = tokens[inside].mean(axis=0) if inside.any() else passage
-    return _normalised(vectors)
 
 
 def _usable_cores() -> int:
