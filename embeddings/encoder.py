@@ -20,6 +20,7 @@ than spin when idle (``OMP_WAIT_POLICY=PASSIVE`` unless set; why in ``threads.py
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -77,6 +78,9 @@ class SentenceTransformerEncoder:
         self._model = _load(model, self._model_name)
         self._dimension = _dimension_of(self._model, self._model_name)
         self._max_tokens = _max_tokens_of(self._model, self._model_name)
+        # The fast tokenizer changes its truncation settings inside every call, and two calls at once
+        # fail ("Already borrowed"): ingest, which may encode two chunks side by side, takes turns.
+        self._ingest_lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
@@ -113,6 +117,12 @@ class SentenceTransformerEncoder:
             raise InvalidQueryError("spans", f"{len(spans)} span lists for {len(texts)} texts")
         if len(texts) == 0:
             return np.zeros((0, self._dimension), dtype=np.float32), []
+        with self._ingest_lock:
+            return self._encode_passages(texts, spans, show_progress)
+
+    def _encode_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], show_progress: bool
+    ) -> tuple[FloatArray, list[FloatArray]]:
         # output_value=None gives one dict of tensors per text; the declared return type is a union.
         outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
             list(texts), output_value=None, batch_size=self._batch_size, show_progress_bar=show_progress
@@ -140,7 +150,8 @@ class SentenceTransformerEncoder:
                 f"model {self._model_name!r} has no fast tokenizer, so texts cannot be cut into "
                 "windows with exact character offsets"
             )
-        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        with self._ingest_lock:
+            encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         limit = self.max_tokens - int(tokenizer.num_special_tokens_to_add(pair=False))
         return token_windows(encoding["offset_mapping"], encoding.word_ids(), len(text), limit, overlap_tokens)
 

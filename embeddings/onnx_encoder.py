@@ -13,8 +13,8 @@ longest text, this nearly doubled int8 throughput on ingest-sized calls (300 cor
 at a time: 28 to 50 paragraphs per CPU-second), and dropping the mask from the graph added about
 10%. A batch of one 170-token text still keeps the matrix multiplications busy, and small batches
 are faster per token than large ones (at most 2,048 word pieces a batch: encoding the whole corpus
-at once went from 86 to 111 paragraphs/s, int8). Each batch runs on one thread, as many batches at once as there are usable
-cores: 12% more paragraphs per second on ingest than one session splitting every matrix product
+at once went from 86 to 111 paragraphs/s, int8). Each batch runs on one thread, as many batches at
+once as there are usable cores: 12% more paragraphs per second on ingest than one session splitting every matrix product
 over both cores (500 corpus paragraphs, int8), and a question (one tiny batch) pays no hand-off
 between cores. Worker threads do not spin waiting for work: on two cores a spinning worker takes
 the core FAISS or another request needs (see ``threads.py``), and measured here spinning bought no
@@ -86,6 +86,9 @@ class OnnxEncoder:
         cache = cache_dir or default_cache_dir()
         self.model_path = cached_export(folder, variant, cache, say)
         self._workers = threads or _usable_cores()
+        # One pool for the encoder's life: ingest may encode two chunks at once, and their batches
+        # then share these workers instead of starting more threads than cores.
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="onnx-batch")
         self._session = _session(self.model_path, variant)
         self._inputs = [i.name for i in self._session.get_inputs()]
         self._query_session = self._session
@@ -205,8 +208,7 @@ class OnnxEncoder:
             return
         # Batches run side by side, one single-threaded run per core (onnxruntime releases the GIL
         # and a session may be run from several threads): no hand-off inside a matrix product.
-        with ThreadPoolExecutor(self._workers) as pool:
-            yield from zip(steps, pool.map(run, batches), strict=True)
+        yield from zip(steps, self._pool.map(run, batches), strict=True)
 
 
 def _usable_cores() -> int:

@@ -8,9 +8,13 @@ single assignment. Readers never wait for the writer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -18,7 +22,7 @@ from embeddings.encoder import Encoder
 from embeddings.threads import single_threaded_blas
 from qa.abstain import missing_terms
 from qa.answer import Answer, Hit
-from qa.encode import encode_cables, merge_batches
+from qa.encode import EncodedBatch, encode_cables, merge_batches
 from qa.errors import InvalidQueryError, UnknownCableError, UnknownParagraphError
 from qa.filters import Filters
 from qa.generation_io import empty_snapshot, load_generation, write_generation
@@ -32,7 +36,11 @@ from qa.snapshot import Snapshot
 
 __all__ = ["AbstainThresholds", "CableIndex", "check_question"]
 
+T = TypeVar("T")
+
 MAX_K = 100
+# One chunk in the model while the next is prepared (see CableIndex.ingest).
+_CHUNKS_IN_FLIGHT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +110,44 @@ class CableIndex:
     # --- writing -------------------------------------------------------------------------
 
     def ingest(self, cables: Sequence[Cable], on_encoded: Callable[[int], None] | None = None,
-               chunk_paragraphs: int = 1000) -> Snapshot:
-        """Add or replace cables (by id) in one atomic generation.
+               chunk_paragraphs: int = 1000, commit_size: Callable[[int], int] | None = None) -> Snapshot:
+        """Add or replace cables (by id): one atomic generation, or several when ``commit_size`` is given.
 
         Encoding happens outside the write lock, in chunks of whole cables holding about
         ``chunk_paragraphs`` paragraphs, calling ``on_encoded(cables)`` after each; only publishing
-        the generation holds the lock. Chunks are that large because the encoder batches texts of
+        a generation holds the lock. Chunks are that large because the encoder batches texts of
         equal token count: a chunk of 16 cables (~160 paragraphs over ~100 distinct lengths) left
         most batches holding one or two texts and the cores half idle.
+
+        Two chunks are in flight at once: while the model encodes one, the next one's windows are
+        cut and tokenised, and a generation is written, so the cores never wait for that Python
+        work. ``commit_size(cables in the index)`` is how many cables the next generation adds, so an
+        interrupted ingest keeps every generation published before; without it everything lands in
+        one generation.
         """
         unique = list({c.id: c for c in cables}.values())  # a cable given twice counts once, last wins
         scheme: PassageScheme = self.snapshot.manifest.passage_scheme  # type: ignore[assignment]
-        parts = []
-        for part in _chunks(unique, chunk_paragraphs):
-            parts.append(encode_cables(part, self.encoder, scheme))
-            if on_encoded is not None:
-                on_encoded(len(part))
-        batch = merge_batches(parts)
+        groups = _commit_groups(unique, self._snapshot.manifest.cables, commit_size)
+        chunks = [(g, part) for g, group in enumerate(groups) for part in _chunks(group, chunk_paragraphs)]
+        last_chunk = {g: i for i, (g, _) in enumerate(chunks)}
+        encoded: list[EncodedBatch] = []
+        with ThreadPoolExecutor(_CHUNKS_IN_FLIGHT, thread_name_prefix="encode-chunk") as pool:
+            jobs = (partial(encode_cables, part, self.encoder, scheme) for _, part in chunks)
+            for i, batch in enumerate(_in_order(pool, jobs, ahead=_CHUNKS_IN_FLIGHT + 1)):
+                encoded.append(batch)
+                if on_encoded is not None:
+                    on_encoded(len(batch.cables))
+                if last_chunk[chunks[i][0]] == i:
+                    self._publish(encoded)
+                    encoded = []
+        if not chunks:  # nothing to add: still one new generation, as every ingest makes
+            self._publish([])
+        return self._snapshot
+
+    def _publish(self, batches: Sequence[EncodedBatch]) -> None:
+        batch = merge_batches(batches)
         with self._write_lock:
             self._snapshot = write_generation(self.root, self._snapshot, batch, set())
-        return self._snapshot
 
     def delete(self, cable_id: str) -> Snapshot:
         with self._write_lock:
@@ -198,6 +224,45 @@ class CableIndex:
         if cable.datetime is not None:
             context.append(cable.datetime.strftime("%Y %B"))
         return bool(missing_terms(question, context))
+
+
+def _in_order(pool: ThreadPoolExecutor, jobs: Iterable[Callable[[], T]], ahead: int) -> Iterator[T]:
+    """The jobs' results in order, with at most ``ahead`` submitted and not yet taken (memory stays bounded).
+
+    If the caller stops early or a job fails, jobs not yet started are cancelled.
+    """
+    waiting: deque[Future[T]] = deque()
+    feed = iter(jobs)
+    try:
+        while True:
+            while len(waiting) < ahead and (job := next(feed, None)) is not None:
+                waiting.append(pool.submit(job))
+            if not waiting:
+                return
+            yield waiting.popleft().result()
+    finally:
+        for future in waiting:
+            future.cancel()
+
+
+def _commit_groups(cables: Sequence[Cable], held: int,
+                   commit_size: Callable[[int], int] | None) -> list[Sequence[Cable]]:
+    """Consecutive runs of cables, one per generation; always at least one (an empty ingest commits too).
+
+    ``commit_size`` is asked with the number of cables the index will hold when the run starts,
+    counting every cable before it as new (a replaced cable makes the real count smaller).
+    """
+    if commit_size is None or not cables:
+        return [cables]
+    groups = []
+    start = 0
+    while start < len(cables):
+        size = commit_size(held + start)
+        if size < 1:
+            raise InvalidQueryError("commit_size", f"a commit must hold at least one cable, got {size}")
+        groups.append(cables[start:start + size])
+        start += size
+    return groups
 
 
 def _chunks(cables: Sequence[Cable], paragraphs: int) -> Iterable[Sequence[Cable]]:

@@ -99,13 +99,10 @@ def ingest(
     cable_index = open_index(settings, seed_if_missing=False)
     with Progress(transient=False) as progress:
         task = progress.add_task("embedding cables", total=len(cables))
-        start = 0
-        while start < len(cables):
-            # Each commit rewrites the whole generation (store, BM25, vectors): commits that grow with
-            # the index keep that cost a constant multiple of one final write, not quadratic in the archive.
-            size = commit_every or max(500, cable_index.snapshot.manifest.cables // 4)
-            cable_index.ingest(cables[start:start + size], on_encoded=lambda n: progress.advance(task, n))
-            start += size
+        # Each commit rewrites the whole generation (store, BM25, vectors): commits that grow with
+        # the index keep that cost a constant multiple of one final write, not quadratic in the archive.
+        cable_index.ingest(cables, on_encoded=lambda n: progress.advance(task, n),
+                           commit_size=lambda held: commit_every or max(500, held // 4))
     manifest = cable_index.snapshot.manifest
     paragraphs = sum(len(c.paragraphs) for c in cables)
     typer.echo(f"ingested {len(cables)} cables ({paragraphs} paragraphs); index at {settings.index_dir} now holds "

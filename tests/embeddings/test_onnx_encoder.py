@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +142,24 @@ def test_fp32_window_and_sentence_vectors_from_ingest_match_the_torch_path(
     assert len(batch.sentence_vectors) > 100
     assert _cosines(batch.window_vectors, torch_batch.window_vectors).min() >= 0.9999
     assert _cosines(batch.sentence_vectors, torch_batch.sentence_vectors).min() >= 0.999
+
+
+def test_chunks_encoded_side_by_side_get_the_vectors_of_one_call(
+    onnx_fp32: OnnxEncoder, torch_batch: EncodedBatch
+) -> None:
+    """Ingest runs two chunks at once through one encoder (shared tokenizers, sessions and workers)."""
+    cables = torch_batch.cables
+    whole = encode_cables(cables, onnx_fp32, "context")
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(lambda part: encode_cables(part, onnx_fp32, "context"),
+                              [cables[i::3] for i in range(3)] * 2))
+    by_cable = {c.id: c for c in cables}
+    for part in parts:
+        alone = encode_cables([by_cable[c.id] for c in part.cables], onnx_fp32, "context")
+        np.testing.assert_array_equal(part.window_para, alone.window_para)
+        np.testing.assert_allclose(part.window_vectors, alone.window_vectors, atol=1e-6)
+        np.testing.assert_allclose(part.sentence_vectors, alone.sentence_vectors, atol=1e-6)
+    assert sum(len(p.window_vectors) for p in parts) == 2 * len(whole.window_vectors)
 
 
 def test_int8_vectors_stay_close_to_the_torch_path(onnx_int8: OnnxEncoder, torch_batch: EncodedBatch) -> None:

@@ -129,18 +129,17 @@ def _first_generation_renamed(process: subprocess.Popen[bytes], root: Path) -> N
     _poll(process, lambda: max(_generations(root), default=0) > before)
 
 
-def _second_commit_encoding(process: subprocess.Popen[bytes], root: Path) -> None:
+def _between_commits(process: subprocess.Popen[bytes], root: Path) -> None:
     before = _current(root)
     _poll(process, lambda: _current(root) != before)  # the first commit is published
-    _poll(process, lambda: not _staged(root))
-    time.sleep(0.15)  # the second commit's cables are being encoded: no folder is being written
+    _poll(process, lambda: not _staged(root))  # its staging folder is gone; the next chunks are encoding
 
 
 KILL_AT: dict[str, Callable[[subprocess.Popen[bytes], Path], None]] = {
     "after 0.5 s (model loading)": _after_half_a_second,
     "as the first staging folder appears": _first_staging_folder,
     "as the first generation folder is renamed into place": _first_generation_renamed,
-    "while the second commit's cables are encoded": _second_commit_encoding,
+    "between the first and second commits": _between_commits,
 }
 
 
@@ -175,7 +174,7 @@ def test_kill_9_during_ingest_leaves_the_last_complete_commit_and_the_next_inges
     # Where the kill fell, worked out from what was on disk when it landed.
     assert seen["after 0.5 s (model loading)"] == 0
     assert seen["as the first staging folder appears"] == 0
-    assert seen["while the second commit's cables are encoded"] == 1
+    assert seen["between the first and second commits"] == 1
     assert seen["as the first generation folder is renamed into place"] in (0, 1)
 
     # The next ingest, over a folder the kill left a staging folder in, clears it and completes.

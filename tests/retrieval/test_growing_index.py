@@ -8,6 +8,7 @@ import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
 from qa.cable_index import CableIndex
+from qa.errors import InvalidQueryError
 from qa.records import Cable
 
 QUESTIONS = ("what did Lavrov say about missile defense", "Tu-95 intrusion into Japanese airspace",
@@ -60,3 +61,37 @@ def test_ingest_encodes_whole_cables_in_chunks_of_about_the_asked_paragraphs(
         assert sum(len(c.paragraphs) for c in cables[start:start + size]) >= 20
         start += size
     assert index.snapshot.manifest.paragraphs == sum(len(c.paragraphs) for c in cables)
+
+
+def test_ingest_with_commit_size_publishes_one_generation_per_run_and_ends_where_one_commit_would(
+        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable, mixed_cables: list[Cable]) -> None:
+    cables = [seed, *mixed_cables]
+    asked: list[int] = []
+    stepped = CableIndex.open(tmp_path / "stepped", encoder)
+    stepped.ingest([seed])
+
+    def every_two(held: int) -> int:
+        asked.append(held)
+        return 2
+
+    reported: list[int] = []
+    stepped.ingest(cables, on_encoded=reported.append, chunk_paragraphs=10, commit_size=every_two)
+    once = CableIndex.open(tmp_path / "once", encoder)
+    once.ingest(cables, chunk_paragraphs=10)
+
+    runs = (len(cables) + 1) // 2
+    assert asked == [1 + 2 * i for i in range(runs)]  # counted as if every cable were new
+    assert stepped.snapshot.manifest.generation == 1 + runs and once.snapshot.manifest.generation == 1
+    assert sum(reported) == len(cables) and len(reported) >= runs  # chunks never span two commits
+    for manifest in (stepped.snapshot.manifest, once.snapshot.manifest):
+        assert (manifest.cables, manifest.paragraphs) == (len(cables), sum(len(c.paragraphs) for c in cables))
+    assert _cited(stepped) == _cited(once)
+    assert CableIndex.open(tmp_path / "stepped", encoder).snapshot.manifest == stepped.snapshot.manifest
+
+
+def test_a_commit_size_below_one_is_refused_before_anything_is_encoded(
+        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable) -> None:
+    index = CableIndex.open(tmp_path / "index", encoder)
+    with pytest.raises(InvalidQueryError, match="commit_size"):
+        index.ingest([seed], commit_size=lambda held: 0)
+    assert index.snapshot.manifest.cables == 0
