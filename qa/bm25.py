@@ -6,6 +6,7 @@ matching every paragraph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,12 +14,16 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from qa.errors import IndexCorruptError
 
 __all__ = ["BM25Index"]
 
 _STEMMER = "english"
+_TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's default, named so documents and questions share it
+_SPLIT = re.compile(_TOKEN_PATTERN).findall
+_STOPWORDS = frozenset(STOPWORDS_EN)  # what bm25s's stopwords="en" means
 
 
 class BM25Index:
@@ -34,14 +39,19 @@ class BM25Index:
         stemmer = Stemmer.Stemmer(_STEMMER)
         retriever = bm25s.BM25()
         if documents:
-            tokens = bm25s.tokenize(list(documents), stopwords="en", stemmer=stemmer, show_progress=False)
+            tokens = bm25s.tokenize(list(documents), token_pattern=_TOKEN_PATTERN, stopwords=list(_STOPWORDS),
+                                    stemmer=stemmer, show_progress=False)
             retriever.index(tokens, show_progress=False)
         return cls(retriever, len(documents))
 
     def tokens(self, query: str) -> list[str]:
-        tokenized = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, return_ids=False,
-                                   show_progress=False)
-        return list(tokenized[0]) if tokenized else []
+        """The question's terms, cut as ``bm25s.tokenize`` cut the documents: lower case, its word
+        pattern, stopwords dropped, then stemmed. Done here because ``bm25s.tokenize`` builds three
+        disabled progress bars and a vocabulary on every call, a quarter of a millisecond a question;
+        a test holds the two equal.
+        """
+        words = [word for word in _SPLIT(query.lower()) if word not in _STOPWORDS]
+        return list(self._stemmer.stemWords(words))
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every document for the query (zeros where nothing matches)."""
