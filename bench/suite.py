@@ -60,6 +60,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (``/proc/PID/stat``, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mb(pid: int, field: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -70,6 +76,7 @@ def _rss_mb(pid: int, field: str = "VmRSS") -> float:
 def bench_ingest(index_dir: Path, files: list[Path], settings: Settings) -> tuple[CableIndex, dict[str, Any]]:
     from qa.loader import load_encoder
 
+    cpu_before = _cpu_s(os.getpid())
     started = time.perf_counter()
     cables = [read_cable_file(seed_cable_path())] + [read_cable_file(f) for f in files]
     parse_s = time.perf_counter() - started
@@ -80,6 +87,7 @@ def bench_ingest(index_dir: Path, files: list[Path], settings: Settings) -> tupl
     # The path `cableqa ingest` and POST /cables take: chunks encoded two at a time, one generation.
     index.ingest(cables, on_encoded=lambda _: encoded_at.append(time.perf_counter()))
     finished = time.perf_counter()
+    cpu_s = _cpu_s(os.getpid()) - cpu_before  # parse, model loading and ingest, all threads
     encode_s = encoded_at[-1] - started
     write_s = finished - encoded_at[-1]
     paragraphs = sum(len(c.paragraphs) for c in cables)
@@ -88,6 +96,7 @@ def bench_ingest(index_dir: Path, files: list[Path], settings: Settings) -> tupl
         "cables": len(cables), "paragraphs": paragraphs,
         "parse_s": round(parse_s, 2), "encode_s": round(encode_s, 2), "index_and_persist_s": round(write_s, 2),
         "paragraphs_per_s": round(paragraphs / total, 1), "encode_paragraphs_per_s": round(paragraphs / encode_s, 1),
+        "cpu_s": round(cpu_s, 1), "paragraphs_per_cpu_s": round(paragraphs / cpu_s, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "index_bytes": _folder_bytes(index_dir),
     }
@@ -158,6 +167,9 @@ def bench_server(index_dir: Path, questions: list[str], backend: str) -> dict[st
                         errors += not ok
 
         work = [questions * 2 for _ in range(8)]
+        # CPU per request, server and load generator apart: less at the mercy of a busy host than
+        # requests/s, and it shows what the clients (on the same two cores) take from the server.
+        server_cpu, client_cpu = _cpu_s(server.pid), _cpu_s(os.getpid())
         started = time.perf_counter()
         threads = [threading.Thread(target=worker, args=(w,)) for w in work]
         for t in threads:
@@ -165,12 +177,15 @@ def bench_server(index_dir: Path, questions: list[str], backend: str) -> dict[st
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        server_cpu, client_cpu = _cpu_s(server.pid) - server_cpu, _cpu_s(os.getpid()) - client_cpu
         return {
             "startup_to_healthy_s": round(startup_s, 2),
             "http_one_client_ms": _percentiles(single),
             "http_8_clients_ms": _percentiles(latencies),
             "http_8_clients_requests_per_s": round(len(latencies) / elapsed, 1),
             "http_8_clients_errors": errors,
+            "server_cpu_ms_per_request": round(1000 * server_cpu / len(latencies), 2),
+            "client_cpu_ms_per_request": round(1000 * client_cpu / len(latencies), 2),
             "server_rss_mb": _rss_mb(server.pid), "server_peak_rss_mb": _rss_mb(server.pid, "VmHWM"),
         }
     finally:
@@ -186,6 +201,7 @@ def to_markdown(result: dict[str, Any]) -> str:
         ("ingest", f"{i['paragraphs_per_s']} paragraphs/s overall; encode {i['encode_paragraphs_per_s']} paragraphs/s"),
         ("ingest split",
          f"parse {i['parse_s']} s, encode {i['encode_s']} s, index + persist {i['index_and_persist_s']} s"),
+        ("ingest CPU", f"{i.get('cpu_s')} core-seconds, {i.get('paragraphs_per_cpu_s')} paragraphs per core-second"),
         ("ingest peak RSS", f"{i['peak_rss_mb']} MB"),
         ("index on disk", f"{i['index_bytes'] / 1e6:.1f} MB"),
         *((f"in-process {m}", f"p50 {v['p50']} ms, p95 {v['p95']} ms, p99 {v['p99']} ms") for m, v in q.items()),
@@ -193,6 +209,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         ("HTTP, one client", "p50 {p50} ms, p95 {p95} ms, p99 {p99} ms".format(**s["http_one_client_ms"])),
         ("HTTP, 8 clients", "p50 {p50} ms, p99 {p99} ms".format(**s["http_8_clients_ms"])
          + f", {s['http_8_clients_requests_per_s']} requests/s, {s['http_8_clients_errors']} errors"),
+        ("CPU per request at 8 clients", f"server {s.get('server_cpu_ms_per_request')} ms, "
+         f"load generator {s.get('client_cpu_ms_per_request')} ms"),
         ("server RSS", f"{s['server_rss_mb']} MB (peak {s['server_peak_rss_mb']} MB)"),
     ]
     for mode, metrics in result["accuracy"].items():
