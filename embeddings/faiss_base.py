@@ -41,12 +41,26 @@ def _import_faiss() -> Any:
 
 
 faiss: Any = _import_faiss()
-# One OpenMP thread: a single-query search over 17,700 vectors took 24 ms with 2 threads and
-# 1.4 ms with one on the reference 2-core machine (thread start-up and contention dominate);
-# concurrency comes from serving requests in parallel. Index builds run single-threaded too.
-faiss.omp_set_num_threads(1)
 
-__all__ = ["FaissIndex", "check_positive", "faiss"]
+
+def one_openmp_thread() -> None:
+    """Run FAISS's next calls from this thread on one OpenMP thread.
+
+    A single-query search over 17,700 vectors took 24 ms with 2 threads and 1.4 ms with one on the
+    reference 2-core machine (thread start-up and contention dominate); concurrency comes from
+    serving requests in parallel, and index builds run single-threaded too. OpenMP keeps the
+    thread count per calling thread: set once at import, it held only for the main thread, and
+    the server's searches (in its worker threads) ran on two, 30% slower and at 1.6x the CPU
+    (eval questions on the corpus index: 6.4 ms and 6.4 ms of CPU a question from the main
+    thread, 7.8-8.5 ms and 9.6-10.4 ms of CPU from a worker thread). So every entry point calls
+    this: it only sets a per-thread value.
+    """
+    faiss.omp_set_num_threads(1)
+
+
+one_openmp_thread()
+
+__all__ = ["FaissIndex", "check_positive", "faiss", "one_openmp_thread"]
 
 
 class FaissIndex(VectorIndex):
@@ -101,9 +115,11 @@ class FaissIndex(VectorIndex):
         return faiss.downcast_index(self._raw.index)
 
     def _add(self, ids: IdArray, vectors: FloatArray) -> None:
+        one_openmp_thread()
         self._raw.add_with_ids(vectors, ids)
 
     def _remove(self, ids: IdArray) -> None:
+        one_openmp_thread()
         if self._removes_natively:
             self._raw.remove_ids(faiss.IDSelectorBatch(ids))
             return
@@ -122,6 +138,7 @@ class FaissIndex(VectorIndex):
         return vectors
 
     def _search(self, queries: FloatArray, k: int, allowed: IdArray | None) -> Neighbours:
+        one_openmp_thread()
         if allowed is None:
             scores, ids = self._raw.search(queries, k, params=self._params(k))
         else:

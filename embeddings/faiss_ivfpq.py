@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.faiss_base import FaissIndex, check_positive, faiss
+from embeddings.faiss_base import FaissIndex, check_positive, faiss, one_openmp_thread
 from embeddings.index import FloatArray, IdArray
 from qa.errors import InvalidQueryError
 
@@ -114,6 +114,7 @@ class IVFPQIndex(FaissIndex):
         if self.trained or len(self) + len(ids) < self.min_training_size:
             super()._add(ids, vectors)
             return
+        one_openmp_thread()
         held = self.ids()
         all_ids = np.concatenate((held, ids))
         all_vectors = np.concatenate((self._vectors(held), vectors))

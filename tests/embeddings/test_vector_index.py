@@ -225,3 +225,22 @@ def test_hnsw_walks_at_least_k_candidates_when_asked_for_more_than_ef_search(uni
     got = graph.search(queries, k=100).ids
     recall = np.mean([len(set(a) & set(b)) / 100 for a, b in zip(want, got, strict=True)])
     assert recall >= 0.95, recall
+
+
+def test_searches_and_adds_from_any_thread_run_on_one_openmp_thread(built: Built) -> None:
+    """OpenMP counts threads per calling thread; the server searches from its worker threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from embeddings.faiss_base import faiss
+
+    index, vectors, _ = built
+
+    def threads_after(call: Callable[[], object]) -> int:
+        call()
+        return int(faiss.omp_get_max_threads())
+
+    copy = index.copy()
+    with ThreadPoolExecutor(1) as pool:  # a fresh thread, as a server's worker is
+        assert pool.submit(threads_after, lambda: index.search(vectors[:1], k=5)).result() == 1
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(threads_after, lambda: copy.add(IDS[:2] + 1, vectors[:2])).result() == 1
