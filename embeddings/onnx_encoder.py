@@ -6,7 +6,7 @@ torch backend (cosine >= 0.9999 in fp32) and an index built by either backend se
 :attr:`OnnxEncoder.model_name` is the same. ``int8`` trades a little of that agreement (about 0.994
 mean cosine to fp32 on corpus paragraphs) for speed; numbers in ``bench/encoders.py``.
 
-Speed, on 2 cores: each text is tokenised once, by the Rust ``tokenizers`` package (the ids feed the
+Speed, on 2 cores: each text is tokenised by the Rust ``tokenizers`` package (the ids feed the
 model, the offsets pool the spans). Texts are batched by exact token count, so no batch holds
 padding and the graph needs no attention mask: against length-sorted batches of 32 padded to their
 longest text, this nearly doubled int8 throughput on ingest-sized calls (300 corpus paragraphs, 50
@@ -14,11 +14,11 @@ at a time: 28 to 50 paragraphs per CPU-second), and dropping the mask from the g
 10%. A batch of one 170-token text still keeps the matrix multiplications busy, and small batches
 are faster per token than large ones (at most 2,048 word pieces a batch: encoding the whole corpus
 at once went from 86 to 111 paragraphs/s, int8). Each batch runs on one thread, as many batches at
-once as there are usable cores: 12% more paragraphs per second on ingest than one session splitting every matrix product
-over both cores (500 corpus paragraphs, int8), and a question (one tiny batch) pays no hand-off
-between cores. Worker threads do not spin waiting for work: on two cores a spinning worker takes
-the core FAISS or another request needs (see ``threads.py``), and measured here spinning bought no
-throughput.
+once as there are usable cores: 12% more paragraphs per second on ingest than one session splitting
+every matrix product over both cores (500 corpus paragraphs, int8), and a question (one tiny batch)
+pays no hand-off between cores. Worker threads do not spin waiting for work: on two cores a spinning
+worker takes the core FAISS or another request needs (see ``threads.py``), and measured here
+spinning bought no throughput.
 
 Once the export is cached, loading imports onnxruntime and tokenizers only (about 0.3 s with the
 session), never torch, transformers or sentence-transformers.
@@ -218,17 +218,17 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+# A batch holds at most this many word pieces (and at most ``batch_size`` texts): its activations
+# then stay in the core's cache. Measured on one thread, int8: 254-token texts ran at 13,300 tokens/s
+# in batches of 1 to 8 and 10,300 in batches of 32; 60-token texts ran alike in batches of 1 to 32.
+_BATCH_TOKENS = 2048
+
 # onnxruntime 1.32 fuses each residual Add + LayerNormalization of the int8 graph into one
 # SkipLayerNormalization whose CPU kernel is the slowest node in it: 12 ms each on a batch of 32
 # texts of 160 word pieces, 28% of the batch, where the unfused pair takes under 2 ms. Without
 # that fusion the int8 graph runs 1.6x faster (519 -> 326 ms a batch, one thread) and its vectors
 # are as close to fp32 (mean cosine 0.9948 on 400 corpus passages, either way). The fp32 graph
 # is unaffected (1,034 vs 1,070 ms) and keeps every fusion.
-# A batch holds at most this many word pieces (and at most ``batch_size`` texts): its activations
-# then stay in the core's cache. Measured on one thread, int8: 254-token texts ran at 13,300 tokens/s
-# in batches of 1 to 8 and 10,300 in batches of 32; 60-token texts ran alike in batches of 1 to 32.
-_BATCH_TOKENS = 2048
-
 _SLOW_FUSIONS: dict[Variant, list[str]] = {"fp32": [], "int8": ["SkipLayerNormFusion"]}
 
 

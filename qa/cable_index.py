@@ -120,7 +120,7 @@ class CableIndex:
         most batches holding one or two texts and the cores half idle.
 
         Two chunks are in flight at once: while the model encodes one, the next one's windows are
-        cut and tokenised, and a generation is written, so the cores never wait for that Python
+        cut and tokenised, and a generation is written, so the cores seldom wait for that Python
         work. ``commit_size(cables in the index)`` is how many cables the next generation adds, so an
         interrupted ingest keeps every generation published before; without it everything lands in
         one generation.
