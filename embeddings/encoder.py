@@ -78,8 +78,10 @@ class SentenceTransformerEncoder:
         self._model = _load(model, self._model_name)
         self._dimension = _dimension_of(self._model, self._model_name)
         self._max_tokens = _max_tokens_of(self._model, self._model_name)
-        # The fast tokenizer changes its truncation settings inside every call, and two calls at once
-        # fail ("Already borrowed"): ingest, which may encode two chunks side by side, takes turns.
+        # transformers' fast tokenizer sets its truncation state inside calls, and two calls at once
+        # can fail with "Already borrowed" (huggingface/tokenizers#537, transformers#47085; not
+        # reproduced with the versions pinned here): ingest, which encodes two chunks side by side,
+        # takes turns, which also keeps two torch forwards from splitting the same cores.
         self._ingest_lock = threading.Lock()
 
     @property
