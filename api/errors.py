@@ -29,11 +29,15 @@ from qa.errors import (
     CableqaError,
     EncoderUnavailableError,
     ForbiddenError,
+    IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexPointerMissingError,
     InvalidQueryError,
     RateLimitedError,
+    StorageError,
+    StorageFullError,
     UnauthorizedError,
     UnknownCableError,
     UnknownParagraphError,
@@ -56,13 +60,18 @@ STATUS: dict[type[CableqaError], int] = {
     RateLimitedError: 429,
     IndexCorruptError: 500,
     IndexMismatchError: 500,
+    IndexPointerMissingError: 500,
     IndexNotFoundError: 503,
     EncoderUnavailableError: 503,
+    IndexBusyError: 503,
+    StorageError: 503,
+    StorageFullError: 507,
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type",
-               422: "invalid_query", 429: "rate_limited", 500: "internal", 503: "unavailable"}
+               422: "invalid_query", 429: "rate_limited", 500: "internal", 503: "unavailable",
+               507: "insufficient_storage"}
 
 
 def status_of(error: CableqaError) -> int:
@@ -79,7 +88,7 @@ def error_code(cls: type[CableqaError]) -> str:
 
 
 def _headers(error: CableqaError) -> dict[str, str]:
-    if isinstance(error, RateLimitedError):
+    if isinstance(error, RateLimitedError | IndexBusyError):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, UnauthorizedError):
         return {"WWW-Authenticate": 'Bearer realm="cableqa"'}

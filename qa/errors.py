@@ -11,7 +11,11 @@ one of these where they happen, never leaked.
     ├── UnknownParagraphError    no such paragraph in a known cable
     ├── IndexNotFoundError       no index where one was expected
     ├── IndexCorruptError        an index on disk that cannot be trusted (says how to rebuild)
+    │   └── IndexPointerMissingError  generations on disk but no CURRENT naming one
     ├── IndexMismatchError       an index built by another model / parser version
+    ├── IndexBusyError           another writer holds the index folder's lock past the wait
+    ├── StorageError             the index folder cannot be written (read-only, no permission)
+    │   └── StorageFullError     the disk holding the index folder is full
     ├── UploadTooLargeError      a request body over the configured limit
     ├── UnauthorizedError        a missing or wrong API key
     ├── ForbiddenError           a write refused by the server's exposure policy
@@ -26,11 +30,15 @@ __all__ = [
     "CableqaError",
     "EncoderUnavailableError",
     "ForbiddenError",
+    "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexPointerMissingError",
     "InvalidQueryError",
     "RateLimitedError",
+    "StorageError",
+    "StorageFullError",
     "UnauthorizedError",
     "UnknownCableError",
     "UnknownParagraphError",
@@ -85,8 +93,32 @@ class IndexCorruptError(CableqaError):
     pass
 
 
+class IndexPointerMissingError(IndexCorruptError):
+    """A folder holding generations but no ``CURRENT``: refused by every command, nothing written."""
+
+
 class IndexMismatchError(CableqaError):
     pass
+
+
+class IndexBusyError(CableqaError):
+    """Another writer held the index folder's write lock for longer than this one would wait.
+
+    ``holder`` describes it (pid, command, since); ``retry_after`` is whole seconds worth waiting.
+    """
+
+    def __init__(self, message: str, holder: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.holder = holder
+        self.retry_after = retry_after
+
+
+class StorageError(CableqaError):
+    """The index folder cannot be written: read-only, no permission, or an I/O error; nothing changed."""
+
+
+class StorageFullError(StorageError):
+    """No space left on the disk (or quota) holding the index folder; nothing changed."""
 
 
 class UploadTooLargeError(CableqaError):
