@@ -26,6 +26,7 @@ from api.routes import ask, cables, health, page
 from api.state import AppState
 from embeddings.encoder import Encoder
 from qa.classification import parse_classification_name
+from qa.follow import CommitFollower
 from qa.loader import load_encoder, open_index
 from qa.settings import Settings, get_settings
 
@@ -68,7 +69,8 @@ def _lifespan(settings: Settings,
         manifest = app.state.cableqa.index.snapshot.manifest
         log.info("cableqa ready: %d cables, %d paragraphs, generation %d, model %s", manifest.cables,
                  manifest.paragraphs, manifest.generation, manifest.model)
-        yield
+        with CommitFollower(app.state.cableqa.index, settings.follow_interval_s):  # writes of other processes
+            yield
 
     return lifespan
 

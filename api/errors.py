@@ -191,6 +191,9 @@ def error_responses(*codes: int, examples: dict[int, tuple[str, str]] | None = N
         413: ("the request body is over the 5,000,000-byte limit (CABLEQA_MAX_UPLOAD_BYTES)", "upload_too_large"),
         422: ("k: Input should be less than or equal to 100", "invalid_query"),
         429: ("over 600 requests a minute from this client; retry in 2 s", "rate_limited"),
+        503: ("the index at /data/index is being written by pid 4242 (cableqa ingest cables/) since "
+              "2026-11-28T06:00:00Z; waited 10 s for its write lock", "index_busy"),
+        507: ("cannot write a new index generation in /data/index: no space left on its disk", "storage_full"),
     }
     known.update(examples or {})
     out: dict[int | str, dict[str, Any]] = {}

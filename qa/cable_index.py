@@ -1,8 +1,11 @@
 """The index of cables as one object: ingest, delete, ask, and read back cables.
 
-Readers take the current :class:`~qa.snapshot.Snapshot` once per call; one writer at a
-time (a lock) builds and publishes the next generation, then swaps the snapshot in a
-single assignment. Readers never wait for the writer.
+Readers take the current :class:`~qa.snapshot.Snapshot` once per call and never wait for a
+writer. Several processes may open one folder (a server, its workers, a CLI ingest): every
+write holds the folder's OS write lock (:mod:`qa.writer_lock`) from reading ``CURRENT`` to
+publishing, and starts from the generation ``CURRENT`` names then, never from this process's
+snapshot, so no write is lost. :meth:`CableIndex.refresh` moves a reader to the newest
+published generation; the server calls it on a short timer (:mod:`qa.follow`).
 """
 
 from __future__ import annotations
@@ -22,17 +25,19 @@ from embeddings.encoder import Encoder
 from embeddings.threads import single_threaded_blas
 from qa.abstain import missing_terms
 from qa.answer import Answer, Hit
+from qa.classification import Classification
 from qa.encode import EncodedBatch, encode_cables, merge_batches
-from qa.errors import InvalidQueryError, UnknownCableError, UnknownParagraphError
+from qa.errors import ForbiddenError, InvalidQueryError, UnknownCableError, UnknownParagraphError
 from qa.filters import Filters
-from qa.generation_io import empty_snapshot, load_generation, write_generation
-from qa.generations import CURRENT
+from qa.generation_io import empty_snapshot, load_current, write_generation
+from qa.generations import CURRENT, check_pointer, read_pointer
 from qa.highlight import best_sentence
 from qa.parse import parse_cable
 from qa.passages import PassageScheme
 from qa.ranking import MODES, Ranked, Weights, rank
 from qa.records import Cable, Paragraph
 from qa.snapshot import Snapshot
+from qa.writer_lock import WriterLock
 
 __all__ = ["AbstainThresholds", "CableIndex", "check_question"]
 
@@ -79,11 +84,14 @@ def check_question(question: str, k: int, mode: str, max_chars: int = 2000) -> s
 
 class CableIndex:
     def __init__(self, root: Path, encoder: Encoder, snapshot: Snapshot,
-                 thresholds: AbstainThresholds = AbstainThresholds(), weights: Weights = Weights()) -> None:
+                 thresholds: AbstainThresholds = AbstainThresholds(), weights: Weights = Weights(),
+                 write_wait: float = 10.0) -> None:
         self.root = root
         self.encoder = encoder
         self._snapshot = snapshot
-        self._write_lock = threading.Lock()
+        self._writer = WriterLock(root)
+        self._refresh_lock = threading.Lock()
+        self.write_wait = write_wait  # seconds a write waits for another writer's lock
         self.thresholds = thresholds
         self.weights = weights
         self.max_question_chars = 2000
@@ -91,13 +99,17 @@ class CableIndex:
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder, index_type: str = "auto", scheme: PassageScheme = "context",
-             thresholds: AbstainThresholds = AbstainThresholds()) -> CableIndex:
-        """Load the index at ``root``, or start an empty one there if none was ever written."""
-        if (root / CURRENT).exists():
-            snapshot = load_generation(root, encoder.model_name)
+             thresholds: AbstainThresholds = AbstainThresholds(), write_wait: float = 10.0) -> CableIndex:
+        """Load the index at ``root``, or start an empty one there if none was ever written.
+
+        Nothing is written here. A folder holding generations but no ``CURRENT`` is refused.
+        """
+        check_pointer(root)
+        if read_pointer(root) is not None:
+            snapshot = load_current(root, encoder.model_name)
         else:
             snapshot = empty_snapshot(encoder.model_name, encoder.dimension, index_type, scheme)
-        return cls(root, encoder, snapshot, thresholds)
+        return cls(root, encoder, snapshot, thresholds, write_wait=write_wait)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -107,10 +119,37 @@ class CableIndex:
     def exists(self) -> bool:
         return (self.root / CURRENT).exists()
 
+    def refresh(self) -> Snapshot:
+        """Move to the generation ``CURRENT`` names now, if it is not the one held; returns the snapshot.
+
+        Queries already running keep the snapshot they took. Cheap when nothing changed (one small read).
+        """
+        name = read_pointer(self.root)
+        held = self._snapshot.folder
+        if name is None or (held is not None and held.name == name):
+            return self._snapshot
+        with self._refresh_lock:
+            held = self._snapshot.folder
+            if held is None or held.name != read_pointer(self.root):
+                self._snapshot = load_current(self.root, self.encoder.model_name)
+        return self._snapshot
+
+    def seed_if_empty(self, cables: Callable[[], Sequence[Cable]]) -> bool:
+        """Ingest ``cables()`` when no generation was ever published here; one process does it while
+        the others wait on the write lock and then load its result. True when this call built it."""
+        with self._writer.held(self.write_wait):
+            check_pointer(self.root)
+            self.refresh()
+            if self.exists:
+                return False
+            self.ingest(cables())
+            return True
+
     # --- writing -------------------------------------------------------------------------
 
     def ingest(self, cables: Sequence[Cable], on_encoded: Callable[[int], None] | None = None,
-               chunk_paragraphs: int = 1000, commit_size: Callable[[int], int] | None = None) -> Snapshot:
+               chunk_paragraphs: int = 1000, commit_size: Callable[[int], int] | None = None,
+               ceiling: Classification | None = None) -> Snapshot:
         """Add or replace cables (by id): one atomic generation, or several when ``commit_size`` is given.
 
         Encoding happens outside the write lock, in chunks of whole cables holding about
@@ -123,9 +162,15 @@ class CableIndex:
         cut and tokenised, and a generation is written, so the cores seldom wait for that Python
         work. ``commit_size(cables in the index)`` is how many cables the next generation adds, so an
         interrupted ingest keeps every generation published before; without it everything lands in
-        one generation.
+        one generation. Each commit holds the write lock only while it publishes, so other writers
+        (an upload during a long ingest) get their turn between commits.
+
+        ``ceiling`` (a key's): a cable already indexed with text above it is not replaced (ForbiddenError),
+        checked before encoding and again, under the lock, against the generation being replaced.
         """
         unique = list({c.id: c for c in cables}.values())  # a cable given twice counts once, last wins
+        if ceiling is not None:
+            _refuse_replacing_above(self.refresh(), [c.id for c in unique], ceiling)
         scheme: PassageScheme = self.snapshot.manifest.passage_scheme  # type: ignore[assignment]
         groups = _commit_groups(unique, self._snapshot.manifest.cables, commit_size)
         chunks = [(g, part) for g, group in enumerate(groups) for part in _chunks(group, chunk_paragraphs)]
@@ -138,22 +183,29 @@ class CableIndex:
                 if on_encoded is not None:
                     on_encoded(len(batch.cables))
                 if last_chunk[chunks[i][0]] == i:
-                    self._publish(encoded)
+                    self._publish(encoded, ceiling)
                     encoded = []
         if not chunks:  # nothing to add: still one new generation, as every ingest makes
-            self._publish([])
+            self._publish([], ceiling)
         return self._snapshot
 
-    def _publish(self, batches: Sequence[EncodedBatch]) -> None:
+    def _publish(self, batches: Sequence[EncodedBatch], ceiling: Classification | None) -> None:
         batch = merge_batches(batches)
-        with self._write_lock:
-            self._snapshot = write_generation(self.root, self._snapshot, batch, set())
+        with self._writer.held(self.write_wait):
+            latest = self.refresh()
+            if ceiling is not None and batch is not None:
+                _refuse_replacing_above(latest, [c.id for c in batch.cables], ceiling)
+            self._snapshot = write_generation(self.root, latest, batch, set())
 
-    def delete(self, cable_id: str) -> Snapshot:
-        with self._write_lock:
-            if cable_id not in self._snapshot.cable_rows:
+    def delete(self, cable_id: str, ceiling: Classification | None = None) -> Snapshot:
+        """Remove a cable, in one new generation; under ``ceiling``, only a cable with no text above it."""
+        with self._writer.held(self.write_wait):
+            latest = self.refresh()
+            if cable_id not in latest.cable_rows:
                 raise UnknownCableError(cable_id)
-            self._snapshot = write_generation(self.root, self._snapshot, None, {cable_id})
+            if ceiling is not None:
+                _refuse_replacing_above(latest, [cable_id], ceiling, doing="delete")
+            self._snapshot = write_generation(self.root, latest, None, {cable_id})
         return self._snapshot
 
     # --- reading -------------------------------------------------------------------------
@@ -187,11 +239,11 @@ class CableIndex:
         for question, vector in zip(cleaned, vectors, strict=True):
             tokens = snap.bm25.tokens(question)
             ranked = rank(snap, vector, tokens, mode, filters, self.weights)
-            answers.append(self._answer(snap, question, mode, k, ranked, vector, tokens))
+            answers.append(self._answer(snap, question, mode, k, ranked, vector, tokens, filters.max_classification))
         return answers
 
     def _answer(self, snap: Snapshot, question: str, mode: str, k: int, ranked: Ranked,
-                vector: np.ndarray, tokens: list[str]) -> Answer:
+                vector: np.ndarray, tokens: list[str], ceiling: Classification | None) -> Answer:
         hits = []
         token_set = set(tokens)
         for i, (row, score) in enumerate(zip(ranked.rows[:k].tolist(), ranked.scores[:k].tolist(), strict=True)):
@@ -211,19 +263,41 @@ class CableIndex:
                 origin=cable.origin,
             ))
         top = float(ranked.scores[0]) if len(ranked.scores) else 0.0
-        answered = bool(hits) and top >= self.thresholds.of(mode) and not self._names_missing(snap, question, ranked)
+        answered = bool(hits) and top >= self.thresholds.of(mode) and not _names_missing(
+            snap, question, ranked, ceiling)
         return Answer(question=question, mode=mode, answered=answered, hits=tuple(hits))
 
-    @staticmethod
-    def _names_missing(snap: Snapshot, question: str, ranked: Ranked) -> bool:
-        """True when the question names something the best hit's cable never mentions."""
-        position = int(snap.para_cable[ranked.rows[0]])
-        cable = snap.cables[position]
-        rows = snap.cable_paragraph_rows(cable.id)
-        context = [cable.subject or "", cable.origin or "", *(snap.texts[r] for r in rows)]
-        if cable.datetime is not None:
-            context.append(cable.datetime.strftime("%Y %B"))
-        return bool(missing_terms(question, context))
+
+def _names_missing(snap: Snapshot, question: str, ranked: Ranked, ceiling: Classification | None) -> bool:
+    """True when the question names something the best hit's cable never mentions where the reader can see.
+
+    Only what the reader may read counts: the paragraphs at or under ``ceiling`` and the subject of a cable
+    not classified above it. Reading hidden text here would let ``answered`` confirm words of it.
+    """
+    position = int(snap.para_cable[ranked.rows[0]])
+    cable = snap.cables[position]
+    rows = snap.cable_paragraph_rows(cable.id)
+    if ceiling is not None:
+        rows = rows[snap.levels[rows] <= ceiling.rank]
+    subject = cable.subject if ceiling is None or ceiling.allows(cable.classification) else None
+    context = [subject or "", cable.origin or "", *(snap.texts[r] for r in rows)]
+    if cable.datetime is not None:
+        context.append(cable.datetime.strftime("%Y %B"))
+    return bool(missing_terms(question, context))
+
+
+def _refuse_replacing_above(snap: Snapshot, cable_ids: Sequence[str], ceiling: Classification,
+                            doing: str = "replace") -> None:
+    """A key under ``ceiling`` may not overwrite or delete a stored cable holding text above it."""
+    for cable_id in cable_ids:
+        position = snap.cable_rows.get(cable_id)
+        if position is None:
+            continue
+        rows = snap.cable_paragraph_rows(cable_id)
+        top = max([snap.cables[position].classification.rank, *snap.levels[rows].tolist()])
+        if top > ceiling.rank:
+            raise ForbiddenError(f"{cable_id} is indexed with text above this API key's ceiling {ceiling.value}; "
+                                 f"a key with that ceiling may not {doing} it")
 
 
 def _in_order(pool: ThreadPoolExecutor, jobs: Iterable[Callable[[], T]], ahead: int) -> Iterator[T]:

@@ -80,8 +80,15 @@ def ingest(
     index: IndexOption = None,
     commit_every: Annotated[int | None, typer.Option(
         help="Cables per atomic commit (default: 500, or a quarter of the index once it is larger)", min=1)] = None,
+    wait: Annotated[float | None, typer.Option(
+        help="Seconds each commit waits for another writer's lock (default: CABLEQA_CLI_WRITE_WAIT_S, 300)",
+        min=0)] = None,
 ) -> None:
-    """Parse, embed and index cables. Bad files are skipped and reported; the index stays consistent."""
+    """Parse, embed and index cables. Bad files are skipped and reported; the index stays consistent.
+
+    Other processes may use the index meanwhile: each commit waits its turn for the folder's write lock
+    and adds to whatever the index holds by then; a server on the folder answers for it within a second.
+    """
     from rich.progress import Progress
 
     from qa.loader import open_index
@@ -96,7 +103,8 @@ def ingest(
             cables.append(outcome.cable)
         elif outcome.error is not None:
             skipped.append(outcome.error)
-    cable_index = open_index(settings, seed_if_missing=False)
+    cable_index = open_index(settings, seed_if_missing=False,
+                             write_wait=settings.cli_write_wait_s if wait is None else wait)
     with Progress(transient=False) as progress:
         task = progress.add_task("embedding cables", total=len(cables))
         # Each commit rewrites the whole generation (store, BM25, vectors): commits that grow with

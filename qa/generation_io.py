@@ -12,6 +12,9 @@ Files of a generation (see ``qa.generations`` for how it is published atomically
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,14 +26,16 @@ from qa.cable_columns import CableColumns
 from qa.classification import Classification
 from qa.encode import EncodedBatch
 from qa.errors import IndexCorruptError
-from qa.generations import current_generation, generation_number, prune, publish, staging_folder
-from qa.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
+from qa.generations import current_generation, generation_number, prune, publish, read_pointer, staging_folder
+from qa.manifest import FORMAT_VERSION, Manifest, checksums, read_manifest, verify_files, write_manifest
 from qa.parse import PARSER_VERSION
 from qa.passages import PassageScheme
 from qa.snapshot import CableMeta, Snapshot
-from qa.store import STORE_NAME, Store
+from qa.storage_errors import storage_error
+from qa.store import STORE_NAME, ParagraphRow, Store
 
-__all__ = ["WINDOWS_PER_PARAGRAPH", "empty_snapshot", "load_generation", "window_ids", "write_generation"]
+__all__ = ["WINDOWS_PER_PARAGRAPH", "empty_snapshot", "load_current", "load_generation", "window_ids",
+           "write_generation"]
 
 WINDOWS_PER_PARAGRAPH = 4096  # FAISS id of window w of paragraph p: p * 4096 + w
 
@@ -63,8 +68,8 @@ def _cable_meta(store: Store) -> tuple[CableMeta, ...]:
 
 def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, window_vectors: np.ndarray,
               window_pids: np.ndarray, dense: VectorIndex, sentence_vectors: np.ndarray,
-              sentence_pids: np.ndarray, sentence_spans: np.ndarray, bm25: BM25Index | None,
-              cable_bm25: BM25Index | None) -> Snapshot:
+              sentence_pids: np.ndarray, sentence_spans: np.ndarray, bm25: BM25Index,
+              cable_bm25: BM25Index) -> Snapshot:
     cables = _cable_meta(store) if store else ()
     columns = CableColumns.build(cables)
     cable_rows = columns.positions
@@ -79,15 +84,6 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
     texts = tuple(r.text for r in rows)
     sections = tuple(r.section for r in rows)
     para_cable = np.array([cable_rows[r.cable_id] for r in rows], dtype=np.int32)
-    if bm25 is None:
-        # BM25 reads the section heading and the paragraph, not the subject: a subject shared
-        # by every paragraph of a cable cannot tell them apart (cable_bm25 carries it instead).
-        bm25 = BM25Index.build([f"{s or ''}. {t}" for s, t in zip(sections, texts, strict=True)])
-    if cable_bm25 is None:
-        bodies: list[list[str]] = [[c.subject or ""] for c in cables]
-        for c, t in zip(para_cable, texts, strict=True):
-            bodies[c].append(t)
-        cable_bm25 = BM25Index.build([" ".join(b) for b in bodies])
     return Snapshot(
         folder=folder, manifest=manifest, store=store, cables=cables, columns=columns, pids=pids,
         para_cable=para_cable,
@@ -98,6 +94,20 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
         sentence_vectors=sentence_vectors, sentence_pids=sentence_pids, sentence_spans=sentence_spans,
         sentence_offsets=offsets, bm25=bm25, cable_bm25=cable_bm25,
     )
+
+
+def _bm25_indexes(cables: Sequence[CableMeta], rows: Sequence[ParagraphRow]) -> tuple[BM25Index, BM25Index]:
+    """BM25 over paragraphs (row order) and over whole cables (``cables`` order).
+
+    The paragraph index reads the section heading and the paragraph, not the subject: a subject shared
+    by every paragraph of a cable cannot tell them apart (the cable index carries it instead).
+    """
+    paragraphs = BM25Index.build([f"{r.section or ''}. {r.text}" for r in rows])
+    position = {c.id: i for i, c in enumerate(cables)}
+    bodies: list[list[str]] = [[c.subject or ""] for c in cables]
+    for r in rows:
+        bodies[position[r.cable_id]].append(r.text)
+    return paragraphs, BM25Index.build([" ".join(b) for b in bodies])
 
 
 def empty_snapshot(model: str, dimension: int, index_type: str, scheme: PassageScheme) -> Snapshot:
@@ -111,8 +121,36 @@ def empty_snapshot(model: str, dimension: int, index_type: str, scheme: PassageS
 
 
 def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None, removed: set[str]) -> Snapshot:
-    """Publish previous minus ``removed`` (and minus cables the batch replaces) plus the batch."""
-    staged = staging_folder(root)
+    """Publish previous minus ``removed`` (and minus cables the batch replaces) plus the batch.
+
+    The caller holds the folder's write lock and passes the generation ``CURRENT`` names. The new
+    generation is checked (counts, checksums) while still staged; ``CURRENT`` moves only after that.
+    An operating-system failure (read-only folder, full disk) removes the staging folder and is raised
+    as a named error; the live generation is untouched.
+    """
+    staged = staging_folder(root) if root.exists() else _staging_or_fail(root)
+    try:
+        manifest = _write_staged(staged, previous, batch, removed)
+        snapshot = load_generation(root, manifest.model, expected=staged)
+        final = publish(root, staged)
+        prune(root)
+    except BaseException as error:
+        shutil.rmtree(staged, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise storage_error(error, root, "write a new index generation") from error
+        raise
+    return replace(snapshot, folder=final)
+
+
+def _staging_or_fail(root: Path) -> Path:
+    try:
+        return staging_folder(root)
+    except OSError as error:
+        raise storage_error(error, root, "create the index folder") from error
+
+
+def _write_staged(staged: Path, previous: Snapshot, batch: EncodedBatch | None, removed: set[str]) -> Manifest:
+    """Every file of the next generation into ``staged``, the manifest (with checksums) last."""
     if previous.store is not None:
         store = previous.store.copy_to(staged / STORE_NAME)
     else:
@@ -155,21 +193,19 @@ def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None,
     np.save(staged / "sentence_spans.npy", all_spans)
 
     cables, paragraphs = store.counts()
+    rows = store.paragraphs()
+    cable_meta = _cable_meta(store)
+    store.close()
+    bm25, cable_bm25 = _bm25_indexes(cable_meta, rows)
+    bm25.save(staged / "bm25")
+    cable_bm25.save(staged / "cable_bm25")
     manifest = Manifest(
         FORMAT_VERSION, manifest_base.model, manifest_base.dimension, manifest_base.index_type, PARSER_VERSION,
         manifest_base.passage_scheme, cables, paragraphs, len(all_window_pids), len(all_sentence_pids),
-        generation_number(staged.with_name(staged.name.removeprefix(".tmp-"))),
-        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generation_number(staged), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), checksums(staged),
     )
-    snapshot = _assemble(None, manifest, store, all_windows, all_window_pids, dense,
-                         all_sentences.astype(np.float32), all_sentence_pids, all_spans, None, None)
-    snapshot.bm25.save(staged / "bm25")
-    snapshot.cable_bm25.save(staged / "cable_bm25")
     write_manifest(staged, manifest)
-    store.close()
-    final = publish(root, staged)
-    prune(root)
-    return load_generation(root, manifest.model, expected=final)
+    return manifest
 
 
 def _next_dense(previous: Snapshot, kind: str, gone: np.ndarray, all_ids: np.ndarray, all_vectors: np.ndarray,
@@ -203,6 +239,10 @@ def load_generation(root: Path, model: str, expected: Path | None = None) -> Sna
     folder = expected or current_generation(root)
     manifest = read_manifest(folder)
     manifest.check_compatible(model, PARSER_VERSION, folder / "manifest.json")
+    try:
+        verify_files(folder, manifest)
+    except OSError as error:  # a file removed or unreadable while it was being checked
+        raise IndexCorruptError(f"index generation {folder} could not be read ({error})") from error
     store = Store(folder / STORE_NAME, readonly=True)
     cables, paragraphs = store.counts()
     windows = _load_array(folder, "windows.npy")
@@ -232,3 +272,18 @@ def load_generation(root: Path, model: str, expected: Path | None = None) -> Sna
         raise IndexCorruptError(f"BM25 indexes in {folder} do not match the store; rebuild with 'cableqa ingest'")
     return _assemble(folder, manifest, store, windows, window_pids, dense, sentences, sentence_pids, spans,
                      bm25, cable_bm25)
+
+
+def load_current(root: Path, model: str, attempts: int = 3) -> Snapshot:
+    """Load the generation ``CURRENT`` names. A generation pruned by a writer while this process was
+    still loading it fails its checks; when ``CURRENT`` has moved on meanwhile, the newer one is loaded."""
+    name = read_pointer(root)
+    for _ in range(attempts - 1):
+        try:
+            return load_generation(root, model)
+        except IndexCorruptError:
+            now = read_pointer(root)
+            if now == name:
+                raise
+            name = now
+    return load_generation(root, model)

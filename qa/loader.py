@@ -7,6 +7,7 @@ from collections.abc import Callable
 from embeddings.encoder import Encoder, SentenceTransformerEncoder
 from qa.cable_index import CableIndex
 from qa.corpus import read_cable_file, seed_cable_path
+from qa.records import Cable
 from qa.settings import Settings
 
 __all__ = ["load_encoder", "open_index"]
@@ -25,11 +26,21 @@ def load_encoder(settings: Settings) -> Encoder:
 
 
 def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missing: bool = True,
-               say: Callable[[str], None] = print) -> CableIndex:
-    """The index at ``settings.index_dir``; where none exists yet, one built from the bundled seed."""
-    index = CableIndex.open(settings.index_dir, encoder or load_encoder(settings), settings.index_type)
+               say: Callable[[str], None] = print, write_wait: float | None = None) -> CableIndex:
+    """The index at ``settings.index_dir``; where none exists yet, one built from the bundled seed.
+
+    Several processes starting on an empty folder build the seed once: the first to take the write lock
+    builds it, the others wait (``cli_write_wait_s``) and load it. ``write_wait`` is how long this
+    process's later writes wait for the lock (default ``write_wait_s``, the server's).
+    """
+    index = CableIndex.open(settings.index_dir, encoder or load_encoder(settings), settings.index_type,
+                            write_wait=settings.cli_write_wait_s)
     index.max_question_chars = settings.max_question_chars
     if seed_if_missing and not index.exists:
-        say(f"No index at {settings.index_dir} yet: building one from the bundled seed cable 08TOKYO1074.")
-        index.ingest([read_cable_file(seed_cable_path())])
+        def seed() -> list[Cable]:
+            say(f"No index at {settings.index_dir} yet: building one from the bundled seed cable 08TOKYO1074.")
+            return [read_cable_file(seed_cable_path())]
+
+        index.seed_if_empty(seed)
+    index.write_wait = settings.write_wait_s if write_wait is None else write_wait
     return index

@@ -7,15 +7,18 @@ user is told exactly how to rebuild.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from qa.errors import IndexCorruptError, IndexMismatchError
 
-__all__ = ["FORMAT_VERSION", "MANIFEST_NAME", "Manifest", "read_manifest", "write_manifest"]
+__all__ = ["FORMAT_VERSION", "MANIFEST_NAME", "Manifest", "checksums", "read_manifest", "verify_files",
+           "write_manifest"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest lists every file of the generation with its SHA-256
+_CHUNK = 1 << 20
 MANIFEST_NAME = "manifest.json"
 
 
@@ -33,6 +36,7 @@ class Manifest:
     sentences: int
     generation: int
     created: str
+    files: dict[str, str] = field(default_factory=dict)  # path in the generation -> SHA-256, manifest aside
 
     def check_compatible(self, model: str, parser_version: str, where: Path) -> None:
         rebuild = f"rebuild it: move {where.parent} aside and run 'cableqa ingest' on your cables"
@@ -48,6 +52,42 @@ class Manifest:
             raise IndexMismatchError(
                 f"index at {where.parent} was built by parser version {self.parser_version}, this is "
                 f"{parser_version}; {rebuild}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST_NAME)
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file of a generation folder but its manifest, by path inside the folder."""
+    return {name: _sha256(folder / name) for name in _files(folder)}
+
+
+def verify_files(folder: Path, manifest: Manifest) -> None:
+    """Every file the manifest lists is there, unchanged, and no other: a damaged page of the store or a
+    swapped vector file is a named error on load, never a wrong answer or a copy into the next generation."""
+    rebuild = "restore the index folder from a backup or rebuild it with 'cableqa ingest'"
+    present = set(_files(folder))
+    missing = sorted(set(manifest.files) - present)
+    extra = sorted(present - set(manifest.files))
+    if missing or extra:
+        said = [f"missing {', '.join(missing)}"] if missing else []
+        said += [f"not in its manifest: {', '.join(extra)}"] if extra else []
+        raise IndexCorruptError(f"index generation {folder} does not hold the files its manifest lists "
+                                f"({'; '.join(said)}); {rebuild}")
+    for name, expected in manifest.files.items():
+        if _sha256(folder / name) != expected:
+            raise IndexCorruptError(
+                f"{folder / name} does not match the SHA-256 its manifest recorded when it was written: "
+                f"the file is damaged or was altered; {rebuild}")
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per client IP; 0 = off")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed cross-site, comma-separated; empty = no CORS headers")
+    write_wait_s: float = Field(
+        default=10.0, ge=0, description="Server: seconds an upload or delete waits for another writer's lock "
+        "before answering 503 with Retry-After")
+    cli_write_wait_s: float = Field(
+        default=300.0, ge=0, description="CLI: seconds 'cableqa ingest' (and a first start building the seed) "
+        "waits for another writer's lock before giving up")
+    follow_interval_s: float = Field(
+        default=0.25, gt=0, le=60, description="Server: how often each process checks CURRENT for a newer "
+        "generation published by another process")
     max_question_chars: int = 2000
     max_upload_bytes: int = Field(default=5_000_000, ge=1)
     max_batch_questions: int = 64

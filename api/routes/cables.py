@@ -46,7 +46,9 @@ Every cable must parse, or the upload fails with **400** and the parser's reason
 `cable 2 of 3`) and nothing is written. A cable whose id is already indexed is replaced. The body may be
 at most `CABLEQA_MAX_UPLOAD_BYTES` (413 beyond). Needs an API key when one is configured (401); with none
 configured, only a server bound to loopback accepts writes (403). A key with a ceiling may not upload
-cables classified above it (403).
+cables classified above it (403), nor replace an indexed cable holding text above it (403).
+A write waits up to `CABLEQA_WRITE_WAIT_S` for another writer (a CLI ingest, another worker) and
+answers **503** with `Retry-After` beyond.
 """
 
 
@@ -85,8 +87,8 @@ def read_paragraph(cable_id: CableId, number: Annotated[int, Path(description="T
 def _ingest(index: CableIndex, body: bytes, content_type: str | None, caller: Caller) -> IngestOut:
     cables = parse_upload(body, content_type)
     _check_ceiling(cables, caller)
-    existing = set(index.snapshot.cable_rows)
-    snapshot = index.ingest(cables)
+    existing = set(index.refresh().cable_rows)
+    snapshot = index.ingest(cables, ceiling=caller.ceiling)  # nor may it overwrite a cable above its ceiling
     ids = list(dict.fromkeys(c.id for c in cables))
     return IngestOut(ingested=ids, replaced=[i for i in ids if i in existing],
                      partial=list(dict.fromkeys(c.id for c in cables if c.partial)), cables=len(ids),
@@ -106,7 +108,7 @@ def _check_ceiling(cables: list[Cable], caller: Caller) -> None:
 
 
 @router.post("", response_model=IngestOut, status_code=201, summary="Upload cables",
-             description=_UPLOAD_DESCRIPTION, responses=error_responses(400, 401, 403, 413, 422, 429),
+             description=_UPLOAD_DESCRIPTION, responses=error_responses(400, 401, 403, 413, 422, 429, 503, 507),
              openapi_extra={"requestBody": {"required": True, "content": {
                  "text/plain": {"schema": {"type": "string"},
                                 "example": "VZCZCXRO1348\n...\nS E C R E T MOSCOW 002747\n...\f\n..."},
@@ -118,12 +120,11 @@ async def upload_cables(request: Request, index: IndexDep, caller: WriterDep) ->
     return await run_in_threadpool(_ingest, index, body, request.headers.get("content-type"), caller)
 
 
-@router.delete("/{cable_id}", response_model=DeleteOut, responses=error_responses(401, 403, 404, 422, 429),
+@router.delete("/{cable_id}", response_model=DeleteOut,
+               responses=error_responses(401, 403, 404, 422, 429, 503, 507),
                summary="Delete a cable", description="Removes the cable and its paragraphs from every search "
                "mode, in one atomic index generation. Needs write access, like uploads; a key with a ceiling "
                "may not delete a cable classified above it (403).")
 def delete_cable(cable_id: CableId, index: IndexDep, caller: WriterDep) -> DeleteOut:
     wanted = cable_id.strip().upper()
-    if caller.ceiling is not None:
-        _check_ceiling([index.cable(wanted)], caller)
-    return DeleteOut(deleted=wanted, index=index_size(index.delete(wanted)))
+    return DeleteOut(deleted=wanted, index=index_size(index.delete(wanted, ceiling=caller.ceiling)))
