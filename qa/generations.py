@@ -112,9 +112,10 @@ def check_pointer(root: Path) -> None:
     if (root / CURRENT).exists() or (root / CURRENT).is_symlink():
         return
     if generations(root):
+        hint = _restore_hint(root)
         raise IndexPointerMissingError(
             f"{root} holds index generations but no CURRENT file naming the live one; nothing was read or "
-            f"written. {_restore_hint(root).capitalize()}")
+            f"written. {hint[:1].upper()}{hint[1:]}")
 
 
 def generation_number(folder: Path) -> int:

@@ -95,12 +95,13 @@ def cli(*args: str) -> list[str]:
 
 @contextmanager
 def serve(index_dir: Path, log: Path, env: dict[str, str] | None = None,
-          timeout: float = 180.0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A real ``cableqa serve`` on a free loopback port; yields its base URL and process."""
+          timeout: float = 180.0, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real ``cableqa serve`` (``workers`` processes) on a free loopback port; yields its base URL and process."""
     port = free_port()
     with log.open("wb") as out:
-        process = subprocess.Popen(cli("serve", "--index", str(index_dir), "--port", str(port)), cwd=REPO,
-                                   env=env or clean_env(), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            cli("serve", "--index", str(index_dir), "--port", str(port), "--workers", str(workers)), cwd=REPO,
+            env=env or clean_env(), stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
