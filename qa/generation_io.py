@@ -31,7 +31,7 @@ from qa.manifest import FORMAT_VERSION, Manifest, checksums, read_manifest, veri
 from qa.parse import PARSER_VERSION
 from qa.passages import PassageScheme
 from qa.snapshot import CableMeta, Snapshot
-from qa.storage_errors import storage_error
+from qa.storage_errors import WRITE_FAULTS, storage_error
 from qa.store import STORE_NAME, ParagraphRow, Store
 
 __all__ = ["WINDOWS_PER_PARAGRAPH", "empty_snapshot", "load_current", "load_generation", "window_ids",
@@ -128,7 +128,7 @@ def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None,
     An operating-system failure (read-only folder, full disk) removes the staging folder and is raised
     as a named error; the live generation is untouched.
     """
-    staged = staging_folder(root) if root.exists() else _staging_or_fail(root)
+    staged = _staging_or_fail(root)
     try:
         manifest = _write_staged(staged, previous, batch, removed)
         snapshot = load_generation(root, manifest.model, expected=staged)
@@ -136,8 +136,9 @@ def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None,
         prune(root)
     except BaseException as error:
         shutil.rmtree(staged, ignore_errors=True)
-        if isinstance(error, OSError):
-            raise storage_error(error, root, "write a new index generation") from error
+        named = storage_error(error, root, "write a new index generation") if isinstance(error, WRITE_FAULTS) else None
+        if named is not None:
+            raise named from error
         raise
     return replace(snapshot, folder=final)
 
@@ -146,7 +147,10 @@ def _staging_or_fail(root: Path) -> Path:
     try:
         return staging_folder(root)
     except OSError as error:
-        raise storage_error(error, root, "create the index folder") from error
+        named = storage_error(error, root, "create a staging folder")
+        if named is None:
+            raise
+        raise named from error
 
 
 def _write_staged(staged: Path, previous: Snapshot, batch: EncodedBatch | None, removed: set[str]) -> Manifest:

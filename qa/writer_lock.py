@@ -81,7 +81,7 @@ class WriterLock:
             self.root.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
-            raise storage_error(error, self.root, "take the write lock") from error
+            raise self._fault(error) from error
         try:
             while True:
                 try:
@@ -89,7 +89,7 @@ class WriterLock:
                     break
                 except OSError as error:
                     if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                        raise storage_error(error, self.root, "take the write lock") from error
+                        raise self._fault(error) from error
                     if time.monotonic() >= deadline:
                         raise self._busy(wait) from None
                     time.sleep(_POLL_S)
@@ -108,6 +108,9 @@ class WriterLock:
             os.ftruncate(fd, 0)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+    def _fault(self, error: OSError) -> Exception:
+        return storage_error(error, self.root, "take the write lock") or error
 
     def _busy(self, wait: float) -> IndexBusyError:
         holder = describe_holder(self.path)
