@@ -131,7 +131,10 @@ class CableIndex:
         with self._refresh_lock:
             held = self._snapshot.folder
             if held is None or held.name != read_pointer(self.root):
-                self._snapshot = load_current(self.root, self.encoder.model_name)
+                loaded = load_current(self.root, self.encoder.model_name)
+                # A write of this process may have published a newer one while this one loaded.
+                if loaded.manifest.generation > self._snapshot.manifest.generation:
+                    self._snapshot = loaded
         return self._snapshot
 
     def seed_if_empty(self, cables: Callable[[], Sequence[Cable]]) -> bool:
