@@ -199,7 +199,7 @@ def numbering_exception(cable: Cable) -> NumberingException | None:
         return NumberingException(cable.id, numbers, "source numbers out of order", True)
     missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
     printed = [n for n in missing if re.search(
-        rf"^[ \t]*{n}[ \t]?\.\s|(?<=[.!?\"”)]\s){n}[ \t]?\.[ \t]*\(", cable.text, re.MULTILINE)]
+        rf"^[ \t]*{n}[ \t]?\.\s(?![ \t]*\d{{1,3}}\.\s)|(?<=[.!?\"”)]\s){n}[ \t]?\.[ \t]*\(", cable.text, re.MULTILINE)]
     if numbers[0] > 1 and not printed:
         return NumberingException(cable.id, numbers, f"section fragment: starts at ¶{numbers[0]}", True)
     if not printed:

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
+from qa.classification import parse_portion_mark
 from qa.header import LEVEL_PATTERN
 from qa.records import Paragraph
 from qa.repair import normalise_whitespace, repair_text
 
 __all__ = ["BodyParts", "split_body"]
 
+_MARK_GROUP = (r"\([ \t]?(?P<{}>[A-Za-z]{{1,4}}(?:[ \t]*/{{1,2}}[ \t]*[A-Za-z][A-Za-z ,]{{0,24}}|[ \t]+[A-Z]{{2,5}})?)"
+               r"[ \t]?\)")
+# A paragraph label: "3.", "¶3.", "[3](#)3.", "3, (C)", "3) (SBU)" and "(C) 3." (mark before number);
+# "1. 1. Summary" (a list number the release put before the cable's own label) reads as its second number.
 _PARA_START = re.compile(
-    r"^[ \t]*(?P<pil>¶[ \t]*|\[\d+\]\(#\)[ \t]*)?(?P<num>\d{1,3})"
-    r"(?:[ \t]?\.{1,2}(?!\d)|,|(?=[ \t]+\([A-Z]))[ \t]*"
-    r"(?:\([ \t]?(?P<mark>[A-Za-z]{1,4}(?:[ \t]*/{1,2}[ \t]*[A-Za-z][A-Za-z ,]{0,24})?)[ \t]?\)[ \t]*)?"
+    r"^[ \t]*(?P<pil>¶[ \t]*|\[\d+\]\(#\)[ \t]*)?(?:" + _MARK_GROUP.format("pre") + r"[ \t]*)?"
+    r"(?:\d{1,3}\.[ \t]+(?=\d{1,3}\.[ \t]))?"
+    r"(?P<num>\d{1,3})(?P<style>[ \t]?\.{1,2}(?!\d)|,|\)|(?=[ \t]+\([A-Z]))[ \t]*"
+    r"(?:" + _MARK_GROUP.format("mark") + r"[ \t]*)?"
 )
 # Whole lines that are page furniture, never text.
 _NOISE_LINE = re.compile(
@@ -199,14 +206,38 @@ _INLINE_LABEL = re.compile(
 )
 
 
+# A label glued to a redaction: "XXXXXXXXXXXX10. (C) Below the level ..." (05SOFIA1207).
+_REDACTED_LABEL = re.compile(
+    r"(?<=XXXX)(?=\d{1,3}[ \t]?\.[ \t]*\([ \t]?[A-Za-z]{1,4}(?:/{1,2}[A-Za-z ]{1,20})?\)[ \t]+\S)"
+)
+
+
+def _next_label_cut(text: str) -> int | None:
+    """Where an unmarked label numbered one past the line's own label starts mid-line.
+
+    The reflowed layout runs paragraphs together: ``9. According ... shared data. 10. In addition``.
+    Only the number right after the line's own is taken, so dates and counts stay text.
+    """
+    own = _PARA_START.match(text)
+    if own is None or not _looks_numbered(text):
+        return None
+    after = rf"""(?<=[.!?"”])[ \t]+(?={int(own.group("num")) + 1}\.[ \t]+[A-Z])"""
+    match = re.compile(after).search(text, own.end())
+    return match.end() if match else None
+
+
 def _split_run_together(lines: list[_Line | None]) -> list[_Line | None]:
-    """Split lines where the release ran several marked paragraphs together (``... end. 4. (C) Next``)."""
+    """Split lines where the release ran several paragraphs together (``... end. 4. (C) Next``)."""
     out: list[_Line | None] = []
     for line in lines:
         if line is None or line.heading:
             out.append(line)
             continue
-        cuts = [m.end() for m in _INLINE_LABEL.finditer(line.text)]
+        while (cut := _next_label_cut(line.text)) is not None:
+            out.append(line.part(0, len(line.text[:cut].rstrip())))
+            line = line.part(cut, len(line.text))
+        cuts = sorted({m.end() for m in _INLINE_LABEL.finditer(line.text)}
+                      | {m.start() for m in _REDACTED_LABEL.finditer(line.text)})
         if not cuts:
             out.append(line)
             continue
@@ -245,22 +276,108 @@ def _looks_numbered(text: str) -> bool:
     if match is None:
         return False
     after = text[match.end():match.end() + 1]
-    return bool(match.group("mark")) or after == "" or after.isupper() or after in "\"“'(-x["
+    return bool(_mark_of(match)) or after == "" or after.isupper() or after in "\"“'(-x["
 
 
-def _accept_number(printed: int, expected: int, has_mark: bool, marks_used: bool,
-                   used: set[int]) -> int | None:
-    """The paragraph number a printed label stands for, or None when it is not a paragraph."""
-    if printed == expected:
-        return expected
-    digits = str(printed)
-    if len(digits) > 1 and digits[0] == "1" and int(digits[1:]) == expected:
-        return expected  # stray pilcrow "1" glued to the number
-    if expected == 1 and has_mark:
-        return printed  # a later section of a long cable starts mid-sequence
-    if printed <= expected + 2 and printed not in used and (has_mark or not marks_used):
-        return printed  # a gap, or a label out of the cable's own order
-    return None
+def _mark_of(match: re.Match[str]) -> str | None:
+    """The label's portion mark when it names a level: ``(C)`` yes, ``(Iran)`` or ``(U.S.)`` no."""
+    mark = match.group("mark") or match.group("pre")
+    return mark if mark and parse_portion_mark(mark.split()[0]) is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    printed: int
+    mark: str | None
+    paren: bool  # written "3)" rather than "3."
+    after_blank: bool  # the line follows a blank line or a redaction (or starts the body)
+    line_alone: bool  # a one-line block of at most 80 characters without a full stop: a contents entry
+    empty: bool  # nothing follows the label
+
+
+def _labels(blocks: list[list[_Line]], text: str) -> list[_Label | None]:
+    out: list[_Label | None] = []
+    for i, block in enumerate(blocks):
+        first = block[0]
+        match = _PARA_START.match(first.text) if _looks_numbered(first.text) else None
+        if match is None:
+            out.append(None)
+            continue
+        gap = text[blocks[i - 1][-1].end:first.start] if i else "\n\n"
+        after_blank = gap.count("\n") >= 2 or (i > 0 and bool(_REDACTION.match(blocks[i - 1][-1].text)))
+        line_alone = len(block) == 1 and len(first.text) <= 80 and not _TERMINAL.search(first.text)
+        empty = len(block) == 1 and not first.text[match.end():].strip()
+        out.append(_Label(int(match.group("num")), _mark_of(match), match.group("style") == ")",
+                          after_blank, line_alone, empty))
+    return out
+
+
+_REDACTION = re.compile(r"^X{4,}[ \t]*$")
+
+
+def _contents_entries(labels: list[_Label | None]) -> set[int]:
+    """Blocks of a table of contents: two or more adjacent one-line labels with no blank line between."""
+    entries: set[int] = set()
+    for i in range(len(labels) - 1):
+        a, b = labels[i], labels[i + 1]
+        if a is not None and b is not None and a.line_alone and b.line_alone and not b.after_blank \
+                and b.printed == a.printed + 1:
+            entries.update((i, i + 1))
+    return entries
+
+
+def _number_labels(labels: list[_Label | None]) -> tuple[list[int | None], list[int]]:
+    """The paragraph number each label block stands for (None: not a paragraph), and the repairs.
+
+    A label with a portion mark is the cable's own: it opens a paragraph under its printed
+    number, whether that number skips ahead (a redacted paragraph) or repeats or goes back
+    (the source's own order); only a stray pilcrow ``1`` before the number expected next is
+    read away. ``N)`` labels are paragraphs only in a cable whose first marked label is one;
+    else they are a quoted list. An unmarked label in a cable that marks its labels opens a
+    paragraph only as the number expected next, and never inside a list that restarted at a
+    lower number. In a cable with no marks an unmarked label may skip ahead only at the start
+    of a block. A table of contents never opens paragraphs.
+    """
+    first_marked = next((lb for lb in labels if lb is not None and lb.mark), None)
+    paren_style = first_marked is not None and first_marked.paren
+    marks_used = first_marked is not None
+    contents = _contents_entries(labels)
+    numbers: list[int | None] = [None] * len(labels)
+    renumbered: list[int] = []
+    expected, in_list = 1, False
+    used: set[int] = set()
+    for i, label in enumerate(labels):
+        if label is None or (label.paren and not paren_style) or i in contents:
+            continue
+        if label.empty and i + 1 < len(labels) and labels[i + 1] is not None:
+            continue  # "1. (C)" run onto the Classified By line and printed again below; "11." alone
+        printed, number = label.printed, None
+        digits = str(printed)
+        stray_one = len(digits) > 1 and digits[0] == "1" and int(digits[1:]) == expected
+        if label.mark:
+            number = expected if printed != expected and stray_one else printed
+            in_list = False
+        elif marks_used:
+            if printed == expected and not in_list:
+                number = printed
+            elif printed < expected:
+                in_list = True  # a quoted list restarting its own count
+        elif printed == expected:
+            number = printed
+        elif stray_one:
+            number = expected
+        elif printed > expected and (label.after_blank or printed <= expected + 2):
+            number = printed  # a gap in an unmarked cable's numbering, at a block start
+        elif printed < expected and printed not in used and label.after_blank:
+            number = printed  # the source's own order: 4, 6, 5
+        if number is None:
+            continue
+        if number != printed:
+            renumbered.append(number)
+        numbers[i] = number
+        used.add(number)
+        expected = number + 1
+    return numbers, renumbered
 
 
 def _is_heading(block: list[_Line], next_is_para: bool, prev_complete: bool) -> bool:
@@ -324,24 +441,7 @@ def split_body(text: str, body_start: int) -> BodyParts:
     blocks = _blocks(_split_run_together(_lines(text, body_start)))
     signer = _strip_signer(blocks)
     starts = [_PARA_START.match(b[0].text) if _looks_numbered(b[0].text) else None for b in blocks]
-    marks_used = any(m is not None and m.group("mark") for m in starts)
-
-    numbers: list[int | None] = [None] * len(blocks)
-    renumbered: list[int] = []
-    used: set[int] = set()
-    expected = 1
-    for i, match in enumerate(starts):
-        if match is None:
-            continue
-        printed = int(match.group("num"))
-        number = _accept_number(printed, expected, bool(match.group("mark")), marks_used, used)
-        if number is None:
-            continue  # a numbered sub-item inside the paragraph above
-        if number != printed:
-            renumbered.append(number)
-        numbers[i] = number
-        used.add(number)
-        expected = max(expected, number + 1)
+    numbers, renumbered = _number_labels(_labels(blocks, text))
 
     if not any(n is not None for n in numbers):
         return BodyParts(_unnumbered(blocks), signer, numbered=False, renumbered=())
@@ -356,7 +456,7 @@ def split_body(text: str, body_start: int) -> BodyParts:
     def flush() -> None:
         if head is not None and current:
             number, label, under = head
-            paragraphs.append(_paragraph(current, number, label.group("mark"), under,
+            paragraphs.append(_paragraph(current, number, _mark_of(label), under,
                                          label.end(), unnumbered=False))
 
     for i, block in enumerate(blocks):
@@ -385,7 +485,17 @@ def split_body(text: str, body_start: int) -> BodyParts:
     flush()
     if preamble:
         paragraphs.insert(0, _preamble_paragraph(preamble, paragraphs[0].number if paragraphs else 1))
-    return BodyParts(tuple(paragraphs), signer, numbered=True, renumbered=tuple(renumbered))
+    return BodyParts(_with_occurrences(paragraphs), signer, numbered=True, renumbered=tuple(renumbered))
+
+
+def _with_occurrences(paragraphs: list[Paragraph]) -> tuple[Paragraph, ...]:
+    """Each paragraph told apart from earlier ones printed under the same number (``¶6 (2nd)``)."""
+    seen: Counter[int] = Counter()
+    out = []
+    for p in paragraphs:
+        seen[p.number] += 1
+        out.append(p if seen[p.number] == 1 else replace(p, occurrence=seen[p.number]))
+    return tuple(out)
 
 
 _LEADING_MARK = re.compile(r"^\((?P<mark>[A-Za-z]{1,4}(?:/{1,2}[A-Za-z ]{1,20})?)\)\s*")

@@ -35,7 +35,7 @@ from qa.records import Cable, Paragraph
 
 __all__ = ["PARSER_VERSION", "parse_cable"]
 
-PARSER_VERSION = "2"  # 2: repeated routing blocks, headings, reflowed first labels, REF forms
+PARSER_VERSION = "3"  # 3: paragraphs from the cable's own labels (gaps, repeats, N), (C) N.)
 
 _FIRST_PARAGRAPH = re.compile(
     r"^[ \t]*(?:¶[ \t]*|\[\d+\]\(#\)[ \t]*)?1[ \t]?[.,](?!\d)[ \t]*(?:\([A-Za-z/ ,]{1,30}\)|[A-Z\"“])"

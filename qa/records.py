@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from qa.classification import Classification, parse_portion_mark
 
-__all__ = ["Cable", "Paragraph", "Recipient", "Reference"]
+__all__ = ["Cable", "Paragraph", "Recipient", "Reference", "paragraph_label", "parse_paragraph_label"]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def paragraph_label(number: int, occurrence: int = 1) -> str:
+    """``6`` for the first paragraph printed ``6.``, ``6 (2nd)`` for the second, ``6 (3rd)`` ..."""
+    return str(number) if occurrence == 1 else f"{number} ({_ordinal(occurrence)})"
+
+
+_LABEL = re.compile(r"^\s*¶?\s*(?P<number>\d{1,4})\s*(?:\(\s*(?P<occurrence>\d{1,2})(?:st|nd|rd|th)\s*\))?\s*$")
+
+
+def parse_paragraph_label(label: str) -> tuple[int, int] | None:
+    """``"6 (2nd)"`` or ``"¶6"`` -> (number, occurrence); None when ``label`` is not one."""
+    match = _LABEL.match(label)
+    if match is None:
+        return None
+    return int(match.group("number")), int(match.group("occurrence") or 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +53,11 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """A body paragraph. ``start``/``end`` index the cable's original text."""
+    """A body paragraph. ``start``/``end`` index the cable's original text.
+
+    ``occurrence`` tells apart paragraphs the source prints under the same number: the
+    first ``6.`` is ``¶6``, a second ``6.`` later in the cable is ``¶6 (2nd)`` (occurrence 2).
+    """
 
     number: int
     text: str
@@ -40,6 +66,12 @@ class Paragraph:
     marking: str | None = None
     section: str | None = None
     unnumbered: bool = False
+    occurrence: int = 1
+
+    @property
+    def label(self) -> str:
+        """How a citation names the paragraph: ``6``, or ``6 (2nd)`` for the second ``6.``."""
+        return paragraph_label(self.number, self.occurrence)
 
     def classification(self, cable_level: Classification) -> Classification:
         """The paragraph's own level from its portion mark, else the cable's."""

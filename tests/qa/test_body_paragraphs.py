@@ -110,15 +110,18 @@ def test_midline_page_marker_of_a_reflowed_cable_is_cut(corpus_cable: CableOf) -
     assert six.section == "ON-SHORE PAYMENT PROCESSING REQUIRED"
 
 
-def test_repeated_label_under_a_heading_stays_with_the_paragraph_above(corpus_cable: CableOf) -> None:
-    # 10RIYADH123 prints "9. (C)" twice, the second under "COMMENT:"; its text must not become a
-    # paragraph 0 placed first, nor be lost: it continues ¶9, and ¶10 follows.
+def test_repeated_label_under_a_heading_is_its_own_second_paragraph(corpus_cable: CableOf) -> None:
+    # 10RIYADH123 prints "9. (C)" twice, the second under "COMMENT:": it is cited as ¶9 (2nd),
+    # starting at its own label, and ¶10 follows.
     cable = corpus_cable("10RIYADH123")
-    assert [p.number for p in cable.paragraphs] == list(range(1, 11))
-    nine, ten = cable.paragraphs[8], cable.paragraphs[9]
+    assert [p.label for p in cable.paragraphs] == [*map(str, range(1, 10)), "9 (2nd)", "10"]
+    nine, again, ten = cable.paragraphs[8], cable.paragraphs[9], cable.paragraphs[10]
     assert nine.text.startswith("Deputy Foreign Minister Dr. Prince Torki")
-    assert "9. (C) Since King Abdullah's historic visit to Beijing in January 2006" in nine.text
-    assert nine.end <= ten.start
+    assert "Since King Abdullah" not in nine.text
+    assert (again.number, again.occurrence, again.section) == (9, 2, "COMMENT")
+    assert again.text.startswith("Since King Abdullah's historic visit to Beijing in January 2006")
+    assert cable.text.startswith("9. (C) Since King Abdullah", again.start)
+    assert nine.end <= again.start < again.end <= ten.start
     assert ten.text.startswith("COMMENT CONTINUED:")
 
 

@@ -121,8 +121,10 @@ def test_paragraph_numbers_run_one_to_n_save_for_the_sources_own_gaps(corpus: Pa
     assert parser_caused == [], "\n".join(f"{e.cable_id}: {e.cause} {e.numbers}" for e in parser_caused)
     clean = 1 - len(parser_caused) / len(numbered)
     assert clean >= 0.99
+    # The rest are the source's: redacted paragraphs leave gaps, numbers repeat or run backwards,
+    # and each is cited under the number it prints (80 cables, 6%).
     strict = 1 - len(exceptions) / len(numbered)
-    assert strict >= 0.95, "\n".join(f"{e.cable_id}: {e.cause}" for e in exceptions)
+    assert strict >= 0.93, "\n".join(f"{e.cable_id}: {e.cause}" for e in exceptions)
 
 
 def test_no_paragraph_carries_page_furniture(corpus: ParsedCorpus) -> None:
@@ -145,8 +147,9 @@ def test_spans_lie_inside_the_text_in_order_without_overlap(corpus: ParsedCorpus
 
 
 def test_a_numbered_paragraphs_span_starts_with_its_printed_label(corpus: ParsedCorpus) -> None:
-    # "3." for ¶3, or "13." where a pilcrow became a stray "1"; ¶1 whose label was lost starts at its mark.
-    label = re.compile(r"(?:¶\s*|\[\d+\]\(#\)\s*)?(\d{1,3})")
+    # "3." for ¶3, or "13." where a pilcrow became a stray "1"; ¶1 whose label was lost starts at its mark;
+    # "8. 7." (09LAPAZ1784: a list number the release put before the cable's own label) is ¶7.
+    label = re.compile(r"(?:¶\s*|\[\d+\]\(#\)\s*)?(?:\d{1,3}\.[ \t]+(?=\d{1,3}\.\s))?(\d{1,3})")
     wrong = []
     for cable in corpus.cables.values():
         for p in cable.paragraphs:
