@@ -36,6 +36,8 @@ __all__ = [
     "run",
 ]
 
+# The cable's level is the highest of every marking it carries; the publisher's is the header's.
+RAISED_BY_MARKINGS = "level raised above the header's by the cable's own portion marks, banner or Classified By line"
 FIELDS = ("id", "classification", "created", "origin", "subject", "caveats")
 _PUBLISHER_FORMAT = "html"
 
@@ -107,7 +109,9 @@ def compare(cable: Cable, row: ManifestRow) -> list[Disagreement]:
     level, _, caveat = row.classification.partition("//")
     publisher_level = f"{level}//{caveat}" if caveat == "FOR OFFICIAL USE ONLY" else level
     if cable.classification not in _PUBLISHER_LEVELS.get(publisher_level, set()):
+        raised = any(p.startswith("classification raised") for p in cable.problems)
         differ("classification", cable.classification.value, row.classification,
+               RAISED_BY_MARKINGS if raised else
                "publisher metadata disagrees with the cable's own banner / handling line")
     ours_noforn = "NOFORN" in cable.caveats
     if ours_noforn != (caveat == "NOFORN"):

@@ -7,11 +7,13 @@ One vocabulary for the whole project: UNCLASSIFIED < LOU = SBU < CONFIDENTIAL < 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import Enum
 
 from qa.errors import InvalidQueryError
 
-__all__ = ["Classification", "parse_classification_name", "parse_portion_mark"]
+__all__ = ["Classification", "Marking", "highest_marking", "parse_classification_name", "parse_portion_mark"]
 
 
 class Classification(Enum):
@@ -73,3 +75,31 @@ def parse_portion_mark(mark: str) -> Classification | None:
     """The level of a portion mark such as ``C``, ``S//NF``, ``SBU``, ``U/FOUO``."""
     level = re.split(r"/", mark.strip().upper(), maxsplit=1)[0].strip()
     return _NAMES.get(level)
+
+
+@dataclass(frozen=True, slots=True)
+class Marking:
+    """One classification marking a cable carries: what it is and where (``portion mark (S)``, ``¶4``)."""
+
+    level: Classification
+    what: str
+    where: str = ""
+
+
+def highest_marking(read: Classification, markings: Iterable[Marking]) -> tuple[Classification, str | None]:
+    """A cable's level: the highest of the level read from its header and every other marking.
+
+    Returns the level and, when a marking outranks ``read``, why: each kind of marking above
+    ``read``, highest first, with where it stands (``"banner SECRET; portion mark (S) in ¶7,
+    ¶11; a Classified By line"``); else None.
+    """
+    above = sorted((m for m in markings if m.level.rank > read.rank), key=lambda m: -m.level.rank)
+    if not above:
+        return read, None
+    places: dict[str, list[str]] = {}
+    for m in above:
+        places.setdefault(m.what, [])
+        if m.where:
+            places[m.what].append(m.where)
+    why = "; ".join(f"{what} in {', '.join(where)}" if where else what for what, where in places.items())
+    return above[0].level, why

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 
 from qa.body import split_body
-from qa.classification import Classification
+from qa.classification import Classification, Marking, highest_marking, parse_portion_mark
 from qa.errors import CableParseError
 from qa.header import (
     BODY_LINE,
@@ -157,8 +157,9 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
         classification, caveats = Classification.UNCLASSIFIED, ()
         problems.append("no classification banner; treated as UNCLASSIFIED")
 
-    first_para = _FIRST_PARAGRAPH.search(text, banner.end if banner else 0)
-    limit = first_para.start() if first_para else len(text)
+    foreign_at = _other_record_start(text, cable_id, banner.end if banner else 0)
+    first_para = _FIRST_PARAGRAPH.search(text, banner.end if banner else 0, foreign_at)
+    limit = first_para.start() if first_para else foreign_at
     header = text[:limit]
     classification, caveats = _apply_caveat_lines(classification, caveats, find_caveat_lines(header))
     year = when.year if when else _id_year(cable_id)
@@ -176,7 +177,7 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
     if first_para is None and banner is None and dtg is not None:
         body_start = max(body_start, text.find("\n", dtg[2]))
 
-    body_end = _other_cable_start(text, banner, max(body_start, 0))
+    body_end = min(_other_cable_start(text, banner, max(body_start, 0)), foreign_at)
     if body_end < len(text):
         problems.append(f"another cable's text is run into this one at offset {body_end}: left out of the body")
     body = split_body(text[:body_end], max(body_start, 0))
@@ -189,6 +190,10 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
     elif body_chars < MIN_BODY_CHARS:
         problems.append(f"body is only {body_chars} characters: text looks cut off")
     partial = any(p.startswith(("partial extract", "no body", "body is only")) for p in problems)
+    raised, why = highest_marking(classification, _markings(banner, classified_by, paragraphs))
+    if why is not None:
+        problems.append(f"classification raised from {classification.value} to {raised.value}: {why}")
+        classification = raised
 
     return Cable(
         id=cable_id,
@@ -221,6 +226,26 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
     )
 
 
+def _markings(banner: Banner | None, classified_by: str | None,
+              paragraphs: tuple[Paragraph, ...]) -> list[Marking]:
+    """Every classification marking the cable carries besides the level its header gives.
+
+    A banner counts even where it names another post (a repeated cable's text is still in
+    this one); a "Classified By" line is only ever written on classified text, so it means
+    CONFIDENTIAL at least.
+    """
+    found: list[Marking] = []
+    if banner is not None:
+        found.append(Marking(banner.classification, f"banner {banner.classification.value}"))
+    if classified_by is not None:
+        found.append(Marking(Classification.CONFIDENTIAL, "Classified By line"))
+    for p in paragraphs:
+        level = parse_portion_mark(p.marking.split()[0]) if p.marking else None
+        if level is not None:
+            found.append(Marking(level, f"portion mark ({p.marking})", f"¶{p.label}"))
+    return found
+
+
 def _apply_caveat_lines(level: Classification, caveats: tuple[str, ...],
                         lines: tuple[str, ...]) -> tuple[Classification, tuple[str, ...]]:
     """Fold caveat lines into the banner's reading: ``UNCLAS`` + ``SENSITIVE`` is SBU."""
@@ -248,6 +273,26 @@ def _other_cable_start(text: str, banner: Banner | None, body_start: int) -> int
         return len(text)
     id_line = _ID_LINE.search(text, 0, other.start)
     return id_line.start() if id_line else other.start
+
+
+# A row of the release's database dump that starts another cable: "121752<TAB>2007-09-11 12:50:00
+# <TAB>07TBILISI2290<TAB>Embassy Tbilisi ..." (07BERN881), "50133  2006-01-19  06THEHAGUE131 ..." (73TEHRAN2077).
+_RECORD_LINE = re.compile(
+    r"^[ \t]*\d{1,7}[ \t]+\d{4}-\d{2}-\d{2}(?:[ \t]+\d{2}:\d{2}(?::\d{2})?)?[ \t]+(?P<id>\d{2}[A-Z]{3,}\d{1,6})\b",
+    re.MULTILINE,
+)
+
+
+def _other_record_start(text: str, cable_id: str, body_start: int) -> int:
+    """Where a database row of another cable starts inside this one's text, or the text's end.
+
+    Such a row carries the other cable's banner after its fields, not at a line start, so
+    :func:`_other_cable_start` does not see it.
+    """
+    for match in _RECORD_LINE.finditer(text, body_start):
+        if match.group("id") != cable_id:
+            return match.start()
+    return len(text)
 
 
 def _id_year(cable_id: str) -> int | None:
