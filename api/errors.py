@@ -25,19 +25,24 @@ from starlette.responses import Response
 
 from api.schemas import ErrorOut
 from qa.errors import (
+    BodyTimeoutError,
     CableParseError,
     CableqaError,
+    CrossSiteRequestError,
     EncoderUnavailableError,
     ForbiddenError,
+    HostNotAllowedError,
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
     IndexPointerMissingError,
     InvalidQueryError,
+    InvalidSettingError,
     RateLimitedError,
     StorageError,
     StorageFullError,
+    TooManyBodiesError,
     UnauthorizedError,
     UnknownCableError,
     UnknownParagraphError,
@@ -53,6 +58,9 @@ STATUS: dict[type[CableqaError], int] = {
     CableParseError: 400,
     UnauthorizedError: 401,
     ForbiddenError: 403,
+    HostNotAllowedError: 403,
+    CrossSiteRequestError: 403,
+    BodyTimeoutError: 408,
     UnknownCableError: 404,
     UnknownParagraphError: 404,
     UploadTooLargeError: 413,
@@ -66,10 +74,13 @@ STATUS: dict[type[CableqaError], int] = {
     IndexBusyError: 503,
     StorageError: 503,
     StorageFullError: 507,
+    TooManyBodiesError: 503,
+    InvalidSettingError: 500,
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type",
+               405: "method_not_allowed", 406: "not_acceptable", 408: "request_timeout", 413: "too_large",
+               415: "unsupported_media_type",
                422: "invalid_query", 429: "rate_limited", 500: "internal", 503: "unavailable",
                507: "insufficient_storage"}
 
@@ -88,7 +99,7 @@ def error_code(cls: type[CableqaError]) -> str:
 
 
 def _headers(error: CableqaError) -> dict[str, str]:
-    if isinstance(error, RateLimitedError | IndexBusyError):
+    if isinstance(error, RateLimitedError | IndexBusyError | TooManyBodiesError):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, UnauthorizedError):
         return {"WWW-Authenticate": 'Bearer realm="cableqa"'}

@@ -17,8 +17,13 @@ one of these where they happen, never leaked.
     ├── StorageError             the index folder cannot be written (read-only, no permission)
     │   └── StorageFullError     the disk holding the index folder is full
     ├── UploadTooLargeError      a request body over the configured limit
+    ├── BodyTimeoutError         a request body not received within the configured time
+    ├── TooManyBodiesError       the server already holds as many request bodies as it allows
+    ├── InvalidSettingError      a CABLEQA_* setting the server refuses to start with
     ├── UnauthorizedError        a missing or wrong API key
     ├── ForbiddenError           a write refused by the server's exposure policy
+    │   ├── HostNotAllowedError  a Host header naming a server this is not (DNS rebinding)
+    │   └── CrossSiteRequestError  a write sent by a page of another origin
     ├── RateLimitedError         a client over its request budget
     └── EncoderUnavailableError  the embedding model cannot be loaded
 """
@@ -26,19 +31,24 @@ one of these where they happen, never leaked.
 from __future__ import annotations
 
 __all__ = [
+    "BodyTimeoutError",
     "CableParseError",
     "CableqaError",
+    "CrossSiteRequestError",
     "EncoderUnavailableError",
     "ForbiddenError",
+    "HostNotAllowedError",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexPointerMissingError",
     "InvalidQueryError",
+    "InvalidSettingError",
     "RateLimitedError",
     "StorageError",
     "StorageFullError",
+    "TooManyBodiesError",
     "UnauthorizedError",
     "UnknownCableError",
     "UnknownParagraphError",
@@ -131,6 +141,35 @@ class UnauthorizedError(CableqaError):
 
 class ForbiddenError(CableqaError):
     pass
+
+
+class HostNotAllowedError(ForbiddenError):
+    """A ``Host`` header that is not one of the server's names (``CABLEQA_ALLOWED_HOSTS``)."""
+
+
+class CrossSiteRequestError(ForbiddenError):
+    """A write whose ``Origin`` or ``Sec-Fetch-Site`` says a page of another origin sent it."""
+
+
+class BodyTimeoutError(CableqaError):
+    """A request body that did not arrive within ``CABLEQA_BODY_TIMEOUT_S``; the connection is closed."""
+
+
+class TooManyBodiesError(CableqaError):
+    """As many request bodies in flight as ``CABLEQA_MAX_INFLIGHT_BODIES`` allows; ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidSettingError(CableqaError):
+    """A ``CABLEQA_*`` setting the server will not start with; ``setting`` names the variable."""
+
+    def __init__(self, setting: str, reason: str) -> None:
+        super().__init__(f"{setting}: {reason}")
+        self.setting = setting
+        self.reason = reason
 
 
 class RateLimitedError(CableqaError):

@@ -81,8 +81,23 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     max_upload_bytes: int = Field(default=5_000_000, ge=1)
     max_batch_questions: int = 64
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Host names the server answers to, comma-separated, besides localhost, "
+        "127.0.0.1, [::1], CABLEQA_HOST and the address a request arrived at; '*' = any (behind a proxy that checks)")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto "
+        "are believed, comma-separated; empty = none (the client's socket address is the client)")
+    body_timeout_s: float = Field(
+        default=20.0, gt=0, description="Seconds a request may take to send its whole body; then 408 and the "
+        "connection is closed")
+    max_inflight_bodies: int = Field(
+        default=16, ge=1, description="Requests with a body the server holds at once; more get 503 before their "
+        "body is read (memory held by bodies stays under this times CABLEQA_MAX_UPLOAD_BYTES)")
+    max_inflight_bodies_per_client: int = Field(
+        default=4, ge=1, description="Requests with a body one client IP may have in flight; more get 429 before "
+        "their body is read")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
