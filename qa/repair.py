@@ -15,8 +15,10 @@ __all__ = ["normalise_whitespace", "repair_text"]
 _COMMA_APOSTROPHE = re.compile(
     r"(?<=[A-Za-z]),(?=(?:s|re|ve|ll)\b)|(?<=n),(?=t\b)|(?<=\bI),(?=m\b)"
 )
-# &quoted words8 — opening '&' after a boundary, closing '8' before a non-alphanumeric.
-_AMP_QUOTE = re.compile(r"(?<![\w&])&(?=\S)([^&\n]{1,200}?)(?<=\S)8(?![\w])")
+# &quoted words8 — opening '&' after a boundary, closing '8' before a non-alphanumeric. An 8
+# after a digit is a number's ("a 48-hour window", "September 28"), never a closing quote: a
+# quote that ends in a number stays unrepaired rather than lose a digit.
+_AMP_QUOTE = re.compile(r"(?<![\w&])&(?=\S)([^&\n]{1,200}?)(?<=[^\s\d])8(?![\w])")
 _SPACES = re.compile(r"\s+")
 
 
