@@ -13,14 +13,14 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import rate_limit
 from api.errors import EXCEPTION_HANDLERS
-from api.keys import KeyRing
-from api.limits import BodyLimitMiddleware
+from api.guards import HostOriginGuard
+from api.keys import KeyRing, check_exposure
+from api.limits import BodyLimitMiddleware, InflightBodiesMiddleware, RateLimitMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import ask, cables, health, page
 from api.state import AppState
@@ -40,7 +40,9 @@ each with an exact citation (`08TOKYO1074 ¶3`).
 
 Errors share one body: `{"detail": "<field>: <message>", "error": "<code>"}` (422s add `errors`, one per
 field). Writes (`POST`/`DELETE /cables`) need `X-API-Key` or `Authorization: Bearer` when a key is configured.
-Every client IP gets `CABLEQA_RATE_LIMIT_PER_MINUTE` requests a minute (429 with `Retry-After` beyond).
+Every client IP gets `CABLEQA_RATE_LIMIT_PER_MINUTE` requests a minute (429 with `Retry-After` beyond);
+`/ask/batch` costs one a question. Requests must name this server in `Host` (`CABLEQA_ALLOWED_HOSTS`), and
+writes from a browser must come from its own pages or `CABLEQA_CORS_ORIGINS` (403 otherwise).
 """
 
 
@@ -51,21 +53,22 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def _start(settings: Settings, encoder: Encoder | None) -> AppState:
+def _start(settings: Settings, encoder: Encoder | None, limiter: RateLimiter | None) -> AppState:
     keys = KeyRing.from_settings(settings)  # a bad CABLEQA_API_KEYS fails here, before the slow part
     anonymous = settings.anonymous_max_classification
     ceiling = parse_classification_name(anonymous, "anonymous_max_classification") if anonymous else None
+    for warning in check_exposure(keys, ceiling):
+        log.warning("%s", warning)
     index = open_index(settings, encoder or load_encoder(settings), say=log.info)
-    limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     return AppState(settings=settings, index=index, keys=keys, anonymous_ceiling=ceiling, limiter=limiter,
                     started=datetime.now(UTC), started_clock=time.monotonic(), version=package_version())
 
 
-def _lifespan(settings: Settings,
-              encoder: Encoder | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(settings: Settings, encoder: Encoder | None,
+              limiter: RateLimiter | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.cableqa = _start(settings, encoder)
+        app.state.cableqa = _start(settings, encoder, limiter)
         manifest = app.state.cableqa.index.snapshot.manifest
         log.info("cableqa ready: %d cables, %d paragraphs, generation %d, model %s", manifest.cables,
                  manifest.paragraphs, manifest.generation, manifest.model)
@@ -82,17 +85,24 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
     by default the lifespan loads the one the settings name.
     """
     settings = settings or get_settings()
+    KeyRing.from_settings(settings)  # an empty or blank key is refused here, before anything loads
+    limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     app = FastAPI(title="cableqa", version=package_version(), description=DESCRIPTION,
-                  lifespan=_lifespan(settings, encoder), exception_handlers=EXCEPTION_HANDLERS)
-    limited = [Depends(rate_limit)]
-    app.include_router(ask.router, dependencies=limited)
-    app.include_router(cables.router, dependencies=limited)
+                  lifespan=_lifespan(settings, encoder, limiter), exception_handlers=EXCEPTION_HANDLERS)
+    app.include_router(ask.router)
+    app.include_router(cables.router)
     app.include_router(health.router)
     app.include_router(page.router)
     if page.STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
+    # The last added runs first: Host and Origin, CORS, the rate limit, the in-flight cap, then the body.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes, timeout_s=settings.body_timeout_s)
+    app.add_middleware(InflightBodiesMiddleware, total=settings.max_inflight_bodies,
+                       per_client=settings.max_inflight_bodies_per_client)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "X-API-Key", "Authorization"])
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(HostOriginGuard, hosts=[settings.host, *settings.allowed_hosts],
+                       cors_origins=settings.cors_origins)
     return app

@@ -1,4 +1,4 @@
-"""Dependency aliases the routes declare: the index, the settings, the caller, write access.
+"""Dependency aliases the routes declare: the index, the settings, the caller, its address, write access.
 
 Everything comes from :class:`~api.state.AppState` on ``app.state``; nothing is global.
 These run on the event loop (``async def``) because none of them blocks.
@@ -12,22 +12,24 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.keys import Caller, is_loopback
+from api.limits import client_of
 from api.state import AppState
 from qa.cable_index import CableIndex
-from qa.errors import ForbiddenError, RateLimitedError, UnauthorizedError
+from qa.errors import ForbiddenError, UnauthorizedError
 from qa.settings import Settings
 
 __all__ = [
     "CallerDep",
+    "ClientDep",
     "IndexDep",
     "SettingsDep",
     "StateDep",
     "WriterDep",
     "get_caller",
+    "get_client",
     "get_index",
     "get_settings",
     "get_state",
-    "rate_limit",
     "require_writer",
 ]
 
@@ -89,12 +91,9 @@ async def require_writer(state: StateDep, caller: CallerDep) -> Caller:
 WriterDep = Annotated[Caller, Depends(require_writer)]
 
 
-async def rate_limit(request: Request, state: StateDep) -> None:
-    """One token from the client's bucket, or 429 with ``Retry-After``."""
-    if state.limiter is None:
-        return
-    client = request.client.host if request.client is not None else "unknown"
-    wait = state.limiter.take(client)
-    if wait:
-        raise RateLimitedError(
-            f"over {state.limiter.per_minute} requests a minute from this client; retry in {wait} s", wait)
+async def get_client(request: Request) -> str:
+    """The client's address, as the rate limiter counts it."""
+    return client_of(request.scope)
+
+
+ClientDep = Annotated[str, Depends(get_client)]

@@ -13,6 +13,11 @@ ceiling lowers every search and read it makes, never raises it. Reads without a 
 ``CABLEQA_ANONYMOUS_MAX_CLASSIFICATION`` (none by default); a wrong key is refused (401).
 Writes need a key whenever one is configured; with none configured they are allowed only
 to a server bound to loopback.
+
+Refused at start (:class:`~qa.errors.InvalidSettingError`): ``CABLEQA_API_KEY`` set but empty
+or blank, and ``CABLEQA_API_KEYS`` set but holding no key. Either would otherwise leave writes
+open while the operator believes them closed. Warned of at start (:func:`check_exposure`): keys
+with ceilings while readers without a key get a higher ceiling, or none.
 """
 
 from __future__ import annotations
@@ -23,10 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.classification import Classification, parse_classification_name
-from qa.errors import InvalidQueryError
+from qa.errors import InvalidQueryError, InvalidSettingError
 from qa.settings import Settings
 
-__all__ = ["ApiKey", "Caller", "KeyRing", "is_loopback", "parse_api_keys"]
+__all__ = ["ApiKey", "Caller", "KeyRing", "check_exposure", "is_loopback", "parse_api_keys"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,16 +72,29 @@ class KeyRing:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyRing:
+        """The keys of both settings; a setting that is present but names no key is refused."""
         keys: list[ApiKey] = []
-        if settings.api_key is not None and settings.api_key.get_secret_value().strip():
-            keys.append(ApiKey(settings.api_key.get_secret_value().strip(), None, "api_key"))
+        if settings.api_key is not None:
+            secret = settings.api_key.get_secret_value().strip()
+            if not secret:
+                raise InvalidSettingError("CABLEQA_API_KEY", "is set but empty; set a key, or unset it "
+                                          "(no key: writes only on a loopback server)")
+            keys.append(ApiKey(secret, None, "api_key"))
         if settings.api_keys is not None:
-            keys.extend(parse_api_keys(settings.api_keys.get_secret_value()))
+            listed = parse_api_keys(settings.api_keys.get_secret_value())
+            if not listed:
+                raise InvalidSettingError("CABLEQA_API_KEYS", "is set but holds no key; list 'KEY' or "
+                                          "'KEY:CEILING' entries, or unset it")
+            keys.extend(listed)
         return cls(keys)
 
     @property
     def configured(self) -> bool:
         return bool(self._keys)
+
+    @property
+    def keys(self) -> tuple[ApiKey, ...]:
+        return self._keys
 
     def match(self, presented: str) -> ApiKey | None:
         given = presented.strip().encode()
@@ -85,6 +103,22 @@ class KeyRing:
             if hmac.compare_digest(given, key.secret.encode()) and found is None:
                 found = key
         return found
+
+
+def check_exposure(keys: KeyRing, anonymous: Classification | None) -> list[str]:
+    """Warnings for a configuration where a reader without a key sees more than one with a key."""
+    ceilings = [key.ceiling for key in keys.keys if key.ceiling is not None]
+    if not ceilings:
+        return []
+    lowest = min(ceilings, key=lambda level: level.rank)
+    if anonymous is None:
+        return [f"API keys have ceilings (lowest {lowest.value}) but CABLEQA_ANONYMOUS_MAX_CLASSIFICATION is "
+                "not set: a reader with no key sees every classification, more than a key with a ceiling; "
+                f"set it to {lowest.value} or lower"]
+    if not lowest.allows(anonymous):
+        return [f"CABLEQA_ANONYMOUS_MAX_CLASSIFICATION is {anonymous.value}, above the lowest API key ceiling "
+                f"{lowest.value}: a reader with no key sees more than that key; set it to {lowest.value} or lower"]
+    return []
 
 
 def is_loopback(host: str) -> bool:

@@ -1,29 +1,136 @@
-"""The request body limit (``CABLEQA_MAX_UPLOAD_BYTES``), as a small ASGI middleware.
+"""What a request may cost before its body is read, and how its body is read: three ASGI middlewares.
 
-Checked twice: a ``Content-Length`` over the limit is refused before a byte is read, and
-the bytes actually received are counted, so a chunked body (or one that lies about its
-length) is cut off as soon as it passes the limit. Either way the client gets 413 with
-the API's usual error body. (FastAPI's own ``max_body_size`` answers in plain text,
-overriding the app's response, so it is not used.)
+In the order a request meets them:
+
+- :class:`RateLimitMiddleware`: one token from the client's bucket (``CABLEQA_RATE_LIMIT_PER_MINUTE``)
+  for ``/ask`` and ``/cables``, taken from the headers alone, before any body byte is read.
+- :class:`InflightBodiesMiddleware`: at most ``CABLEQA_MAX_INFLIGHT_BODIES`` requests carrying a
+  body at once (503 beyond), at most ``CABLEQA_MAX_INFLIGHT_BODIES_PER_CLIENT`` from one client
+  (429 beyond), each held until its response is sent. The bodies held in memory stay under
+  the first times ``CABLEQA_MAX_UPLOAD_BYTES``; a refused request's body is never read
+  (uvicorn stops reading a socket past 64 KiB nobody has asked for).
+- :class:`BodyLimitMiddleware`: the body's size (``CABLEQA_MAX_UPLOAD_BYTES``, 413) and the time
+  it may take to arrive (``CABLEQA_BODY_TIMEOUT_S``, 408). A ``Content-Length`` over the limit is
+  refused before a byte is read; the bytes actually received are counted too, so a chunked
+  body (or one that lies about its length) is cut off as soon as it passes the limit.
+  FastAPI's own ``max_body_size`` answers in plain text, overriding the app's response, so
+  it is not used.
+
+Every refusal here closes the connection (``Connection: close``): whatever the client still
+sends is never read.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_response
-from qa.errors import UploadTooLargeError
+from api.guards import closing_error_response
+from api.ratelimit import RateLimiter
+from qa.errors import BodyTimeoutError, RateLimitedError, TooManyBodiesError, UploadTooLargeError
 
-__all__ = ["BodyLimitMiddleware"]
+__all__ = ["LIMITED_PATHS", "BodyLimitMiddleware", "InflightBodiesMiddleware", "RateLimitMiddleware",
+           "client_of", "take_tokens"]
+
+LIMITED_PATHS = ("/ask", "/cables")  # /health, the page and its static files are never limited
+
+
+def client_of(scope: Scope) -> str:
+    """The client's address: the socket's, or the one a trusted proxy gave (uvicorn rewrites it)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def take_tokens(limiter: RateLimiter | None, client: str, tokens: int = 1) -> None:
+    """``tokens`` from ``client``'s bucket, or :class:`RateLimitedError` (429 with ``Retry-After``)."""
+    if limiter is None:
+        return
+    wait = limiter.take(client, tokens)
+    if wait:
+        cost = "" if tokens == 1 else f" (this request costs {tokens})"
+        raise RateLimitedError(
+            f"over {limiter.per_minute} requests a minute from this client{cost}; retry in {wait} s", wait)
+
+
+def _limited(path: str, prefixes: Sequence[str]) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in prefixes)
+
+
+def _has_body(scope: Scope) -> bool:
+    headers = Headers(scope=scope)
+    length = headers.get("content-length", "")
+    return "transfer-encoding" in headers or (length.isdigit() and int(length) > 0)
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, limiter: RateLimiter | None, paths: Sequence[str] = LIMITED_PATHS) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.paths = tuple(paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.limiter is not None and _limited(scope["path"], self.paths):
+            try:
+                take_tokens(self.limiter, client_of(scope))
+            except RateLimitedError as error:
+                await closing_error_response(error)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class InflightBodiesMiddleware:
+    """Counts requests with a body from their headers to their response; refuses those past a cap."""
+
+    def __init__(self, app: ASGIApp, total: int, per_client: int) -> None:
+        self.app = app
+        self.total = total
+        self.per_client = per_client
+        self._held = 0
+        self._by_client: dict[str, int] = {}  # only clients with one in flight: bounded by ``total``
+
+    @property
+    def held(self) -> int:
+        return self._held
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        client = client_of(scope)
+        # The middleware runs on the event loop only: counting needs no lock.
+        if self._held >= self.total:
+            await closing_error_response(TooManyBodiesError(
+                f"the server already holds {self.total} request bodies (CABLEQA_MAX_INFLIGHT_BODIES); "
+                "retry in 1 s"))(scope, receive, send)
+            return
+        if self._by_client.get(client, 0) >= self.per_client:
+            await closing_error_response(RateLimitedError(
+                f"this client already has {self.per_client} requests with a body in flight "
+                "(CABLEQA_MAX_INFLIGHT_BODIES_PER_CLIENT); retry in 1 s"))(scope, receive, send)
+            return
+        self._held += 1
+        self._by_client[client] = self._by_client.get(client, 0) + 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._held -= 1
+            left = self._by_client[client] - 1
+            if left:
+                self._by_client[client] = left
+            else:
+                del self._by_client[client]
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
-    def _error(self) -> UploadTooLargeError:
+    def _too_large(self) -> UploadTooLargeError:
         return UploadTooLargeError(
             f"the request body is over the {self.max_bytes:,}-byte limit (CABLEQA_MAX_UPLOAD_BYTES)")
 
@@ -33,18 +140,39 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await error_response(self._error())(scope, receive, send)
+            await closing_error_response(self._too_large())(scope, receive, send)
             return
         received = 0
+        cut_off = body_done = False
+        deadline: float | None = None
+        loop = asyncio.get_running_loop()
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, cut_off, body_done, deadline
+            if self.timeout_s is None or body_done:
+                message = await receive()
+            else:
+                # One deadline for the whole body, from the first read: a trickle of bytes does not extend it.
+                deadline = deadline if deadline is not None else loop.time() + self.timeout_s
+                try:
+                    message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+                except TimeoutError:
+                    cut_off = True
+                    # Raised inside the app: the endpoint's error handling turns it into the 408.
+                    raise BodyTimeoutError(
+                        f"the request body did not arrive within {self.timeout_s:g} s (CABLEQA_BODY_TIMEOUT_S)"
+                    ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    # Raised inside the app: the endpoint's error handling turns it into the 413.
-                    raise self._error()
+                    cut_off = True
+                    raise self._too_large()  # turned into the 413 the same way
+                body_done = not message.get("more_body", False)
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def closing_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and cut_off:
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, limited_receive, closing_send)

@@ -222,8 +222,10 @@ def serve(
     if host:
         os.environ["CABLEQA_HOST"] = host
     get_settings.cache_clear()
+    # X-Forwarded-For is believed only from CABLEQA_TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1).
     uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=settings.trusted_proxies or None)
 
 
 def _print_cable(data: dict[str, object]) -> None:

@@ -10,8 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CallerDep, IndexDep, SettingsDep
+from api.deps import CallerDep, ClientDep, IndexDep, SettingsDep, StateDep
 from api.errors import error_responses
+from api.limits import take_tokens
 from api.schemas import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut
 from api.views import answer_out, search_filters
 from qa.cable_index import check_question
@@ -66,11 +67,18 @@ def ask_get(query: Annotated[AskQuery, Query()], index: IndexDep, settings: Sett
 @router.post("/ask/batch", response_model=BatchOut, responses=_BODY_ERRORS,
              summary="Ask several questions at once",
              description="Up to `CABLEQA_MAX_BATCH_QUESTIONS` (64) questions, encoded together against one "
-             "snapshot of the index; one answer per question, in order.")
-def ask_batch(body: BatchIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) -> BatchOut:
+             "snapshot of the index; one answer per question, in order. Each question costs one request of "
+             "the client's `CABLEQA_RATE_LIMIT_PER_MINUTE`.")
+def ask_batch(body: BatchIn, index: IndexDep, settings: SettingsDep, caller: CallerDep, state: StateDep,
+              client: ClientDep) -> BatchOut:
     limit = settings.max_batch_questions
     if not 1 <= len(body.questions) <= limit:
         raise InvalidQueryError("questions", f"{len(body.questions)} questions; send between 1 and {limit}")
+    if state.limiter is not None and len(body.questions) > state.limiter.per_minute:
+        raise InvalidQueryError("questions", f"{len(body.questions)} questions cost {len(body.questions)} "
+                                f"requests, over this server's {state.limiter.per_minute} a minute")
+    if len(body.questions) > 1:  # the first was taken, from the headers alone, before the body was read
+        take_tokens(state.limiter, client, len(body.questions) - 1)
     mode = body.mode or settings.default_mode
     questions = [_checked(q, f"questions[{i}]", body.k, mode, settings) for i, q in enumerate(body.questions)]
     filters = search_filters(body.filters.to_filters(), caller)

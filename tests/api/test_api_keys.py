@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from api.keys import KeyRing, is_loopback, parse_api_keys
+from api.keys import KeyRing, check_exposure, is_loopback, parse_api_keys
 from qa.classification import Classification
-from qa.errors import InvalidQueryError
+from qa.errors import InvalidQueryError, InvalidSettingError
 from qa.settings import Settings
 
 
@@ -35,7 +35,32 @@ def test_ring_matches_either_setting() -> None:
     assert main is not None and main.ceiling is None and main.label == "api_key"
     assert low is not None and low.ceiling is Classification.UNCLASSIFIED
     assert ring.match("mai") is None and ring.match("") is None
-    assert not KeyRing.from_settings(Settings(api_key=SecretStr("  "))).configured
+
+
+@pytest.mark.parametrize(("settings", "detail"), [
+    ({"api_key": ""}, "CABLEQA_API_KEY: is set but empty"),
+    ({"api_key": "   "}, "CABLEQA_API_KEY: is set but empty"),
+    ({"api_keys": ""}, "CABLEQA_API_KEYS: is set but holds no key"),
+    ({"api_keys": " , ,"}, "CABLEQA_API_KEYS: is set but holds no key"),
+])
+def test_empty_or_blank_keys_are_refused_rather_than_leaving_writes_open(settings: dict[str, str],
+                                                                          detail: str) -> None:
+    with pytest.raises(InvalidSettingError, match=detail):
+        KeyRing.from_settings(Settings(**{name: SecretStr(value) for name, value in settings.items()}))
+
+
+def test_ceiling_keys_with_a_looser_anonymous_ceiling_are_warned_of() -> None:
+    ring = KeyRing.from_settings(Settings(api_keys=SecretStr("ckey:CONFIDENTIAL,skey:SECRET,admin")))
+    assert check_exposure(ring, None) == [
+        "API keys have ceilings (lowest CONFIDENTIAL) but CABLEQA_ANONYMOUS_MAX_CLASSIFICATION is not set: a "
+        "reader with no key sees every classification, more than a key with a ceiling; set it to CONFIDENTIAL "
+        "or lower"]
+    assert check_exposure(ring, Classification.SECRET) == [
+        "CABLEQA_ANONYMOUS_MAX_CLASSIFICATION is SECRET, above the lowest API key ceiling CONFIDENTIAL: a reader "
+        "with no key sees more than that key; set it to CONFIDENTIAL or lower"]
+    assert check_exposure(ring, Classification.CONFIDENTIAL) == []
+    assert check_exposure(ring, Classification.UNCLASSIFIED) == []
+    assert check_exposure(KeyRing.from_settings(Settings(api_key=SecretStr("admin"))), None) == []
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
