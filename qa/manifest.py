@@ -39,7 +39,8 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # path in the generation -> SHA-256, manifest aside
 
     def check_compatible(self, model: str, parser_version: str, where: Path) -> None:
-        rebuild = f"rebuild it: move {where.parent} aside and run 'cableqa ingest' on your cables"
+        """``where`` is this manifest's path, ``INDEX_DIR/gen-NNNNNN/manifest.json``."""
+        rebuild = f"rebuild it: move {where.parent.parent} aside and run 'cableqa ingest' on your cables"
         if self.format_version != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"index at {where.parent} has format {self.format_version}, this cableqa reads "
