@@ -39,12 +39,16 @@ from qa.errors import (
     IndexPointerMissingError,
     InvalidQueryError,
     InvalidSettingError,
+    ModelChecksumError,
+    ModelInstallError,
+    ModelPartsMissingError,
     RateLimitedError,
     StorageError,
     StorageFullError,
     TooManyBodiesError,
     UnauthorizedError,
     UnknownCableError,
+    UnknownModelError,
     UnknownParagraphError,
     UploadTooLargeError,
 )
@@ -76,6 +80,10 @@ STATUS: dict[type[CableqaError], int] = {
     StorageFullError: 507,
     TooManyBodiesError: 503,
     InvalidSettingError: 500,
+    ModelInstallError: 503,
+    UnknownModelError: 503,
+    ModelPartsMissingError: 503,
+    ModelChecksumError: 503,
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

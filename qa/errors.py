@@ -26,6 +26,10 @@ one of these where they happen, never leaked.
     │   └── CrossSiteRequestError  a write sent by a page of another origin
     ├── RateLimitedError         a client over its request budget
     └── EncoderUnavailableError  the embedding model cannot be loaded
+        └── ModelInstallError    'cableqa models install' refused (names the model and what was wrong)
+            ├── UnknownModelError      a model name the installer does not know
+            ├── ModelPartsMissingError a part package or file of the model is not there
+            └── ModelChecksumError     a part or a model file whose SHA-256 is not the pinned one
 """
 
 from __future__ import annotations
@@ -45,12 +49,16 @@ __all__ = [
     "IndexPointerMissingError",
     "InvalidQueryError",
     "InvalidSettingError",
+    "ModelChecksumError",
+    "ModelInstallError",
+    "ModelPartsMissingError",
     "RateLimitedError",
     "StorageError",
     "StorageFullError",
     "TooManyBodiesError",
     "UnauthorizedError",
     "UnknownCableError",
+    "UnknownModelError",
     "UnknownParagraphError",
     "UploadTooLargeError",
 ]
@@ -182,3 +190,33 @@ class RateLimitedError(CableqaError):
 
 class EncoderUnavailableError(CableqaError):
     pass
+
+
+class ModelInstallError(EncoderUnavailableError):
+    """``cableqa models install`` refused to install a model; nothing was installed."""
+
+
+class UnknownModelError(ModelInstallError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"no installable model {name!r}; known: {', '.join(known)}")
+        self.name = name
+
+
+class ModelPartsMissingError(ModelInstallError):
+    """Parts of a model are not where the installer looks; ``missing`` names them."""
+
+    def __init__(self, name: str, missing: list[str], where: str) -> None:
+        super().__init__(f"model {name!r}: parts not {where}: {', '.join(missing)} "
+                         f"(pip install 'cableqa[mpnet]', or pass --parts FOLDER)")
+        self.name = name
+        self.missing = missing
+
+
+class ModelChecksumError(ModelInstallError):
+    """A part or a file of a model whose SHA-256 is not the pinned one: tampered or damaged."""
+
+    def __init__(self, name: str, what: str, expected: str, actual: str) -> None:
+        super().__init__(f"model {name!r}: {what} has SHA-256 {actual[:16]}..., expected {expected[:16]}...; "
+                         "refused (tampered or damaged), nothing installed")
+        self.name = name
+        self.what = what
