@@ -50,6 +50,8 @@ _MIDLINE_LABEL = re.compile(
 _RUN_IN = re.compile(r"another cable's text is run into this one at offset (\d+)")
 _UNDERLINED = re.compile(r"^[ \t]*(?P<head>\S[^\n]{0,80}?)[ \t]*\n[ \t]*(?:-[- ]{2,}|=[= ]{2,})[ \t]*$",
                          re.MULTILINE)
+_SENTENCE = re.compile(r"""[.!?;"”)]$""")
+_LABELLED = re.compile(r"^\d{1,3}[.)]")
 _IN_TEXT_SIGNER = re.compile(r"""[.!?"”)][ \t]+(?P<name>[A-Z][a-z]+(?:[A-Z][a-z]+)?)$""")
 _NOT_NAMES = {"End", "Comment", "Summary", "Note", "Text", "Unquote", "Ends"}
 
@@ -137,9 +139,12 @@ def _glued_headings(cable: Cable) -> Iterator[Finding]:
     sections = {normalise_whitespace(p.section or "").strip(" -=:").upper() for p in cable.paragraphs}
     for m in _UNDERLINED.finditer(cable.text, start, end):
         head = normalise_whitespace(m.group("head")).strip(" -=:")
-        if not head or head.upper() in sections:
-            continue
-        if any(p.start <= m.start("head") < p.end for p in cable.paragraphs):
+        if not head or head.upper() in sections or _SENTENCE.search(head) or _LABELLED.match(head):
+            continue  # a sentence over a framed heading's top line is text; a label line is a paragraph's
+        # Glued: the heading ends its paragraph's text, so the words under it begin another
+        # paragraph with a stale section. A heading over unlabelled text inside a paragraph is not.
+        holder = next((p for p in cable.paragraphs if p.start <= m.start("head") < p.end), None)
+        if holder is not None and not cable.text[m.end():holder.end].strip(" \t\n-="):
             yield Finding("glued heading", cable.id, m.start("head"), repr(head))
 
 

@@ -74,7 +74,9 @@ _FIELDS_REACH = 12  # lines from the section banner to the last repeated header 
 _TRAILING_BANNER = re.compile(
     rf"(?<!\s)\s+(?:{LEVEL_PATTERN})[ \t]*$", re.IGNORECASE
 )
-_UNDERLINE = re.compile(r"^[ \t]*(?:-{3,}|={3,})[ \t]*$")
+# A row of dashes or equals signs, however broken: "-----", "------ --", "- - - -" (three at least), "- -".
+_UNDERLINE = re.compile(r"^(?=(?:[ \t]*-){3}|(?:[ \t]*=){3}|[ \t]*-[ \t]+-[ \t]*$)[-= \t]+$")
+_SENTENCE_END = re.compile(r"""[.!?;"”)]\s*$""")
 _LEADING_SIPDIS = re.compile(r"^[ \t]*SIPDIS\s+")
 _TERMINAL = re.compile(r"""[.!?:;"'”)\]]\s*$""")
 _LIST_ITEM = re.compile(r"^\s*(?:[A-Za-z]\s?[.)]|\(\w{1,3}\)|-+|\*|\d{1,2}\))\s")
@@ -155,7 +157,13 @@ def _lines(text: str, start: int) -> list[_Line | None]:
             continue
         if _UNDERLINE.match(raw):
             previous = out[-1] if out else None
-            if previous is not None and len(previous.text) <= 100 and not _PARA_START.match(previous.text):
+            # A dash line over a framed heading, right under a sentence: "... END SUMMARY." / "----" /
+            # "Heading" / "----". The sentence stays text; an unfinished line is a heading's first half.
+            top_frame = (i + 2 < len(raws) and 0 < len(raws[i + 1].strip()) <= 100
+                         and not _PARA_START.match(raws[i + 1]) and bool(_UNDERLINE.match(raws[i + 2]))
+                         and previous is not None and bool(_SENTENCE_END.search(previous.text)))
+            if previous is not None and not top_frame and len(previous.text) <= 100 \
+                    and not _PARA_START.match(previous.text):
                 out[-1] = _Line(previous.start, previous.end, previous.text, True, previous.where)
             continue
         if _NOISE_LINE.match(raw):
@@ -452,6 +460,7 @@ def split_body(text: str, body_start: int) -> BodyParts:
     current: list[_Line] = []
     head: tuple[int, re.Match[str], str | None] | None = None  # number, label match, section
     reopen: tuple[list[_Line], tuple[int, re.Match[str], str | None]] | None = None
+    heading_lines: list[_Line] = []  # the heading just read, kept as text if its paragraph reopens
 
     def flush() -> None:
         if head is not None and current:
@@ -473,14 +482,20 @@ def split_body(text: str, body_start: int) -> BodyParts:
             if head is not None and current:
                 reopen = (current, head)
             current, head = [], None
-            section = _section_name(" ".join(line.text for line in block))
+            name = _section_name(" ".join(line.text for line in block))
+            # A heading written on two underlined lines ("A FIFTY PERCENT CHANCE OF BEING FRANCE'S" /
+            # "NEXT PRESIDENT") is one section.
+            two_lines = bool(heading_lines) and i > 0 and blocks[i - 1] == heading_lines
+            section = " ".join(filter(None, [section, name])) if two_lines else name
+            heading_lines = list(block)
             continue
         if head is None and reopen is not None:
             # Text under a heading with no label of its own (a bullet list, a participants
-            # list, a paragraph whose number repeats an earlier one) continues the paragraph
-            # above the heading: the preamble is only what comes before the first paragraph.
+            # list) continues the paragraph above the heading, the heading's words with it so
+            # none is lost: the preamble is only what comes before the first paragraph.
             paragraphs.pop()
             (current, head), reopen = reopen, None
+            current.extend(heading_lines)
         (current if head is not None else preamble).extend(block)
     flush()
     if preamble:

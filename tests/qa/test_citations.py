@@ -289,3 +289,44 @@ def test_quote_repair_keeps_the_digit_eight(corpus_cable: CableOf, cable_id: str
     cable = corpus_cable(cable_id)
     assert any(kept in p.text for p in cable.paragraphs)
     assert not any(re.search(r'\d"-hour|September 2"', p.text) for p in cable.paragraphs)
+
+
+def test_heading_under_a_broken_underline_is_the_next_paragraphs_section(corpus_cable: CableOf) -> None:
+    # 00ABUDHABI5893 frames its headings with "---------------------------------------------- --".
+    cable = corpus_cable("00ABUDHABI5893")
+    five = next(p for p in cable.paragraphs if p.number == 5)
+    assert five.section == "THE CONSEQUENCES FOR LARGER U.S.-ARAB RELATIONS"
+    assert not any("THE CONSEQUENCES FOR LARGER" in p.text for p in cable.paragraphs)
+
+
+def test_heading_on_two_underlined_lines_is_one_section(corpus_cable: CableOf) -> None:
+    # 06PARIS7424 lines 78-81: "A FIFTY PERCENT CHANCE OF BEING FRANCE'S" / ---- / "NEXT PRESIDENT" / ----
+    cable = corpus_cable("06PARIS7424")
+    four = cable.paragraphs[3]
+    assert four.section == "A FIFTY PERCENT CHANCE OF BEING FRANCE'S NEXT PRESIDENT"
+    assert "FIFTY PERCENT" not in cable.paragraphs[2].text
+
+
+def test_reflowed_framed_heading_is_not_glued_to_the_paragraph_above(corpus_cable: CableOf) -> None:
+    # 07KAMPALA1848 line 24-26: "-----" / "GOU Shares Counter-Proliferation Concerns" / "-----", no blank lines.
+    cable = corpus_cable("07KAMPALA1848")
+    assert cable.paragraphs[0].text.endswith("End Summary.")
+    assert cable.paragraphs[1].section == "GOU Shares Counter-Proliferation Concerns"
+
+
+@pytest.mark.parametrize(("cable_id", "number", "ending", "next_section"), [
+    ("10MAPUTO86", 2, "former Prime Minister Luisa Diogo. END SUMMARY.", "MOHAMED BASHIR SULEIMAN AND GUEBUZA"),
+    ("09ABUJA1907", 5, "do not do more to address the issue.", "POTENTIAL BENEFITS"),
+])
+def test_sentence_above_a_framed_heading_stays_text(corpus_cable: CableOf, cable_id: str, number: int,
+                                                     ending: str, next_section: str) -> None:
+    cable = corpus_cable(cable_id)
+    index = [p.number for p in cable.paragraphs].index(number)
+    assert cable.paragraphs[index].text.endswith(ending)
+    assert cable.paragraphs[index + 1].section == next_section
+
+
+def test_underlined_headings_end_no_paragraph_in_the_corpus(corpus: ParsedCorpus) -> None:
+    # 570 in 296 cables before; 07KAMPALA1449 underlines "LRA" with "- -".
+    glued = audit_corpus(corpus.cables.values()).of("glued heading")
+    assert glued == []
