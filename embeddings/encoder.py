@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.model_files import BUNDLED_MODEL_NAME, bundled_model_path, prepare_offline
+from embeddings.model_files import BUNDLED_MODEL_NAME, bundled_model_path, model_identity, prepare_offline
 from embeddings.pooling import normalised, span_vectors
 from embeddings.windows import token_windows
 from qa.errors import EncoderUnavailableError, InvalidQueryError
@@ -73,7 +73,7 @@ class SentenceTransformerEncoder:
     def __init__(self, model: str = "", batch_size: int = 32) -> None:
         if batch_size < 1:
             raise InvalidQueryError("batch_size", f"must be at least 1, got {batch_size}")
-        self._model_name = model or BUNDLED_MODEL_NAME
+        self._model_name = model_identity(model)
         self._batch_size = batch_size
         self._model = _load(model, self._model_name)
         self._dimension = _dimension_of(self._model, self._model_name)
@@ -86,7 +86,7 @@ class SentenceTransformerEncoder:
 
     @property
     def model_name(self) -> str:
-        """A stable identifier for the manifest: the bundled model's hub name, or ``model``."""
+        """A stable identifier for the manifest: the hub name of the bundled or an installed model, or ``model``."""
         return self._model_name
 
     @property

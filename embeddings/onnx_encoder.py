@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.encoder import BUNDLED_MODEL_NAME
+from embeddings.model_files import model_identity
 from embeddings.onnx_export import Variant, cached_export, default_cache_dir, read_model_folder
 from embeddings.pooling import normalised, span_vectors
 from embeddings.windows import token_windows
@@ -76,7 +76,7 @@ class OnnxEncoder:
         for field, value in (("variant", variant), ("query_variant", query_variant or variant)):
             if value not in ("fp32", "int8"):
                 raise InvalidQueryError(field, f"must be 'fp32' or 'int8', got {value!r}")
-        self._model_name = model or BUNDLED_MODEL_NAME
+        self._model_name = model_identity(model)
         self._batch_size = batch_size
         self._variant: Variant = variant
         self._query_variant: Variant = query_variant or variant

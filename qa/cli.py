@@ -15,6 +15,7 @@ import typer
 
 from qa.corpus import iter_cable_files, read_cable_file, read_cables, seed_cable_path
 from qa.errors import CableParseError, CableqaError
+from qa.models_cli import models_app
 from qa.serialize import answer_to_dict, cable_to_dict, iso_utc
 from qa.settings import Settings, get_settings
 
@@ -22,6 +23,7 @@ __all__ = ["app"]
 
 app = typer.Typer(help="Semantic question answering over US diplomatic cables, with exact citations.",
                   no_args_is_help=True, add_completion=False)
+app.add_typer(models_app, name="models")
 
 
 @app.callback()

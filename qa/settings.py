@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -24,6 +24,11 @@ Mode = Literal["hybrid", "dense", "bm25"]
 def _default_onnx_cache_dir() -> Path:
     cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache_home) / "cableqa" / "onnx"
+
+
+def _default_models_dir() -> Path:
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "cableqa" / "models"
 
 
 def _default_index_dir() -> Path:
@@ -39,7 +44,12 @@ class Settings(BaseSettings):
     index_dir: Path = Field(default_factory=_default_index_dir)
     model: str = Field(
         default="",
-        description="sentence-transformers model name or folder; empty = bundled all-MiniLM-L6-v2",
+        description="sentence-transformers folder, or the name of a model 'cableqa models install' put in "
+                    "CABLEQA_MODELS_DIR (all-mpnet-base-v2); empty = bundled all-MiniLM-L6-v2",
+    )
+    models_dir: Path = Field(
+        default_factory=_default_models_dir,
+        description="Where 'cableqa models install' puts models, and where a model named in CABLEQA_MODEL is found",
     )
     encoder_backend: EncoderBackend = "onnx"
     onnx_cache_dir: Path = Field(
@@ -103,6 +113,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _installed_model_folder(self) -> Settings:
+        """A model given by name (``all-mpnet-base-v2``, or its hub name) that is not itself a folder
+        means its folder under ``models_dir``, when installed there."""
+        if self.model and not Path(self.model).is_dir():
+            candidate = self.models_dir / self.model.rsplit("/", 1)[-1]
+            if candidate.is_dir():
+                self.model = str(candidate)
+        return self
 
 
 @lru_cache(maxsize=1)
