@@ -1,7 +1,11 @@
 """BM25 over paragraphs (and over whole cables), with bm25s and an English stemmer.
 
 Stemming lets "intrusion" find "intruded"; stopwords keep "what did ... say" from
-matching every paragraph.
+matching every paragraph. Before the word pattern cuts a text, :func:`analyzed` folds the
+marks inside words that split a name: an apostrophe inside a word is dropped (``Koz'mino`` is
+``Kozmino``, ``Russia's`` stems with ``Russia``), and a hyphenated word stands both joined and
+as its parts (``Tu-95`` is ``Tu95 Tu 95``, so ``Tu95``, ``Tu-95`` and ``Tu 95`` meet).
+Documents and questions go through the same function.
 """
 
 from __future__ import annotations
@@ -18,12 +22,25 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from qa.errors import IndexCorruptError
 
-__all__ = ["BM25Index"]
+__all__ = ["BM25Index", "analyzed"]
 
 _STEMMER = "english"
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's default, named so documents and questions share it
 _SPLIT = re.compile(_TOKEN_PATTERN).findall
 _STOPWORDS = frozenset(STOPWORDS_EN)  # what bm25s's stopwords="en" means
+_INNER_APOSTROPHE = re.compile(r"(?<=\w)['\u2018\u2019\u02bc`](?=\w)")
+_HYPHENATED = re.compile(r"\w+(?:[-\u2010\u2011]\w+)+")
+_HYPHEN = re.compile(r"[-\u2010\u2011]")
+
+
+def _both_ways(match: re.Match[str]) -> str:
+    word = match.group()
+    return f"{_HYPHEN.sub('', word)} {_HYPHEN.sub(' ', word)}"
+
+
+def analyzed(text: str) -> str:
+    """``text`` with apostrophes inside words dropped and each hyphenated word given joined and split."""
+    return _HYPHENATED.sub(_both_ways, _INNER_APOSTROPHE.sub("", text))
 
 
 class BM25Index:
@@ -39,18 +56,18 @@ class BM25Index:
         stemmer = Stemmer.Stemmer(_STEMMER)
         retriever = bm25s.BM25()
         if documents:
-            tokens = bm25s.tokenize(list(documents), token_pattern=_TOKEN_PATTERN, stopwords=list(_STOPWORDS),
-                                    stemmer=stemmer, show_progress=False)
+            tokens = bm25s.tokenize([analyzed(d) for d in documents], token_pattern=_TOKEN_PATTERN,
+                                    stopwords=list(_STOPWORDS), stemmer=stemmer, show_progress=False)
             retriever.index(tokens, show_progress=False)
         return cls(retriever, len(documents))
 
     def tokens(self, query: str) -> list[str]:
-        """The question's terms, cut as ``bm25s.tokenize`` cut the documents: lower case, its word
-        pattern, stopwords dropped, then stemmed. Done here because ``bm25s.tokenize`` builds three
+        """The question's terms, cut as ``bm25s.tokenize`` cut the documents: :func:`analyzed`, lower
+        case, its word pattern, stopwords dropped, then stemmed. Done here because ``bm25s.tokenize`` builds three
         disabled progress bars and a vocabulary on every call, a quarter of a millisecond a question;
         a test holds the two equal.
         """
-        words = [word for word in _SPLIT(query.lower()) if word not in _STOPWORDS]
+        words = [word for word in _SPLIT(analyzed(query).lower()) if word not in _STOPWORDS]
         return list(self._stemmer.stemWords(words))
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:

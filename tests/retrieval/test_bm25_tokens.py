@@ -7,7 +7,7 @@ import pytest
 import Stemmer
 
 from eval.questions import bundled_questions_path, load_questions
-from qa.bm25 import BM25Index
+from qa.bm25 import BM25Index, analyzed
 from qa.records import Cable
 
 ODD = ("", "   ", "a", "What did LAVROV say?", "Koz'mino, Sakhalin-II & the Tu-95's route",
@@ -15,7 +15,7 @@ ODD = ("", "   ", "a", "What did LAVROV say?", "Koz'mino, Sakhalin-II & the Tu-9
 
 
 def _bm25s_terms(text: str) -> list[str]:
-    tokenized = bm25s.tokenize([text], stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False,
+    tokenized = bm25s.tokenize([analyzed(text)], stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False,
                                show_progress=False)
     return list(tokenized[0])
 
@@ -45,3 +45,24 @@ def test_a_question_scores_the_paragraphs_that_share_its_stemmed_terms(question:
     index = BM25Index.build(documents)
     scores = index.scores(index.tokens(question))
     assert scores.argmax() == (0 if "Lavrov" in question else 1) and scores[2] == 0
+
+
+@pytest.mark.parametrize(("question", "document"), [
+    ("Koz'mino oil terminal", "Transneft opened the Kozmino oil terminal"),
+    ("Kozmino oil terminal", "Transneft opened the Koz'mino oil terminal"),
+    ("Koz\u2019mino terminal", "Transneft opened the Koz'mino oil terminal"),
+    ("Tu-95 flights", "Two TU 95 bombers flew south"),
+    ("Tu95 flights", "Two Tu-95 bombers flew south"),
+    ("Russia's position", "Russia stated its position"),
+])
+def test_apostrophes_and_hyphens_inside_words_do_not_split_names(question: str, document: str) -> None:
+    index = BM25Index.build([document, "Sakhalin weather report for June", "Nothing relevant here"])
+    scores = index.scores(index.tokens(question))
+    assert scores.argmax() == 0 and scores[0] > 0 and scores[2] == 0
+
+
+def test_a_hyphenated_word_stands_joined_and_as_its_parts() -> None:
+    assert analyzed("Tu-95 over Koz'mino") == "Tu95 Tu 95 over Kozmino"
+    index = BM25Index.build(["a document"])
+    assert index.tokens("Sakhalin-II") == ["sakhalinii", "sakhalin", "ii"]
+    assert index.tokens("Russia's") == index.tokens("Russia") == ["russia"]
