@@ -101,7 +101,7 @@ def _workers_rss_mb(pid: int) -> list[float]:
 
 
 def _pool(count: int) -> list[tuple[str, bytes]]:
-    """``count`` small corpus cables that parse whole, as (id, bytes)."""
+    """``count`` small corpus cables that parse whole, as (id as read from the file, bytes)."""
     files = sorted(CORPUS.glob("*.txt"), key=lambda p: (p.stat().st_size, p.name))
     picked: list[tuple[str, bytes]] = []
     for path in files:
@@ -192,6 +192,10 @@ def run_soak(minutes: float, workers: int, clients: int, write_every: float) -> 
                     response = httpx.post(f"{base}/cables", content=text, timeout=120,
                                           headers={"X-API-Key": KEY, "Content-Type": "text/plain"})
                     ok = response.status_code == 201
+                    if ok:  # the id the server parsed, which a file's name does not always give
+                        texts.pop(cable_id, None)
+                        cable_id = response.json()["ingested"][0]
+                        texts[cable_id] = text
             except httpx.HTTPError as error:
                 with lock:
                     failures[f"write {type(error).__name__}"] += 1
