@@ -83,6 +83,11 @@ _LIST_ITEM = re.compile(r"^\s*(?:[A-Za-z]\s?[.)]|\(\w{1,3}\)|-+|\*|\d{1,2}\))\s"
 _SIGNER = re.compile(r"^[ \t]*([A-Z][A-Z'\-]{2,}(?:[ \t]+[A-Z][A-Z'\-]+){0,2})[ \t]*$")
 _INLINE_SIGNER = re.compile(r"""(?<=[.!?"”)])\s+([A-Z][A-Z'\-]{2,})\s*$""")
 _NOT_SIGNERS = {"END", "SUMMARY", "COMMENT", "NOTE", "BT", "SIPDIS", "NNNN", "UNQTE", "NOFORN"}
+# A signer written in mixed case, alone on the last line or after the last sentence: "Beyrle", "LeBaron".
+_MIXED_SIGNER = re.compile(r"^[ \t]*((?:Mc|Mac|Le|De|Di|La)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)[ \t]*$")
+_INLINE_MIXED_SIGNER = re.compile(r"""(?<=[.!?"”)])\s+((?:Mc|Mac|Le|De|Di|La)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s*$""")
+_NOT_MIXED_SIGNERS = {"End", "Ends", "Comment", "Summary", "Note", "Text", "Unquote", "Thanks", "Regards",
+                      "Minimize", "Sipdis", "Noforn", "Signed", "Classified"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +362,7 @@ def _number_labels(labels: list[_Label | None]) -> tuple[list[int | None], list[
     for i, label in enumerate(labels):
         if label is None or (label.paren and not paren_style) or i in contents:
             continue
-        if label.empty and i + 1 < len(labels) and labels[i + 1] is not None:
+        if label.empty and (i + 1 == len(labels) or labels[i + 1] is not None):
             continue  # "1. (C)" run onto the Classified By line and printed again below; "11." alone
         printed, number = label.printed, None
         digits = str(printed)
@@ -441,6 +446,18 @@ def _strip_signer(blocks: list[list[_Line]]) -> str | None:
         cut = inline.start()
         blocks[-1][-1] = last.part(0, cut)
         return inline.group(1)
+    mixed = _MIXED_SIGNER.match(last.text)
+    above = blocks[-1][-2] if len(blocks[-1]) > 1 else (blocks[-2][-1] if len(blocks) > 1 else None)
+    if mixed and mixed.group(1) not in _NOT_MIXED_SIGNERS and above is not None \
+            and (_SENTENCE_END.search(above.text) or _PARA_START.fullmatch(above.text.strip() + " ")):
+        blocks[-1].pop()
+        if not blocks[-1]:
+            blocks.pop()
+        return mixed.group(1)
+    inline = _INLINE_MIXED_SIGNER.search(last.text)
+    if inline and inline.group(1) not in _NOT_MIXED_SIGNERS:
+        blocks[-1][-1] = last.part(0, inline.start())
+        return inline.group(1)
     return None
 
 
@@ -474,6 +491,8 @@ def split_body(text: str, body_start: int) -> BodyParts:
             flush()
             current, head, reopen = list(block), (number, label, section), None
             continue
+        if label is not None and len(block) == 1 and not block[0].text[label.end():].strip():
+            continue  # a bare label with nothing under it ("11." between two paragraphs): a list artefact
         next_is_para = i + 1 < len(blocks) and numbers[i + 1] is not None
         before = current or preamble
         prev_complete = not before or bool(_TERMINAL.search(before[-1].text))

@@ -330,3 +330,20 @@ def test_underlined_headings_end_no_paragraph_in_the_corpus(corpus: ParsedCorpus
     # 570 in 296 cables before; 07KAMPALA1449 underlines "LRA" with "- -".
     glued = audit_corpus(corpus.cables.values()).of("glued heading")
     assert glued == []
+
+
+@pytest.mark.parametrize(("cable_id", "signer", "ending"), [
+    ("09DOHA502", "LeBaron", "Assistant Secretary of Defense Alexander Vershbow."),  # "... Vershbow. LeBaron"
+    ("09LAPAZ1784", "Creamer", "The total Bolivian population is approximately 9 million."),  # "18." / "Creamer"
+])
+def test_mixed_case_signer_leaves_the_last_paragraph(corpus_cable: CableOf, cable_id: str, signer: str,
+                                                       ending: str) -> None:
+    cable = corpus_cable(cable_id)
+    assert cable.signer == signer
+    assert cable.paragraphs[-1].text.endswith(ending)
+    assert signer not in cable.paragraphs[-1].text
+
+
+def test_no_last_paragraph_ends_with_a_signer_in_the_corpus(corpus: ParsedCorpus) -> None:
+    # 171 cables before (Beyrle 24, Murphy 14, Aguirre 10 ...).
+    assert audit_corpus(corpus.cables.values()).of("in-text signer") == []
