@@ -1,0 +1,97 @@
+"""Paragraphs like this one: a paragraph of the index used as the question.
+
+The query is the paragraph itself, as the index already holds it: the mean of its own window
+vectors (renormalised) is the dense query, its text's BM25 tokens the lexical one, and
+:func:`qa.ranking.rank` scores every allowed paragraph exactly as it scores them for a question,
+filters and classification ceiling included. The paragraph's own cable is left out unless asked
+for; the paragraph itself always is. A paragraph above the reader's ceiling cannot be used as a
+query (403), as it cannot be read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from qa.answer import Answer, Hit, citation
+from qa.cable_index import MAX_K
+from qa.errors import ForbiddenError, InvalidQueryError, UnknownCableError, UnknownParagraphError
+from qa.filters import Filters
+from qa.highlight import best_sentence
+from qa.ranking import MODES, Weights, rank
+from qa.snapshot import Snapshot
+
+__all__ = ["parse_paragraph_citation", "similar_paragraphs"]
+
+# "08TOKYO1074 ¶9", "08TOKYO1074 9", "08TOKYO1074#9", "08tokyo1074 p9"
+_CITATION = re.compile(r"^\s*(?P<cable>[0-9A-Za-z]{4,64})\s*(?:¶|#|\s[pP]?|[pP](?=\d))\s*(?P<number>\d{1,4})\s*$")
+
+
+def parse_paragraph_citation(text: str) -> tuple[str, int]:
+    """``"08TOKYO1074 ¶9"`` -> (``08TOKYO1074``, 9); anything else is an :class:`InvalidQueryError`."""
+    match = _CITATION.match(text)
+    if match is None:
+        raise InvalidQueryError("paragraph", f"{text!r} is not a paragraph citation; write it like '08TOKYO1074 ¶9'")
+    return match.group("cable").upper(), int(match.group("number"))
+
+
+def _source_row(snapshot: Snapshot, cable_id: str, number: int) -> int:
+    rows = snapshot.cable_paragraph_rows(cable_id)
+    if len(rows) == 0 and cable_id not in snapshot.cable_rows:
+        raise UnknownCableError(cable_id)
+    matching = rows[snapshot.numbers[rows] == number]
+    if len(matching) == 0:
+        raise UnknownParagraphError(cable_id, number)
+    return int(matching[0])  # the first paragraph printed with this number, as GET .../paragraphs/{n} reads
+
+
+def _query_vector(snapshot: Snapshot, row: int) -> npt.NDArray[np.float32]:
+    start, end = int(snapshot.window_offsets[row]), int(snapshot.window_offsets[row + 1])
+    if end <= start:
+        return np.zeros(snapshot.manifest.dimension, dtype=np.float32)
+    mean = snapshot.window_vectors[start:end].mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    out: npt.NDArray[np.float32] = (mean / norm if norm > 0 else mean).astype(np.float32)
+    return out
+
+
+def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 5, mode: str = "hybrid",
+                       filters: Filters = Filters(), include_own_cable: bool = False,
+                       weights: Weights = Weights()) -> Answer:
+    """The ``k`` paragraphs nearest to ``cable_id ¶number``, as an :class:`Answer` whose question is the citation.
+
+    ``answered`` is True when there is at least one hit: there is no threshold to abstain by,
+    the reader asked for neighbours, not for an answer.
+    """
+    if not 1 <= k <= MAX_K:
+        raise InvalidQueryError("k", f"{k} is out of range; use 1 to {MAX_K}")
+    if mode not in MODES:
+        raise InvalidQueryError("mode", f"{mode!r} is not one of {', '.join(MODES)}")
+    row = _source_row(snapshot, cable_id, number)
+    source = snapshot.cables[int(snapshot.para_cable[row])]
+    ceiling = filters.max_classification
+    if ceiling is not None and int(snapshot.levels[row]) > ceiling.rank:
+        raise ForbiddenError(f"paragraph {number} of {cable_id} is above this request's ceiling {ceiling.value}")
+    query = _query_vector(snapshot, row)
+    tokens = snapshot.bm25.tokens(snapshot.texts[row])
+    own = snapshot.cable_paragraph_rows(source.id)
+    # Rank enough candidates that k remain once the own cable's paragraphs are dropped.
+    ranked = rank(snapshot, query, tokens, mode, filters,
+                  replace(weights, candidates=max(weights.candidates, k + len(own))))
+    dropped = own if not include_own_cable else np.array([row], dtype=np.int64)
+    keep = ~np.isin(ranked.rows, dropped)
+    rows, scores = ranked.rows[keep][:k], ranked.scores[keep][:k]
+    token_set = set(tokens)
+    hits = []
+    for i, (hit_row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
+        cable = snapshot.cables[int(snapshot.para_cable[hit_row])]
+        hits.append(Hit(rank=i + 1, cable_id=cable.id, paragraph=int(snapshot.numbers[hit_row]), score=float(score),
+                        text=snapshot.texts[hit_row], highlight=best_sentence(snapshot, hit_row, query, token_set),
+                        classification=cable.classification, marking=snapshot.markings[hit_row],
+                        section=snapshot.sections[hit_row], subject=cable.subject, date=cable.datetime,
+                        origin=cable.origin))
+    answer = Answer(question=citation(source.id, number), mode=mode, answered=bool(hits), hits=tuple(hits))
+    return answer.seen_under(ceiling)
