@@ -17,22 +17,25 @@ from api.keys import Caller
 from api.schemas import (
     AnswerOut,
     CableHeaderOut,
+    CableLinkOut,
     CableListOut,
     CableListQuery,
     CableOut,
     CitedParagraphOut,
     IndexSizeOut,
+    ReferencesOut,
 )
 from qa.answer import Answer, citation
 from qa.classification import Classification, parse_classification_name
-from qa.errors import ForbiddenError
+from qa.errors import ForbiddenError, UnknownCableError
 from qa.filters import Filters, make_filters
 from qa.records import Cable, Paragraph
+from qa.reference_graph import CableLink, ReferenceLinks, visible_links
 from qa.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
 from qa.snapshot import Snapshot
 
-__all__ = ["CLASSIFIED_HEADER", "answer_out", "cable_list", "cable_out", "ceiling_for", "cited_paragraph",
-           "header_visible", "index_size", "search_filters"]
+__all__ = ["CLASSIFIED_HEADER", "answer_out", "cable_list", "cable_out", "cable_references", "ceiling_for",
+           "cited_paragraph", "header_visible", "index_size", "search_filters", "with_links"]
 
 #: Header fields withheld (null, or an empty list) from a cable classified above the reader's ceiling.
 CLASSIFIED_HEADER = ("subject", "references", "reference_details", "classified_by", "reasons", "signer")
@@ -75,6 +78,44 @@ def cable_out(cable: Cable, ceiling: Classification | None) -> CableOut:
         for field in CLASSIFIED_HEADER:
             data[field] = [] if isinstance(data[field], list) else None
     return CableOut.model_validate(data)
+
+
+def _link_out(link: CableLink) -> CableLinkOut:
+    return CableLinkOut(cable_id=link.cable_id, indexed=link.indexed, subject=link.subject, letter=link.letter,
+                        text=link.text)
+
+
+def _links(snapshot: Snapshot, cable_id: str, cable_level: Classification,
+           ceiling: Classification | None) -> ReferenceLinks:
+    """The cable's links as the reader may see them: its own REF items only when its header is visible."""
+    links = visible_links(snapshot, cable_id, ceiling)
+    if header_visible(cable_level, ceiling):
+        return links
+    return ReferenceLinks(cable_id, (), links.referenced_by, 0, links.referenced_by_withheld)
+
+
+def cable_references(snapshot: Snapshot, cable_id: str, ceiling: Classification | None) -> ReferencesOut:
+    """``GET /cables/{id}/references``: what the cable cites and which indexed cables cite it.
+
+    A cable above the ceiling on either end is counted, never named; a cable classified above the
+    ceiling itself shows no REF items (they are words of its header), only the cables citing it.
+    """
+    position = snapshot.cable_rows.get(cable_id)
+    if position is None:
+        raise UnknownCableError(cable_id)
+    links = _links(snapshot, cable_id, snapshot.cables[position].classification, ceiling)
+    return ReferencesOut(cable_id=cable_id, references=[_link_out(link) for link in links.references],
+                         referenced_by=[_link_out(link) for link in links.referenced_by],
+                         references_withheld=links.references_withheld,
+                         referenced_by_withheld=links.referenced_by_withheld)
+
+
+def with_links(out: CableOut, snapshot: Snapshot, cable: Cable, ceiling: Classification | None) -> CableOut:
+    """``GET /cables/{id}``'s cable with its references both ways (see :func:`cable_references`)."""
+    links = cable_references(snapshot, cable.id, ceiling)
+    return out.model_copy(update={"reference_links": links.references, "referenced_by": links.referenced_by,
+                                  "references_withheld": links.references_withheld,
+                                  "referenced_by_withheld": links.referenced_by_withheld})
 
 
 def cited_paragraph(cable: Cable, paragraph: Paragraph, ceiling: Classification | None) -> CitedParagraphOut:

@@ -13,15 +13,36 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CallerDep, IndexDep, WriterDep
+from api.deps import CallerDep, IndexDep, SettingsDep, WriterDep
 from api.errors import error_responses
 from api.keys import Caller
-from api.schemas import CableListOut, CableListQuery, CableOut, CitedParagraphOut, DeleteOut, IngestOut
+from api.schemas import (
+    AnswerOut,
+    CableListOut,
+    CableListQuery,
+    CableOut,
+    CitedParagraphOut,
+    DeleteOut,
+    IngestOut,
+    ReferencesOut,
+    SimilarQuery,
+)
 from api.upload import parse_upload
-from api.views import cable_list, cable_out, ceiling_for, cited_paragraph, index_size
+from api.views import (
+    answer_out,
+    cable_list,
+    cable_out,
+    cable_references,
+    ceiling_for,
+    cited_paragraph,
+    index_size,
+    search_filters,
+    with_links,
+)
 from qa.cable_index import CableIndex
 from qa.errors import ForbiddenError
 from qa.records import Cable
+from qa.similar import similar_paragraphs
 
 __all__ = ["router"]
 
@@ -69,7 +90,38 @@ def list_cables(query: Annotated[CableListQuery, Query()], index: IndexDep, call
 def read_cable(cable_id: CableId, index: IndexDep, caller: CallerDep,
                max_classification: Ceiling = None) -> CableOut:
     ceiling = ceiling_for(max_classification, caller)
-    return cable_out(index.cable(cable_id.strip().upper()), ceiling)
+    snapshot = index.snapshot
+    cable = index.cable(cable_id.strip().upper(), snapshot)
+    return with_links(cable_out(cable, ceiling), snapshot, cable, ceiling)
+
+
+@router.get("/{cable_id}/references", response_model=ReferencesOut, responses=error_responses(401, 404, 422, 429),
+            summary="References both ways",
+            description="What the cable's REF items name (canonical ids such as `08TOKYO1002`: a reference without a "
+            "year takes the citing cable's; `indexed` says whether it is in this index, with its subject when "
+            "it is and is within the ceiling) and the indexed cables citing it. A cable above the ceiling at "
+            "either end is counted in `references_withheld` / `referenced_by_withheld`, never named; a cable "
+            "itself classified above the ceiling lists no references (they are words of its header).")
+def read_references(cable_id: CableId, index: IndexDep, caller: CallerDep,
+                    max_classification: Ceiling = None) -> ReferencesOut:
+    ceiling = ceiling_for(max_classification, caller)
+    return cable_references(index.snapshot, cable_id.strip().upper(), ceiling)
+
+
+@router.get("/{cable_id}/paragraphs/{number}/similar", response_model=AnswerOut,
+            responses=error_responses(401, 403, 404, 422, 429), summary="Paragraphs like this one",
+            description="The paragraphs nearest to this one in other cables, by the scoring of `/ask` (the "
+            "paragraph's own window vectors as the dense query, its words as the BM25 one); `question` is the "
+            "paragraph's citation. `include_own_cable=true` also returns other paragraphs of its cable. Filters "
+            "and the ceiling work as for `GET /ask`; a paragraph above the ceiling cannot be the query (403).")
+def similar(cable_id: CableId, number: Annotated[int, Path(description="The paragraph number (¶)")],
+            query: Annotated[SimilarQuery, Query()], index: IndexDep, settings: SettingsDep,
+            caller: CallerDep) -> AnswerOut:
+    filters = search_filters(query.to_filters(), caller)
+    answer = similar_paragraphs(index.snapshot, cable_id.strip().upper(), number, k=query.k,
+                                mode=query.mode or settings.default_mode, filters=filters,
+                                include_own_cable=query.include_own_cable, weights=index.weights)
+    return answer_out(answer, filters.max_classification)
 
 
 @router.get("/{cable_id}/paragraphs/{number}", response_model=CitedParagraphOut,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.schemas.ask import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut, FiltersIn, HighlightOut, HitOut, Mode
 from api.schemas.cables import (
     CableHeaderOut,
+    CableLinkOut,
     CableListOut,
     CableListQuery,
     CableOut,
@@ -12,6 +13,8 @@ from api.schemas.cables import (
     DeleteOut,
     IngestOut,
     ParagraphOut,
+    ReferencesOut,
+    SimilarQuery,
     UploadIn,
 )
 from api.schemas.common import ErrorItem, ErrorOut, IndexSizeOut
@@ -24,6 +27,7 @@ __all__ = [
     "BatchIn",
     "BatchOut",
     "CableHeaderOut",
+    "CableLinkOut",
     "CableListOut",
     "CableListQuery",
     "CableOut",
@@ -39,5 +43,7 @@ __all__ = [
     "IngestOut",
     "Mode",
     "ParagraphOut",
+    "ReferencesOut",
+    "SimilarQuery",
     "UploadIn",
 ]

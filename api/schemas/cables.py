@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas.ask import Mode
 from api.schemas.common import IndexSizeOut, blank_is_absent, examples
+from qa.cable_index import MAX_K
+from qa.filters import Filters, make_filters
 
 __all__ = [
     "CableHeaderOut",
+    "CableLinkOut",
     "CableListOut",
     "CableListQuery",
     "CableOut",
@@ -21,7 +25,9 @@ __all__ = [
     "ParagraphOut",
     "RecipientOut",
     "ReferenceOut",
+    "ReferencesOut",
     "SectionOut",
+    "SimilarQuery",
     "UploadIn",
 ]
 
@@ -89,6 +95,54 @@ class ReferenceOut(BaseModel):
     cable_id: str | None
 
 
+class CableLinkOut(BaseModel):
+    """A cable at the other end of a reference."""
+
+    model_config = examples({"cable_id": "09BERLIN1528", "indexed": True, "subject": "...", "letter": "A",
+                             "text": "BERLIN 1528"})
+
+    cable_id: str | None = Field(description="Canonical id; null for a REF item that names no cable (an e-mail)")
+    indexed: bool = Field(description="Whether the cable is in this index")
+    subject: str | None = Field(default=None, description="Its subject, when indexed and within the ceiling")
+    letter: str | None = Field(default=None, description="The REF item's letter (references only)")
+    text: str | None = Field(default=None, description="The REF item as written (references only)")
+
+
+class ReferencesOut(BaseModel):
+    model_config = examples({
+        "cable_id": "10MOSCOW266",
+        "references": [{"cable_id": "09MOSCOW1273", "indexed": True, "subject": "ITALIAN-RUSSIAN RELATIONS",
+                        "letter": "A", "text": "09 MOSCOW 1273"}],
+        "referenced_by": [], "references_withheld": 0, "referenced_by_withheld": 0})
+
+    cable_id: str
+    references: list[CableLinkOut] = Field(description="What the cable's REF items name, in order")
+    referenced_by: list[CableLinkOut] = Field(description="Indexed cables whose REF items name this one")
+    references_withheld: int = Field(description="Referenced indexed cables above the reader's ceiling: "
+                                     "counted, not named")
+    referenced_by_withheld: int = Field(description="Citing cables above the reader's ceiling: counted, not named")
+
+
+class SimilarQuery(BaseModel):
+    """``GET /cables/{id}/paragraphs/{n}/similar`` query parameters: the filters of ``GET /ask``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(default=5, ge=1, le=MAX_K)
+    mode: Mode | None = None
+    include_own_cable: bool = Field(default=False, description="Also return other paragraphs of the same cable")
+    origin: list[str] = Field(default_factory=list)
+    tag: list[str] = Field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    max_classification: str | None = None
+
+    _blank_is_absent = model_validator(mode="before")(blank_is_absent)
+
+    def to_filters(self) -> Filters:
+        return make_filters(None, self.origin, self.date_from, self.date_to, self.tag, self.max_classification)
+
+
 class ParagraphOut(BaseModel):
     model_config = examples(_P3)
 
@@ -142,6 +196,13 @@ class CableOut(BaseModel):
     problems: list[str]
     paragraphs: list[ParagraphOut]
     withheld: int = Field(default=0, description="Paragraphs left out: above the reader's classification ceiling")
+    reference_links: list[CableLinkOut] = Field(
+        default_factory=list, description="`references` resolved: whether each is indexed, and its subject when "
+        "indexed and within the ceiling; empty when the cable's own header is withheld")
+    referenced_by: list[CableLinkOut] = Field(default_factory=list,
+                                              description="Indexed cables citing this one, within the ceiling")
+    references_withheld: int = Field(default=0, description="Referenced cables above the ceiling, counted")
+    referenced_by_withheld: int = Field(default=0, description="Citing cables above the ceiling, counted")
 
 
 class CitedParagraphOut(ParagraphOut):

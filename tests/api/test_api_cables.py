@@ -58,6 +58,9 @@ def test_cable_is_the_parsed_cable_with_nothing_withheld(client: TestClient) -> 
     assert response.status_code == 200
     got = response.json()
     assert got.pop("withheld") == 0
+    assert [(link["cable_id"], link["indexed"]) for link in got.pop("reference_links")] == [
+        ("08TOKYO1002", False), ("08TOKYO366", False), ("07TOKYO2690", False)]
+    assert (got.pop("referenced_by"), got.pop("references_withheld"), got.pop("referenced_by_withheld")) == ([], 0, 0)
     assert got == expected
     assert client.get("/cables/08tokyo1074").json()["id"] == "08TOKYO1074"  # ids are case-insensitive
 

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 EXPECTED = {
     ("/ask", "get"), ("/ask", "post"), ("/ask/batch", "post"), ("/cables", "get"), ("/cables", "post"),
     ("/cables/{cable_id}", "get"), ("/cables/{cable_id}", "delete"), ("/cables/{cable_id}/paragraphs/{number}", "get"),
-    ("/health", "get"),
+    ("/health", "get"), ("/cables/{cable_id}/references", "get"),
+    ("/cables/{cable_id}/paragraphs/{number}/similar", "get"),
 }
 
 
