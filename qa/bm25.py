@@ -80,6 +80,27 @@ class BM25Index:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    def coverage(self, query_tokens: list[str], row: int) -> float:
+        """How much of the question document ``row`` contains: the IDF-weighted share of the question's
+        distinct terms found in it, ``sum(idf(t) for t in row) / sum(idf(t))`` with the BM25 IDF
+        ``log(1 + (N - df + 0.5) / (df + 0.5))``. A term no document holds (df = 0) counts with the
+        largest IDF: a question in other words than the cables' scores low. 0.0 for no terms.
+        """
+        terms = list(dict.fromkeys(query_tokens))
+        if not terms or self.size == 0:
+            return 0.0
+        vocab = self._retriever.vocab_dict
+        total = found = 0.0
+        for term in terms:
+            scores = (np.asarray(self._retriever.get_scores([term])) if term in vocab
+                      else np.zeros(self.size, dtype=np.float32))
+            df = int(np.count_nonzero(scores))
+            idf = float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
+            total += idf
+            if 0 <= row < self.size and scores[row] > 0:
+                found += idf
+        return found / total if total > 0 else 0.0
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self.size:

@@ -6,6 +6,13 @@ union of the dense and BM25 candidates:
     hybrid = W_DENSE * dense + W_BM25 * bm25 / max_bm25 + W_SENTENCE * best_sentence
              + W_CABLE * cable_bm25 / max_cable_bm25
 
+The keyword weights (``W_BM25``, ``W_CABLE``) are scaled by ``trust = coverage ** keyword_trust``
+and what they lose goes to ``W_DENSE`` and ``W_SENTENCE`` in proportion: ``coverage`` is how much
+of the question (IDF-weighted, :meth:`~qa.bm25.BM25Index.coverage`) BM25's best paragraph holds.
+A question asked in the cables' own words keeps the fixed weights; a paraphrase, whose words the
+answer does not contain, is ranked mostly by meaning instead of by BM25's confident match of one
+common word in some other cable. ``keyword_trust = 0`` gives the fixed weights.
+
 ``dense`` is the paragraph's best window cosine; ``best_sentence`` the cosine of its
 best-matching sentence (a question usually matches one sentence, which a long
 paragraph's mean vector dilutes); ``cable_bm25`` is BM25 over the whole cable
@@ -26,7 +33,7 @@ from qa.filters import Filters
 from qa.generation_io import WINDOWS_PER_PARAGRAPH, window_ids
 from qa.snapshot import Snapshot
 
-__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "rank"]
+__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "fused_weights", "rank"]
 
 MODES = ("hybrid", "dense", "bm25")
 FloatArray = npt.NDArray[np.float32]
@@ -40,6 +47,18 @@ class Weights:
     sentence: float = 0.25
     cable: float = 0.15
     candidates: int = 100
+    keyword_trust: float = 0.0
+
+
+def fused_weights(weights: Weights, coverage: float) -> tuple[float, float, float, float]:
+    """``(dense, bm25, sentence, cable)`` for a question whose best BM25 paragraph holds ``coverage``
+    of it: keyword weights times ``coverage ** keyword_trust``, the rest moved to the dense ones."""
+    trust = min(1.0, max(0.0, coverage)) ** weights.keyword_trust if weights.keyword_trust > 0 else 1.0
+    moved = (weights.bm25 + weights.cable) * (1.0 - trust)
+    meaning = weights.dense + weights.sentence
+    dense_share = weights.dense / meaning if meaning > 0 else 0.5
+    return (weights.dense + moved * dense_share, weights.bm25 * trust,
+            weights.sentence + moved * (1.0 - dense_share), weights.cable * trust)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +182,10 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
     top_cable = float(cable_scores.max()) if len(cable_scores) else 0.0
     cable = (cable_scores[snapshot.para_cable[rows]] / top_cable if top_cable > 0
              else np.zeros(len(rows), dtype=np.float32))
-    score = (weights.dense * dense + weights.bm25 * bm25 + weights.sentence * sentence
-             + weights.cable * cable).astype(np.float32)
+    coverage = 1.0  # keyword_trust 0: fixed weights, nothing to measure
+    if weights.keyword_trust > 0:
+        coverage = snapshot.bm25.coverage(tokens, int(np.argmax(bm25_all))) if top_bm25 > 0 else 0.0
+    w_dense, w_bm25, w_sentence, w_cable = fused_weights(weights, coverage)
+    score = (w_dense * dense + w_bm25 * bm25 + w_sentence * sentence + w_cable * cable).astype(np.float32)
     order = np.argsort(-score, kind="stable")[:depth]
     return Ranked(rows[order], score[order], dense[order], bm25[order].astype(np.float32), sentence[order])
