@@ -403,7 +403,7 @@ _CLASSIFIED_BY = re.compile(
 )
 _REASONS_WORD = re.compile(r"(?:[.,;]\s*|\s+)(?:for\s+)?R\s?e\s?a\s?[sS]?\s?o\s?n\s?s?\s*:?\s*", re.IGNORECASE)
 _REASONS = re.compile(
-    r"\b1\.?[ ]?[45]\s*(?:\(?[A-H](?:\)|\b)(?:(?:\s*(?:,|/|\band\b|&)\s*)+|\s+)?)*", re.IGNORECASE)
+    r"\b1\.?[ ]?[45]\s*(?:\(?[A-H](?:\.?\s*\)|\.(?=\s)|\b)(?:(?:\s*(?:,|/|-|\+|\band\b|&)\s*)+|\s+)?)*", re.IGNORECASE)
 
 
 def parse_classified_by(header: str) -> tuple[str | None, str | None, int]:
@@ -419,10 +419,13 @@ def parse_classified_by(header: str) -> tuple[str | None, str | None, int]:
     who_part = statement[: split.start()] if split else statement
     who = re.sub(r"\s+for$", "", who_part.rstrip(".,;: "), flags=re.IGNORECASE) or None
     reasons = _REASONS.search(statement[split.end():] if split else statement)
-    why = normalise_whitespace(reasons.group(0)).rstrip(" ,/&") if reasons else None
+    why = normalise_whitespace(reasons.group(0)).rstrip(" ,/&+-") if reasons else None
     if why:
         why = re.sub(r"\s*(?:and|&)$", "", why, flags=re.IGNORECASE).rstrip(" ,")
         why = re.sub(r"^1\.?\s?([45])", r"1.\1", why)  # "1.\n4 (B)" wrapped, "14 (b)" mistyped
+        why = re.sub(r"\s+\)", ")", why)  # "(b and d )", "(D\n)": the closing bracket wrapped
+        if why.count(")") > why.count("("):
+            why = why[:-1].rstrip() if why.endswith(")") else why  # "(1.4 b,d)": the bracket opened before 1.4
     if who and split is None and reasons is not None:
         who = who[: who.find(reasons.group(0))].rstrip(".,; ") or None
     return who, why, match.end()

@@ -347,3 +347,22 @@ def test_mixed_case_signer_leaves_the_last_paragraph(corpus_cable: CableOf, cabl
 def test_no_last_paragraph_ends_with_a_signer_in_the_corpus(corpus: ParsedCorpus) -> None:
     # 171 cables before (Beyrle 24, Murphy 14, Aguirre 10 ...).
     assert audit_corpus(corpus.cables.values()).of("in-text signer") == []
+
+
+@pytest.mark.parametrize(("cable_id", "reasons"), [
+    ("05MADRID1178", "1.4 (B) and (D)"),  # "(D" / ")" on the next line
+    ("06CARACAS1276", "1.4 (b and d)"),  # "(b and d )"
+    ("04BRUSSELS1868", "1.4 (B)(D)"),  # "(B )(D)"
+    ("09MAPUTO713", "1.4(b+d)"),
+    ("09BAGHDAD197", "1.4 (b-d)"),
+    ("09MOSCOW2823", "1.4 (b. and d.)"),
+    ("09RIODEJANEIRO329", "1.4 b,d"),  # "Reasons (1.4 b,d)"
+])
+def test_reasons_are_read_to_their_closing_bracket(corpus_cable: CableOf, cable_id: str, reasons: str) -> None:
+    assert corpus_cable(cable_id).reasons == reasons
+
+
+def test_only_a_source_cut_reason_is_left_unbalanced(corpus: ParsedCorpus) -> None:
+    # 38 cables before; 07ISLAMABAD31's own text stops at "Reasons 1.4 (b) and (d" before "1. (C)".
+    cut = audit_corpus(corpus.cables.values()).of("cut reasons")
+    assert [f.cable_id for f in cut] == ["07ISLAMABAD31"]
