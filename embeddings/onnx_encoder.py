@@ -95,7 +95,13 @@ class OnnxEncoder:
         if self._query_variant != variant:
             # One question is a tiny batch: the model's fixed costs dominate, so a single thread
             # (no hand-off between cores) serves it fastest and leaves the other core to another request.
-            self._query_session = _session(cached_export(folder, self._query_variant, cache, say), self._query_variant)
+            try:
+                query_path = cached_export(folder, self._query_variant, cache, say)
+            except EncoderUnavailableError as error:  # an int8 graph refused as unfaithful to the model
+                say(f"{error.message}. Questions use the {variant} graph.")
+                self._query_variant = variant
+            else:
+                self._query_session = _session(query_path, self._query_variant)
         self._tokenizer = _tokenizer(folder.path / "tokenizer.json", self._max_tokens)
         self._window_tokenizer = _tokenizer(folder.path / "tokenizer.json", None)
 
