@@ -22,7 +22,7 @@ from eval.questions import EvalQuestion, bundled_questions_path, load_questions
 from eval.runner import ModeReport, run_eval
 from qa.cable_index import CableIndex
 
-__all__ = ["main", "per_kind", "split"]
+__all__ = ["main", "markdown", "per_kind", "split"]
 
 CANDIDATES = (0.0, 0.5, 1.0, 2.0, 3.0)
 
@@ -42,6 +42,22 @@ def per_kind(report: ModeReport) -> dict[str, dict[str, float]]:
     out = {kind: summarise([r for r in report.results if r.kind == kind]) for kind in kinds}
     out["all"] = report.summary
     return out
+
+
+def markdown(results: dict[str, object]) -> str:
+    """The testing half as a table: one row per configuration and question kind."""
+    lines = [f"# Fusion chosen on the even half, tested on the odd half ({results['model']})", "",
+             f"keyword_trust tried on the choosing half (MRR@10): {results['choose_mrr@10']}; "
+             f"chosen: {results['chosen_keyword_trust']}", "",
+             "| configuration | kind | hit@1 | hit@5 | hit@10 | mrr@10 | n |", "|---|---|---|---|---|---|---|"]
+    tested = results["test"]
+    assert isinstance(tested, dict)
+    for label, row in tested.items():
+        for kind, summary in row["per_kind"].items():
+            cells = [f"{summary[m]:.3f}" if not math.isnan(summary[m]) else "-"
+                     for m in ("hit@1", "hit@5", "hit@10", "mrr@10")]
+            lines.append(f"| {label} | {kind} | {' | '.join(cells)} | {int(summary['n'])} |")
+    return "\n".join(lines) + "\n"
 
 
 def _mrr(report: ModeReport) -> float:
@@ -77,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     results["test"] = tested
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    args.out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
     print(json.dumps({"chosen": best, "choose": tried,
                       **{k: v["per_kind"]["all"]["mrr@10"] for k, v in tested.items()}}, default=str))  # type: ignore[index]
 
