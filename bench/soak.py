@@ -53,9 +53,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(index: Path, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(index: Path, port: int, workers: int, log: Path, clients: int) -> subprocess.Popen[bytes]:
+    """``cableqa serve`` with no rate limit and body caps above the soak's own load: its clients all come
+    from 127.0.0.1, which the server would otherwise count as one client."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
-    env.update(CABLEQA_RATE_LIMIT_PER_MINUTE="0", CABLEQA_API_KEY=KEY)
+    env.update(CABLEQA_RATE_LIMIT_PER_MINUTE="0", CABLEQA_API_KEY=KEY,
+               CABLEQA_MAX_INFLIGHT_BODIES=str(2 * clients + 2),
+               CABLEQA_MAX_INFLIGHT_BODIES_PER_CLIENT=str(2 * clients + 2))
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-c", "from qa.cli import main; main()", "serve", "--index", str(index), "--port",
@@ -144,7 +148,7 @@ def run_soak(minutes: float, workers: int, clients: int, write_every: float) -> 
     index, log = folder / "index", folder / "serve.log"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start(index, port, workers, log)
+    server = _start(index, port, workers, log, clients)
     stop = threading.Event()
     failures: Counter[str] = Counter()
     ask_ms: list[float] = []
@@ -230,7 +234,7 @@ def run_soak(minutes: float, workers: int, clients: int, write_every: float) -> 
     time.sleep(1.0)  # the bound on readers following a commit
     lost_live = _check(base, present, absent)
     _stop(server)
-    server = _start(index, port, workers, log)
+    server = _start(index, port, workers, log, clients)
     try:
         lost_restart = _check(base, present, absent, tries=4)
         health = httpx.get(f"{base}/health", timeout=30).json()
