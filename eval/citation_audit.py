@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.body import furniture_lines
 from qa.classification import parse_portion_mark
 from qa.corpus import read_cable_file
 from qa.errors import CableParseError
@@ -142,16 +143,20 @@ def _glued_headings(cable: Cable) -> Iterator[Finding]:
         if not head or head.upper() in sections or _SENTENCE.search(head) or _LABELLED.match(head):
             continue  # a sentence over a framed heading's top line is text; a label line is a paragraph's
         # Glued: the heading ends its paragraph's text, so the words under it begin another
-        # paragraph with a stale section. A heading over unlabelled text inside a paragraph is not.
+        # paragraph with a stale section. A heading over unlabelled text inside a paragraph is not,
+        # nor one that ends the body with nothing under it.
         holder = next((p for p in cable.paragraphs if p.start <= m.start("head") < p.end), None)
-        if holder is not None and not cable.text[m.end():holder.end].strip(" \t\n-="):
+        if holder is not None and holder is not cable.paragraphs[-1] \
+                and not cable.text[m.end():holder.end].strip(" \t\n-="):
             yield Finding("glued heading", cable.id, m.start("head"), repr(head))
 
 
 def _lost_lines(cable: Cable) -> Iterator[Finding]:
-    """Body lines outside every paragraph span whose words are in no paragraph, section or signer."""
+    """Body lines outside every paragraph span whose words are in no paragraph, section or signer,
+    and which the parser does not name as furniture (``qa.body.furniture_lines``)."""
     start, end = _body_range(cable)
     spans = [(p.start, p.end) for p in cable.paragraphs]
+    named = {a for a, _, _ in furniture_lines(cable.text, start)}
     known = " ".join([*(p.text for p in cable.paragraphs), *(p.section or "" for p in cable.paragraphs),
                       cable.signer or ""])
     words_known = set(re.findall(r"[a-z]{3,}", known.lower()))
@@ -159,7 +164,7 @@ def _lost_lines(cable: Cable) -> Iterator[Finding]:
     for line in cable.text[start:end].split("\n"):
         at, offset = offset, offset + len(line) + 1
         words = re.findall(r"[a-z]{3,}", line.lower())
-        if len(words) < 2 or any(a <= at + len(line) and at < b for a, b in spans):
+        if len(words) < 2 or at in named or any(a <= at + len(line) and at < b for a, b in spans):
             continue
         missing = [w for w in words if w not in words_known]
         if len(missing) >= max(1, len(words) // 2):

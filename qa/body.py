@@ -19,7 +19,7 @@ from qa.header import LEVEL_PATTERN
 from qa.records import Paragraph
 from qa.repair import normalise_whitespace, repair_text
 
-__all__ = ["BodyParts", "split_body"]
+__all__ = ["BodyParts", "furniture_lines", "split_body"]
 
 _MARK_GROUP = (r"\([ \t]?(?P<{}>[A-Za-z]{{1,4}}(?:[ \t]*/{{1,2}}[ \t]*[A-Za-z][A-Za-z ,]{{0,24}}|[ \t]+[A-Z]{{2,5}})?)"
                r"[ \t]?\)")
@@ -141,8 +141,36 @@ def _repeated_header_end(raws: list[str], first: int) -> int | None:
     return last
 
 
-def _lines(text: str, start: int) -> list[_Line | None]:
-    """Body lines with noise cut out; ``None`` stands for a blank line."""
+def furniture_lines(text: str, start: int) -> list[tuple[int, int, str]]:
+    """Every whole line of ``text[start:]`` the body leaves out, as (start, end, class).
+
+    The classes are ``"repeated routing"`` (a later section's routing and header block),
+    ``"page marker"``, ``"banner"``, ``"database query"``, ``"watermark"`` and ``"furniture"``
+    (SIPDIS, BT, NNNN, rules): what a reader of a citation never needs.
+    """
+    dropped: list[tuple[int, int, str]] = []
+    _lines(text, start, dropped)
+    return dropped
+
+
+def _furniture_class(raw: str) -> str:
+    line = raw.strip()
+    if _PAGE_LINE.match(raw) or re.search(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}", line):
+        return "page marker"
+    if line.upper().startswith("SELECT * FROM"):
+        return "database query"
+    if line.startswith(("Track impres", "ID:")):
+        return "watermark"
+    if re.match(rf"(?:{LEVEL_PATTERN})", line, re.IGNORECASE):
+        return "banner"
+    return "furniture"
+
+
+def _lines(text: str, start: int, dropped: list[tuple[int, int, str]] | None = None) -> list[_Line | None]:
+    """Body lines with noise cut out; ``None`` stands for a blank line.
+
+    ``dropped``, when given, receives each whole line left out, with its class.
+    """
     out: list[_Line | None] = []
     offset = start
     raws = text[start:].split("\n")
@@ -151,11 +179,15 @@ def _lines(text: str, start: int) -> list[_Line | None]:
         line_start, line_end = offset, offset + len(raw)
         offset = line_end + 1
         if i <= skip_to:
+            if dropped is not None:
+                dropped.append((line_start, line_end, "repeated routing"))
             continue
         if _ROUTING_START.match(raw):
             end = _repeated_header_end(raws, i)
             if end is not None:
                 skip_to = end
+                if dropped is not None:
+                    dropped.append((line_start, line_end, "repeated routing"))
                 continue
         if not raw.strip():
             out.append(None)
@@ -172,6 +204,8 @@ def _lines(text: str, start: int) -> list[_Line | None]:
                 out[-1] = _Line(previous.start, previous.end, previous.text, True, previous.where)
             continue
         if _NOISE_LINE.match(raw):
+            if dropped is not None:
+                dropped.append((line_start, line_end, _furniture_class(raw)))
             continue  # furniture: dropped without breaking the paragraph around it
         cut = _INLINE_PAGE.match(raw) or _LEADING_SIPDIS.match(raw)
         if cut:
@@ -186,6 +220,8 @@ def _lines(text: str, start: int) -> list[_Line | None]:
             line = _without_midline_pages(kept, line_start + lead)
             if line is not None:
                 out.append(line)
+            elif dropped is not None:
+                dropped.append((line_start, line_end, "page marker"))
             continue
         if kept:
             out.append(_Line(line_start + lead, line_start + lead + len(kept), kept))
@@ -516,6 +552,11 @@ def split_body(text: str, body_start: int) -> BodyParts:
             (current, head), reopen = reopen, None
             current.extend(heading_lines)
         (current if head is not None else preamble).extend(block)
+    if head is None and reopen is not None:
+        # a heading with nothing under it ends the body (a website line under a rule): it is text
+        paragraphs.pop()
+        (current, head), reopen = reopen, None
+        current.extend(heading_lines)
     flush()
     if preamble:
         paragraphs.insert(0, _preamble_paragraph(preamble, paragraphs[0].number if paragraphs else 1))
@@ -554,12 +595,17 @@ def _unnumbered(blocks: list[list[_Line]]) -> tuple[Paragraph, ...]:
     """Blocks of a cable with no numbered paragraphs, numbered in order and flagged."""
     paragraphs: list[Paragraph] = []
     section: str | None = None
+    after_heading = False
     for i, block in enumerate(blocks):
         has_next = i + 1 < len(blocks)
         prev = paragraphs[-1].text if paragraphs else ""
         if _is_heading(block, has_next, not prev or bool(_TERMINAL.search(prev))) and len(block) == 1:
-            section = _section_name(block[0].text)
+            name = _section_name(block[0].text)
+            # "TV News (NTV)" then "Domestic": a heading and its sub-heading make one section
+            section = " ".join(filter(None, [section, name])) if after_heading else name
+            after_heading = True
             continue
+        after_heading = False
         mark = _LEADING_MARK.match(block[0].text)  # "(SBU) On January 5, ..." keeps its level
         paragraphs.append(_paragraph(block, len(paragraphs) + 1, mark.group("mark") if mark else None, section,
                                      mark.end() if mark else 0, unnumbered=True))

@@ -366,3 +366,14 @@ def test_only_a_source_cut_reason_is_left_unbalanced(corpus: ParsedCorpus) -> No
     # 38 cables before; 07ISLAMABAD31's own text stops at "Reasons 1.4 (b) and (d" before "1. (C)".
     cut = audit_corpus(corpus.cables.values()).of("cut reasons")
     assert [f.cable_id for f in cut] == ["07ISLAMABAD31"]
+
+
+def test_every_body_line_is_in_a_paragraph_a_section_a_signer_or_named_furniture(corpus: ParsedCorpus) -> None:
+    # 51 lines in 26 cables before (two-line headings, sub-headings, a website line under a rule).
+    assert audit_corpus(corpus.cables.values()).of("lost line") == []
+
+
+def test_heading_and_sub_heading_make_one_section(corpus_cable: CableOf) -> None:
+    # 09ANKARA1594 lines 244-246: "TV News (NTV)" / "" / "Domestic".
+    cable = corpus_cable("09ANKARA1594")
+    assert any(p.section == "TV News (NTV) Domestic" for p in cable.paragraphs)
