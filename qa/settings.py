@@ -101,11 +101,11 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="Seconds a request may take to send its whole body; then 408 and the "
         "connection is closed")
     max_inflight_bodies: int = Field(
-        default=16, ge=1, description="Requests with a body the server holds at once; more get 503 before their "
-        "body is read (memory held by bodies stays under this times CABLEQA_MAX_UPLOAD_BYTES)")
+        default=16, ge=1, description="Requests whose body is still arriving; one more waits up to 5 s for a "
+        "place, then gets 503 unread (partly received bodies stay under this times CABLEQA_MAX_UPLOAD_BYTES)")
     max_inflight_bodies_per_client: int = Field(
-        default=4, ge=1, description="Requests with a body one client IP may have in flight; more get 429 before "
-        "their body is read")
+        default=4, ge=1, description="Requests whose body is still arriving from one client IP; one more waits "
+        "up to 5 s for a place, then gets 429 unread")
 
     @field_validator("cors_origins", "allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
