@@ -27,10 +27,10 @@ from api.schemas import (
 )
 from qa.answer import Answer, citation
 from qa.classification import Classification, parse_classification_name
-from qa.errors import ForbiddenError, UnknownCableError
+from qa.errors import ForbiddenError
 from qa.filters import Filters, make_filters
 from qa.records import Cable, Paragraph
-from qa.reference_graph import CableLink, ReferenceLinks, visible_links
+from qa.reference_graph import CableLink, visible_links
 from qa.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
 from qa.snapshot import Snapshot
 
@@ -85,25 +85,13 @@ def _link_out(link: CableLink) -> CableLinkOut:
                         text=link.text)
 
 
-def _links(snapshot: Snapshot, cable_id: str, cable_level: Classification,
-           ceiling: Classification | None) -> ReferenceLinks:
-    """The cable's links as the reader may see them: its own REF items only when its header is visible."""
-    links = visible_links(snapshot, cable_id, ceiling)
-    if header_visible(cable_level, ceiling):
-        return links
-    return ReferenceLinks(cable_id, (), links.referenced_by, 0, links.referenced_by_withheld)
-
-
 def cable_references(snapshot: Snapshot, cable_id: str, ceiling: Classification | None) -> ReferencesOut:
     """``GET /cables/{id}/references``: what the cable cites and which indexed cables cite it.
 
     A cable above the ceiling on either end is counted, never named; a cable classified above the
     ceiling itself shows no REF items (they are words of its header), only the cables citing it.
     """
-    position = snapshot.cable_rows.get(cable_id)
-    if position is None:
-        raise UnknownCableError(cable_id)
-    links = _links(snapshot, cable_id, snapshot.cables[position].classification, ceiling)
+    links = visible_links(snapshot, cable_id, ceiling)
     return ReferencesOut(cable_id=cable_id, references=[_link_out(link) for link in links.references],
                          referenced_by=[_link_out(link) for link in links.referenced_by],
                          references_withheld=links.references_withheld,

@@ -165,6 +165,83 @@ def ask(
         typer.echo("No paragraph matches (check the filters).")
 
 
+@app.command()
+def refs(
+    cable_id: Annotated[str, typer.Argument(help="A cable id, e.g. 08TOKYO1074")],
+    index: IndexOption = None,
+    max_classification: Annotated[str | None, typer.Option(help="Ceiling, e.g. CONFIDENTIAL")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the links as JSON")] = False,
+) -> None:
+    """A cable's references resolved to cable ids, and the indexed cables citing it."""
+    from dataclasses import asdict
+
+    from qa.filters import make_filters
+    from qa.loader import open_index
+    from qa.reference_graph import visible_links
+
+    try:
+        ceiling = make_filters(max_classification=max_classification).max_classification
+    except CableqaError as error:
+        raise fail(error.message) from None
+    cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
+    links = visible_links(cable_index.snapshot, cable_id.strip().upper(), ceiling)
+    if as_json:
+        typer.echo(json.dumps(asdict(links), ensure_ascii=False, indent=1))
+        return
+    typer.secho(f"{links.cable_id} cites:", bold=True)
+    for link in links.references:
+        where = "indexed" if link.indexed else "not indexed"
+        letter = f"REF {link.letter} " if link.letter else "REF "
+        typer.echo(f"  {letter}{link.text}  -> {link.cable_id or '(not a cable)'}  [{where}]"
+                   + (f"  {link.subject}" if link.subject else ""))
+    if links.references_withheld:
+        typer.echo(f"  ... and {links.references_withheld} indexed cable(s) above the ceiling")
+    typer.secho(f"cited by {len(links.referenced_by) + links.referenced_by_withheld} indexed cable(s):", bold=True)
+    for link in links.referenced_by:
+        typer.echo(f"  {link.cable_id}  {link.subject or ''}")
+    if links.referenced_by_withheld:
+        typer.echo(f"  ... {links.referenced_by_withheld} of them above the ceiling")
+
+
+@app.command()
+def similar(
+    paragraph: Annotated[str, typer.Argument(help='A paragraph citation, e.g. "08TOKYO1074 ¶9"')],
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("--k", help="Number of hits (1-100)")] = 5,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or bm25")] = "hybrid",
+    own_cable: Annotated[bool, typer.Option("--own-cable", help="Also other paragraphs of the same cable")] = False,
+    origin: Annotated[list[str] | None, typer.Option(help="Only cables from this post (repeatable)")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Only cables with this TAG (repeatable)")] = None,
+    date_from: Annotated[str | None, typer.Option(help="Cables on or after YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option(help="Cables on or before YYYY-MM-DD")] = None,
+    max_classification: Annotated[str | None, typer.Option(help="Ceiling, e.g. CONFIDENTIAL")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON")] = False,
+) -> None:
+    """Paragraphs in other cables like this one, by the scoring of 'ask'."""
+    from qa.filters import make_filters
+    from qa.loader import open_index
+    from qa.similar import parse_paragraph_citation, similar_paragraphs
+
+    try:
+        cable_id, number = parse_paragraph_citation(paragraph)
+        filters = make_filters(None, origin, date_from, date_to, tag, max_classification)
+    except CableqaError as error:
+        raise fail(error.message) from None
+    cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
+    answer = similar_paragraphs(cable_index.snapshot, cable_id, number, k=k, mode=mode, filters=filters,
+                                include_own_cable=own_cable, weights=cable_index.weights)
+    if as_json:
+        typer.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"Paragraphs like {answer.question}:\n")
+    for hit in answer.hits:
+        typer.secho(f"{hit.rank}. {hit.citation}  score {hit.score:.3f}  {hit.classification.value}", bold=True)
+        typer.echo(f"   {hit.subject or ''} — {hit.origin or ''}, {iso_utc(hit.date) or 'undated'}")
+        typer.echo(f"   > {hit.highlight.text}\n")
+    if not answer.hits:
+        typer.echo("No paragraph matches (check the filters).")
+
+
 @app.command("eval")
 def eval_command(
     questions: Annotated[Path | None, typer.Option(help="JSON Lines questions (default: the bundled seed set)")] = None,
@@ -174,8 +251,14 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
     report: Annotated[Path | None, typer.Option(help="Write a markdown report and a chart to this folder")] = None,
     name: Annotated[str, typer.Option(help="File name of the report (NAME.md, NAME.png)")] = "eval",
+    compare: Annotated[tuple[str, str] | None, typer.Option(
+        help="Compare two runs, each a mode (hybrid, dense, bm25) or a saved TREC run file: per-metric "
+        "B - A with a paired t-test's p-value (ranx), overall and per question kind")] = None,
 ) -> None:
     """Measure retrieval accuracy on judged questions, every mode side by side."""
+    if compare:
+        _eval_compare(compare, questions, index, k, report, name)
+        return
     from eval.questions import bundled_questions_path, load_questions
     from eval.report import format_table, write_report
     from eval.runner import run_eval
@@ -203,6 +286,42 @@ def eval_command(
         manifest = cable_index.snapshot.manifest
         title = f"{len(judged)} questions; {manifest.cables} cables, {manifest.paragraphs} paragraphs indexed"
         written = write_report(reports, report, title=title, name=name)
+        typer.echo(f"report written: {', '.join(str(p) for p in written)}", err=True)
+
+
+def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | None, k: int,
+                  report: Path | None, name: str) -> None:
+    """``eval --compare A B``: see :mod:`eval.compare`."""
+    from eval.compare import compare_runs, format_comparison, run_of, write_comparison
+    from eval.questions import bundled_questions_path, load_questions, to_qrels
+    from eval.runner import run_eval
+    from eval.trec import read_run
+    from qa.loader import open_index
+    from qa.ranking import MODES
+
+    for side in sides:
+        if side not in MODES and not Path(side).is_file():
+            raise fail(f"compare: {side!r} is neither a mode ({', '.join(MODES)}) nor a TREC run file")
+    try:
+        judged = load_questions(questions or bundled_questions_path())
+        files = {side: read_run(side) for side in sides if side not in MODES}
+    except CableqaError as error:
+        raise fail(error.message) from None
+    modes = [side for side in dict.fromkeys(sides) if side in MODES]
+    runs = dict(files)
+    if modes:
+        cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
+        runs.update({r.mode: run_of(r.results) for r in run_eval(cable_index, judged, modes, k=k)})
+    try:
+        comparison = compare_runs(to_qrels(judged), runs[sides[0]], runs[sides[1]],
+                                  names=(Path(sides[0]).stem, Path(sides[1]).stem),
+                                  kinds={q.id: q.kind for q in judged},
+                                  metrics=("hit@1", f"mrr@{k}", f"ndcg@{k}", f"recall@{k}"))
+    except CableqaError as error:
+        raise fail(error.message) from None
+    typer.echo(format_comparison(comparison))
+    if report is not None:
+        written = write_comparison(comparison, report, name=name)
         typer.echo(f"report written: {', '.join(str(p) for p in written)}", err=True)
 
 

@@ -128,8 +128,8 @@ def visible_links(snapshot: Snapshot, cable_id: str, ceiling: Classification | N
 
     A referenced cable that is not indexed is listed (its id is in the citing cable's own text);
     its subject is unknown. An indexed one classified above the ceiling is left out and counted,
-    as is a citing cable above it. The caller decides whether ``cable_id``'s own header may be
-    shown at all (:func:`api.views.header_visible`).
+    as is a citing cable above it. A cable itself classified above the ceiling lists no references
+    at all: its REF lines are words of its header, as classified as its subject.
     """
     graph = reference_graph(snapshot)
     if cable_id not in graph.references:
@@ -142,7 +142,7 @@ def visible_links(snapshot: Snapshot, cable_id: str, ceiling: Classification | N
 
     refs: list[CableLink] = []
     hidden_refs = 0
-    for ref in graph.references[cable_id]:
+    for ref in graph.references[cable_id] if visible(cable_id) else ():
         if ref.cable_id is not None and ref.cable_id in rows:
             if not visible(ref.cable_id):
                 hidden_refs += 1
