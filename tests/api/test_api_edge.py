@@ -7,14 +7,23 @@ sockets (stalled bodies, forwarded headers, a real browser) are in ``tests/relia
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from api.app import create_app
 from api.guards import split_host
 from qa.corpus import seed_cable_path
+from qa.errors import InvalidSettingError
+from qa.settings import Settings
 
 AppFactory = Callable[..., AbstractContextManager[TestClient]]  # the make_client fixture
 
@@ -122,3 +131,35 @@ def test_rate_limit_is_taken_before_the_body_is_read(make_client: AppFactory) ->
         # Not JSON at all: a body that were read first would answer 400/422, not 429.
         response = client.post("/ask", content=b"{" * 1000, headers={"Content-Type": "application/json"})
         assert response.status_code == 429 and response.headers["connection"] == "close"
+
+
+@pytest.mark.parametrize(("variable", "value", "detail"), [
+    ("CABLEQA_API_KEY", "", "error: CABLEQA_API_KEY: is set but empty"),
+    ("CABLEQA_API_KEY", "   ", "error: CABLEQA_API_KEY: is set but empty"),
+    ("CABLEQA_API_KEYS", " , ", "error: CABLEQA_API_KEYS: is set but holds no key"),
+])
+def test_serve_refuses_an_empty_key_at_start(variable: str, value: str, detail: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
+    env[variable] = value
+    done = subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", "serve", "--index",
+                           str(tmp_path / "index"), "--port", "1"], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 2
+    assert detail in done.stderr
+    assert not (tmp_path / "index").exists()  # refused before anything was built
+    with pytest.raises(InvalidSettingError):
+        secret = SecretStr(value)
+        create_app(Settings(index_dir=tmp_path / "index", api_key=secret) if variable == "CABLEQA_API_KEY"
+                   else Settings(index_dir=tmp_path / "index", api_keys=secret))
+
+
+def test_ceiling_keys_without_an_anonymous_ceiling_are_warned_of_at_start(make_client: AppFactory,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="uvicorn.error"), make_client(api_keys="ckey:CONFIDENTIAL,admin"):
+        pass
+    assert any("CABLEQA_ANONYMOUS_MAX_CLASSIFICATION is not set" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="uvicorn.error"), make_client(
+            api_keys="ckey:CONFIDENTIAL,admin", anonymous_max_classification="UNCLASSIFIED"):
+        pass
+    assert not any("CABLEQA_ANONYMOUS_MAX_CLASSIFICATION" in r.getMessage() for r in caplog.records)
