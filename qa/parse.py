@@ -51,6 +51,8 @@ _PARTIAL_EXTRACT = "This record is a partial extract of the original cable"
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _SUMMARY = re.compile(r"^\W*(?:begin\s+)?summary\b", re.IGNORECASE)
 _COMMENT = re.compile(r"^\W*(?:begin\s+)?comment\b", re.IGNORECASE)
+_END_SUMMARY = re.compile(r"\bend\s+(?:of\s+)?summary\b", re.IGNORECASE)
+_END_COMMENT = re.compile(r"\bend\s+(?:of\s+)?(?:summary\s+and\s+)?comment\b", re.IGNORECASE)
 _ID_HINT = re.compile(r"^(?P<yy>\d{2})(?P<loc>[A-Z]+)(?P<serial>\d+)$")
 MIN_BODY_CHARS = 300
 
@@ -218,9 +220,8 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
         classified_by=classified_by,
         reasons=reasons,
         signer=body.signer,
-        summary_paragraphs=tuple(p.number for p in paragraphs if _is_summary(p)),
-        comment_paragraphs=tuple(p.number for p in paragraphs if _COMMENT.match(p.text)
-                                 or (p.section or "").upper().startswith("COMMENT")),
+        summary_paragraphs=_flagged(paragraphs, _SUMMARY, "SUMMARY", _END_SUMMARY),
+        comment_paragraphs=_flagged(paragraphs, _COMMENT, "COMMENT", _END_COMMENT),
         partial=partial,
         problems=tuple(problems),
     )
@@ -310,6 +311,25 @@ def _subject_end(header: str, subject_at: int) -> int:
     return stop.start() if stop else len(header)
 
 
-def _is_summary(paragraph: Paragraph) -> bool:
-    return bool(_SUMMARY.match(paragraph.text)) or (paragraph.section or "").upper() == "SUMMARY"
+def _flagged(paragraphs: tuple[Paragraph, ...], opens: re.Pattern[str], heading: str,
+             ends: re.Pattern[str]) -> tuple[int, ...]:
+    """Numbers of the paragraphs in the summary (or comment).
 
+    Those that open with the word, those under its heading (``SUMMARY``, ``//COMMENT//``), and
+    those after an opening paragraph under the same heading up to a later "End summary" — never
+    one after the paragraph that says it ends.
+    """
+    found: list[int] = []
+    closed, running, previous = False, False, None
+    for i, p in enumerate(paragraphs):
+        section = re.sub(r"^\W+|\W+$", "", p.section or "").upper()
+        if section != previous:
+            closed, running, previous = False, False, section
+        if opens.match(p.text):
+            running = any(ends.search(q.text) for q in paragraphs[i:])
+            found.append(p.number)
+        elif running or (section.startswith(heading) and not closed):
+            found.append(p.number)
+        if ends.search(p.text):
+            closed, running = True, False
+    return tuple(dict.fromkeys(found))

@@ -377,3 +377,15 @@ def test_heading_and_sub_heading_make_one_section(corpus_cable: CableOf) -> None
     # 09ANKARA1594 lines 244-246: "TV News (NTV)" / "" / "Domestic".
     cable = corpus_cable("09ANKARA1594")
     assert any(p.section == "TV News (NTV) Domestic" for p in cable.paragraphs)
+
+
+@pytest.mark.parametrize(("cable_id", "summary", "comment"), [
+    ("10MUNICH29", (1,), (5,)),  # ¶1 says "End Summary."; ¶2-4 still sit under the SUMMARY heading
+    ("10RABAT8", (1, 2), (15,)),  # ¶15 "... End Comment."; ¶16-17 are clearance and minimize notes
+    ("08TUNIS193", (1, 2), (18, 19)),  # under "Comment: Warm and Open Ben Ali" to "End Comment."
+    ("09BRASILIA34", (1,), (13, 14, 15, 16, 17)),  # under the "COMMENTS" heading
+])
+def test_summary_and_comment_paragraphs_stop_where_the_cable_says_they_end(
+        corpus_cable: CableOf, cable_id: str, summary: tuple[int, ...], comment: tuple[int, ...]) -> None:
+    cable = corpus_cable(cable_id)
+    assert (cable.summary_paragraphs, cable.comment_paragraphs) == (summary, comment)
