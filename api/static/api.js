@@ -76,6 +76,19 @@ export function ask(params, signal) {
   });
 }
 
+/** ``GET /cables/{id}/paragraphs/{n}/similar`` with the search's k, mode and filters. */
+export function getSimilar(params, signal) {
+  const query = new URLSearchParams();
+  if (params.k) query.set("k", params.k);
+  if (params.mode) query.set("mode", params.mode);
+  for (const origin of params.origins) query.append("origin", origin);
+  for (const name of ["date_from", "date_to", "max_classification"]) {
+    if (params[name]) query.set(name, params[name]);
+  }
+  const path = `/cables/${encodeURIComponent(params.similar)}/paragraphs/${encodeURIComponent(params.para)}/similar`;
+  return callApi(`${path}?${query}`, { signal });
+}
+
 export function getCable(id, ceiling, signal) {
   const query = ceiling ? `?${new URLSearchParams({ max_classification: ceiling })}` : "";
   return callApi(`/cables/${encodeURIComponent(id)}${query}`, { signal });

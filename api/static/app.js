@@ -6,7 +6,7 @@
  * dom.js the text-only DOM building (nothing from the API is ever parsed as HTML).
  */
 
-import { ask, getCable, getHealth } from "./api.js";
+import { ask, getCable, getHealth, getSimilar } from "./api.js";
 import { clear, el, plural } from "./dom.js";
 import { cableView, hitCard } from "./render.js";
 import {
@@ -105,7 +105,8 @@ function startRequest() {
 function showAnswer(answer, params) {
   const hits = Array.isArray(answer.hits) ? answer.hits : [];
   clear(ui.resultsHeading);
-  ui.resultsHeading.append(hits.length ? `${plural(hits.length, "paragraph")} for ` : "No paragraphs for ",
+  const lead = params.similar ? " like " : " for ";
+  ui.resultsHeading.append(hits.length ? `${plural(hits.length, "paragraph")}${lead}` : `No paragraphs${lead}`,
     el("q", {}, answer.question ?? params.q ?? ""));
   ui.abstained.hidden = answer.answered !== false || hits.length === 0;
   clear(ui.hits);
@@ -115,7 +116,7 @@ function showAnswer(answer, params) {
       "No paragraph matches. If filters are set, loosen them (origin, dates, classification ceiling)."));
   }
   showView("results");
-  document.title = `${params.q} — cableqa`;
+  document.title = `${params.similar ? `Like ${answer.question}` : params.q} — cableqa`;
   const n = hits.length;
   setStatus(answer.answered === false ? `Abstained; ${plural(n, "nearest paragraph")} shown.`
     : `${plural(n, "paragraph")} found.`, true);
@@ -133,7 +134,7 @@ async function runSearch(params, { useCache = false, scrollY = 0 } = {}) {
   setStatus("Searching the cables…");
   ui.results.setAttribute("aria-busy", "true");
   try {
-    const answer = await ask(params, request.signal);
+    const answer = params.similar ? await getSimilar(params, request.signal) : await ask(params, request.signal);
     answers.set(key, answer);
     showAnswer(answer, params);
     window.scrollTo(0, scrollY || 0);
@@ -141,7 +142,8 @@ async function runSearch(params, { useCache = false, scrollY = 0 } = {}) {
     if (error.name === "AbortError") return;
     setStatus("");
     showView("none");
-    showError(`Could not ask that question: ${error.message}`);
+    showError(params.similar ? `Could not find paragraphs like ${params.similar} ¶${params.para}: ${error.message}`
+      : `Could not ask that question: ${error.message}`);
   } finally {
     if (inflight === request) inflight = null;
     ui.results.removeAttribute("aria-busy");
@@ -212,7 +214,7 @@ function route({ useCache = false, scrollY = 0 } = {}) {
     return;
   }
   shownCable = null;
-  if (params.q && params.q.trim()) {
+  if ((params.q && params.q.trim()) || (params.similar && params.para)) {
     runSearch(params, { useCache, scrollY });
     return;
   }
@@ -272,6 +274,16 @@ document.addEventListener("click", (event) => {
   const below = history.state && history.state.cablesAboveResults;
   const cablesAboveResults = !ui.results.hidden ? 1 : below ? below + 1 : 0;
   history.pushState({ view: "cable", cablesAboveResults }, "", link.getAttribute("href"));
+  route();
+});
+
+/** A hit's "Similar paragraphs" link shows the paragraphs like it, as a new results view. */
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-similar]");
+  if (!link || event.defaultPrevented || !plainClick(event)) return;
+  event.preventDefault();
+  rememberScroll();
+  history.pushState({ view: "results" }, "", link.getAttribute("href"));
   route();
 });
 

@@ -4,7 +4,7 @@
  */
 
 import { dateNode, el, levelBadge, levelClass, plural, splitHighlight } from "./dom.js";
-import { cableHref } from "./url.js";
+import { cableHref, similarHref } from "./url.js";
 
 /** One hit as a list item: citation link, badge, subject, origin and date, the marked text. */
 export function hitCard(hit, params) {
@@ -26,7 +26,10 @@ export function hitCard(hit, params) {
         el("span", { class: "origin" }, hit.origin || "origin unknown"), " · ", dateNode(hit.date, false),
         hit.section ? [" · ", el("span", { class: "section" }, hit.section)] : null),
       el("blockquote", { class: "text" },
-        el("p", {}, before, sentence ? el("mark", {}, sentence) : null, after))));
+        el("p", {}, before, sentence ? el("mark", {}, sentence) : null, after)),
+      el("p", { class: "hit-links" },
+        el("a", { class: "similar", href: similarHref(params, hit.cable_id, hit.paragraph), "data-similar": "",
+          "aria-label": `Paragraphs like ${hit.citation}` }, "Similar paragraphs"))));
 }
 
 function field(dl, term, ...value) {
@@ -43,7 +46,35 @@ function recipients(list, label) {
     el("ul", {}, names.map((n) => el("li", {}, n))));
 }
 
+/** A cable at the other end of a reference: its link, with its subject, or a note that it is not indexed. */
+function linkItem(link, params) {
+  if (!link.cable_id) return link.text || "";
+  const anchor = el("a", { href: cableHref(params, link.cable_id, null), "data-cable": link.cable_id }, link.cable_id);
+  if (!link.indexed) return el("span", { class: "not-indexed" }, anchor, " (not in this index)");
+  return [anchor, link.subject ? el("span", { class: "link-subject" }, ` — ${link.subject}`) : ""];
+}
+
+function withheldNote(count) {
+  return count ? el("li", { class: "withheld" }, `${plural(count, "cable")} above the classification ceiling`)
+    : null;
+}
+
+function citedBy(cable, params) {
+  const links = Array.isArray(cable.referenced_by) ? cable.referenced_by : [];
+  const hidden = Number(cable.referenced_by_withheld) || 0;
+  if (!links.length && !hidden) return null;
+  return el("ul", { class: "refs cited-by" }, links.map((link) => el("li", {}, linkItem(link, params))),
+    withheldNote(hidden));
+}
+
 function references(cable, params) {
+  if (Array.isArray(cable.reference_links) && (cable.reference_links.length || cable.references_withheld)) {
+    return el("ul", { class: "refs" }, cable.reference_links.map((link) => el("li", {},
+      link.letter ? `${link.letter}. ` : "", linkItem(link, params),
+      link.cable_id && link.text && link.text !== link.cable_id ? el("span", { class: "as-written" }, ` (${link.text})`)
+        : "")),
+    withheldNote(Number(cable.references_withheld) || 0));
+  }
   const refs = Array.isArray(cable.reference_details) && cable.reference_details.length
     ? cable.reference_details
     : (cable.references || []).map((id) => ({ letter: null, text: id, cable_id: id }));
@@ -65,6 +96,7 @@ function cableHeader(cable, params) {
   field(dl, "Precedence", cable.precedence);
   field(dl, "Tags", (cable.tags || []).map((t) => el("code", { class: "tag" }, t)));
   field(dl, "References", references(cable, params));
+  field(dl, "Cited by", citedBy(cable, params));
   field(dl, "Classified by", cable.classified_by);
   field(dl, "Reasons", cable.reasons);
   field(dl, "Declassify on", cable.declassify_on, cable.declassify_on && cable.eo ? ` (E.O. ${cable.eo})` : "");

@@ -7,6 +7,8 @@
  *   /?cable=08TOKYO1074&q=...#p3
  *       the whole cable with paragraph 3 cited; the search rides along, so "Back to results"
  *       can return to the question.
+ *   /?similar=08TOKYO1074&para=9&...
+ *       the paragraphs of other cables like 08TOKYO1074 ¶9, under the same filters.
  */
 
 export const DEFAULT_K = "5";
@@ -28,6 +30,8 @@ export function readParams(search) {
     date_to: p.get("date_to") || "",
     max_classification: p.get("max_classification") || "",
     cable: p.get("cable") || "",
+    similar: p.get("similar") || "",
+    para: p.get("para") || "",
   };
 }
 
@@ -35,6 +39,10 @@ export function readParams(search) {
 export function toQuery(params, cable) {
   const p = new URLSearchParams();
   if (cable) p.set("cable", cable);
+  if (params.similar && params.para) {
+    p.set("similar", params.similar);
+    p.set("para", params.para);
+  }
   if (params.q) p.set("q", params.q);
   if (params.k && params.k !== DEFAULT_K) p.set("k", params.k);
   if (params.mode && params.mode !== DEFAULT_MODE) p.set("mode", params.mode);
@@ -54,6 +62,11 @@ export function searchHref(params) {
 export function cableHref(params, cableId, paragraph) {
   const anchor = paragraph === null || paragraph === undefined ? "" : `#p${paragraph}`;
   return `/${toQuery(params, cableId)}${anchor}`;
+}
+
+/** The link to the paragraphs like ``cableId`` ¶``paragraph``, under this search's filters. */
+export function similarHref(params, cableId, paragraph) {
+  return `/${toQuery({ ...params, similar: cableId, para: String(paragraph) }, "")}`;
 }
 
 /** How many of the search's settings differ from a plain question. */
