@@ -1,0 +1,47 @@
+"""The eval per question kind, every mode: ``python -m eval.per_kind --index DIR --out FILE.md``.
+
+Uses the index's own model and the current settings (``CABLEQA_MODEL`` must name the index's model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.fusion_split import per_kind
+from eval.questions import bundled_questions_path, load_questions
+from eval.runner import run_eval
+from qa.ranking import MODES
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    from qa.loader import open_index
+    from qa.settings import Settings
+
+    index = open_index(Settings(index_dir=args.index))
+    manifest = index.snapshot.manifest
+    lines = [f"# Eval per kind: {manifest.model}; {manifest.cables} cables, {manifest.paragraphs} paragraphs", "",
+             "| mode | kind | hit@1 | hit@5 | hit@10 | mrr@10 | abstention recall | false abstention | p50 ms | n |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for report in run_eval(index, load_questions(bundled_questions_path()), list(MODES)):
+        for kind, summary in per_kind(report).items():
+            cells = [f"{summary[m]:.3f}" if not math.isnan(summary[m]) else "-"
+                     for m in ("hit@1", "hit@5", "hit@10", "mrr@10", "abstention_recall")]
+            extra = (f"{report.false_abstention_rate:.3f} | {report.latency_p50_ms:.1f}" if kind == "all"
+                     else "- | -")
+            lines.append(f"| {report.mode} | {kind} | {' | '.join(cells)} | {extra} | {int(summary['n'])} |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
