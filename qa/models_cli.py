@@ -40,7 +40,7 @@ def _numbers(row: dict[str, Any]) -> str:
         if key in row:
             parts.append(f"{label} {row[key]}")
     source = f" [{row['source']}]" if "source" in row else ""
-    return ", ".join(parts) + source if parts else "not measured"
+    return "\n    ".join(parts) + source if parts else "not measured"
 
 
 @models_app.callback()

@@ -9,9 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from embeddings.model_files import model_identity
 from embeddings.model_install import INSTALL_RECORD, MODELS, install_model, installed_models, part_files
+from qa.cli import app
 from qa.errors import ModelChecksumError, ModelPartsMissingError, UnknownModelError
 from qa.settings import Settings
 
@@ -108,3 +110,25 @@ def test_a_missing_part_is_named(parts: list[Path], tmp_path: Path) -> None:
 def test_an_unknown_model_is_refused_naming_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(UnknownModelError, match="all-mpnet-base-v2"):
         install_model("gpt-5", tmp_path)
+
+
+def test_models_command_lists_the_bundled_and_the_installable_model_with_numbers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.settings import get_settings
+
+    monkeypatch.setenv("CABLEQA_MODELS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["models"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert f"models folder: {tmp_path}" in result.output
+    assert "all-MiniLM-L6-v2 (bundled)" in result.output and "MRR@10" in result.output
+    assert "all-mpnet-base-v2 (not installed: pip install 'cableqa[mpnet]'" in result.output
+
+
+def test_models_install_of_an_unknown_model_exits_2_naming_the_known_ones(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["models", "install", "gpt-5", "--models-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no installable model 'gpt-5'; known: all-mpnet-base-v2" in result.output
