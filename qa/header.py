@@ -325,14 +325,14 @@ def parse_subject(header: str) -> tuple[str | None, int]:
     return subject or None, match.end()
 
 
-_REF_START = re.compile(r"^[ \t]*REF(?:S|TEL|TELS)?\b[ \t]*:?[ \t]*", re.MULTILINE)
+_REF_START = re.compile(r"^[ \t]*(?:REF(?:S|TEL|TELS)?|Refs?|Reftels?)\b[ \t]*:?[ \t]*", re.MULTILINE)
 # A REF item's letter: "A.", "A)", "(A)", "a)", "[1](#)B." (a pilcrow artefact).
 _REF_ITEM = re.compile(
-    r"(?:^|\s)(?:\[\d+\]\(#\)|¶)?\s*(?:\((?P<paren>[A-Za-z])\)\s*|(?P<letter>[A-Z]|[a-z](?=\)))\s?[.)](?=\s))")
+    r"(?:^|\s)(?:\[\d+\]\(#\)|¶)?\s*(?:\((?P<paren>[A-Za-z])\)\s*|(?P<letter>[A-Z]|[a-z](?=[.)]\s))\s?[.)](?=\s))")
 # "TOKYO 1002", "07 TOKYO 2690", "2008 BOGOTA 4165", "09SHENYANG 167", "Abu Dhabi 1384".
 _REF_ID = re.compile(
     r"^(?:(?:19|20)?(?P<yy>\d{2})\s*(?=[A-Za-z]))?"
-    r"(?P<loc>[A-Z][A-Z .'\-]*?[A-Z]|[A-Z][a-z]+(?:[ .'\-][A-Z][a-z]+)*)\s+0*(?P<serial>\d{1,6})\b"
+    r"(?P<loc>[A-Z][A-Z .'\-]*?[A-Z]|[A-Za-z][a-z]+(?:[ .'\-][A-Z][a-z]+)*)\s+0*(?P<serial>\d{1,6})\b"
 )
 
 
@@ -371,11 +371,13 @@ def _lettered(candidates: list[re.Match[str]]) -> list[re.Match[str]]:
 
 def parse_references(header: str, cable_year: int | None) -> tuple[tuple[Reference, ...], int]:
     """The REF list: letters, text as written and canonical ids; and where it ended."""
-    match = _REF_START.search(header)
+    # An old form's empty "Ref: None" field is not the REF list that may follow it.
+    match = next((m for m in _REF_START.finditer(header)
+                  if not re.match(r"(?:none|n/a)[ \t]*(?:\n|$)", header[m.end():], re.IGNORECASE)), None)
     if match is None:
         return (), -1
     rest = header[match.end():]
-    stop = re.search(r"\n\s*\n(?!\s*(?:\[\d+\]\(#\)|¶)?\s*[A-Z]\s?[.)]\s)|\s+Classified\s+By\b"
+    stop = re.search(r"\n\s*\n(?!\s*(?:\[\d+\]\(#\)|¶)?\s*[A-Z]\s?[.)]\s)|\s+Classified\s+By\b|\n[ \t]*[-=]{3,}"
                      rf"|\n\s*\d{{1,3}}\s?\.\s*\(|{BODY_LINE}", rest, re.IGNORECASE)
     block = rest[: stop.start()] if stop else rest
     items = _lettered(list(_REF_ITEM.finditer(" " + block)))
@@ -398,7 +400,9 @@ _CLASSIFIED_BY = re.compile(
     r"(?:^[ \t]*(?:\([A-Z]{1,3}\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?"
     r"|(?<=[ \t])Classified[ \t]+By[ \t]*:)"  # run onto the REF line: "REF: LJUBLJANA 20 Classified By: ..."
     r"[ \t]*(?P<statement>.+?)"
-    rf"(?=\n[ \t]*\n|[ \t]+\d{{1,3}}[ \t]?\.[ \t]*\([A-Za-z]|{BODY_LINE}|\Z)",
+    # ... to a blank line, a REF line, a rule over a heading ("-------" / "SUMMARY"), or the body
+    r"(?=\n[ \t]*\n|\n[ \t]*(?-i:REF|Ref)\b|\n[ \t]*[-=]{3,}[ \t]*\n"
+    rf"|[ \t]+\d{{1,3}}[ \t]?\.[ \t]*\([A-Za-z]|{BODY_LINE}|\Z)",
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
 _REASONS_WORD = re.compile(r"(?:[.,;]\s*|\s+)(?:for\s+)?R\s?e\s?a\s?[sS]?\s?o\s?n\s?s?\s*:?\s*", re.IGNORECASE)

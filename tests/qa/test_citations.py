@@ -389,3 +389,21 @@ def test_summary_and_comment_paragraphs_stop_where_the_cable_says_they_end(
         corpus_cable: CableOf, cable_id: str, summary: tuple[int, ...], comment: tuple[int, ...]) -> None:
     cable = corpus_cable(cable_id)
     assert (cable.summary_paragraphs, cable.comment_paragraphs) == (summary, comment)
+
+
+@pytest.mark.parametrize(("cable_id", "ids"), [
+    ("05LONDON4981", ["05LONDON4212"]),  # "Ref: london 4212"
+    ("08BERLIN1068", ["08STATE77660", "08BERLIN1000"]),  # "Ref: a. State 77660" / "b. Berlin 1000"
+    ("09SANAA2230", ["09SANAA1995", "09SANAA2079", "09SANAA1669"]),  # "A. SANAA 01995" / "b. SANAA 02079"
+    ("03ABUDHABI2641", ["03ABUDHABI1384"]),  # an empty "Ref: None" form field, then "REF: Abu Dhabi 1384"
+    ("09ABUJA1907", ["09ABUJA1836"]),  # "Ref: Abuja 1836" right above a framed SUMMARY heading
+])
+def test_mixed_case_ref_lines_are_read(corpus_cable: CableOf, cable_id: str, ids: list[str]) -> None:
+    assert [r.cable_id for r in corpus_cable(cable_id).references] == ids
+
+
+def test_summary_heading_under_the_classified_by_line_is_not_absorbed(corpus_cable: CableOf) -> None:
+    # 09ABUJA1907 lines 28-32: "Classified By: ... 1.4. (b" / "Ref: Abuja 1836" / "-------" / "SUMMARY" / "-------"
+    cable = corpus_cable("09ABUJA1907")
+    assert cable.classified_by == "Deputy Chief of Mission Dundas McCullough"
+    assert (cable.paragraphs[0].label, cable.paragraphs[0].section) == ("1", "SUMMARY")
