@@ -10,7 +10,8 @@ import pytest
 
 
 def _normalised(matrix: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
-    return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+    unit: npt.NDArray[np.float32] = (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+    return unit
 
 
 @pytest.fixture(scope="session")

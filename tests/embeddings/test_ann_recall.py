@@ -23,7 +23,8 @@ QUERIES = 200
 
 
 def normalised(matrix: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
-    return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+    unit: npt.NDArray[np.float32] = (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+    return unit
 
 
 def recall_at_10(found: npt.NDArray[np.int64], exact: npt.NDArray[np.int64]) -> float:
