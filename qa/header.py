@@ -232,9 +232,16 @@ def _recipient(line: str) -> Recipient | None:
     )
 
 
+_DISTRIBUTION_CODE = re.compile(r"[A-Z]{1,6}-\d{2}\b")
+
+
 def parse_recipients(header: str, keyword: str) -> tuple[Recipient, ...]:
-    """The ``TO`` or ``INFO`` recipients, one per line, continuation lines included."""
-    start = re.search(rf"^[ \t]*{keyword}[ \t]+", header, re.MULTILINE)
+    """The ``TO`` or ``INFO`` recipients, one per line, continuation lines included.
+
+    An old extract's distribution list (``INFO  LOG-00   NP-00 ...``) is not the addressees.
+    """
+    start = next((m for m in re.finditer(rf"^[ \t]*{keyword}[ \t]+", header, re.MULTILINE)
+                  if not _DISTRIBUTION_CODE.match(header, m.end())), None)
     if start is None:
         return ()
     lines = header[start.end():].split("\n")

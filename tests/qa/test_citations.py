@@ -407,3 +407,11 @@ def test_summary_heading_under_the_classified_by_line_is_not_absorbed(corpus_cab
     cable = corpus_cable("09ABUJA1907")
     assert cable.classified_by == "Deputy Chief of Mission Dundas McCullough"
     assert (cable.paragraphs[0].label, cable.paragraphs[0].section) == ("1", "SUMMARY")
+
+
+def test_info_is_the_addressees_not_the_distribution_codes(corpus: ParsedCorpus, corpus_cable: CableOf) -> None:
+    # 00HANOI686 line 10: "INFO  LOG-00   NP-00 ..." (distribution), line 21: "INFO NSC WASHDC PRIORITY".
+    hanoi = corpus_cable("00HANOI686")
+    assert [r.name for r in hanoi.info][:3] == ["NSC WASHDC", "ASEAN COLLECTIVE", "AMEMBASSY BEIJING"]
+    coded = [c.id for c in corpus.cables.values() if any(re.match(r"[A-Z]{1,6}-\d\d\b", r.name) for r in c.info)]
+    assert coded == []  # 25 cables before
