@@ -140,8 +140,9 @@ def _glued_headings(cable: Cable) -> Iterator[Finding]:
     sections = {normalise_whitespace(p.section or "").strip(" -=:").upper() for p in cable.paragraphs}
     for m in _UNDERLINED.finditer(cable.text, start, end):
         head = normalise_whitespace(m.group("head")).strip(" -=:")
-        if not head or head.upper() in sections or _SENTENCE.search(head) or _LABELLED.match(head):
-            continue  # a sentence over a framed heading's top line is text; a label line is a paragraph's
+        if not head or head.upper() in sections or _SENTENCE.search(head) or _LABELLED.match(head) \
+                or head.upper().startswith("END "):
+            continue  # a sentence over a framed heading's top line, or "END TEXT", is text; a label line a paragraph's
         # Glued: the heading ends its paragraph's text, so the words under it begin another
         # paragraph with a stale section. A heading over unlabelled text inside a paragraph is not,
         # nor one that ends the body with nothing under it.

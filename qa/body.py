@@ -76,6 +76,12 @@ _TRAILING_BANNER = re.compile(
 )
 # A row of dashes or equals signs, however broken: "-----", "------ --", "- - - -" (three at least), "- -".
 _UNDERLINE = re.compile(r"^(?=(?:[ \t]*-){3}|(?:[ \t]*=){3}|[ \t]*-[ \t]+-[ \t]*$)[-= \t]+$")
+# A header line left below the header: the tail of a Classified By's reasons ("1.4(C).",
+# "1.4 (B) AND (D).") or an empty "REF: NONE".
+_HEADER_REMNANT = re.compile(
+    r"^[ \t]*(?:REFS?[ \t]*:[ \t]*NONE|\(?1\.[45][ \t]*\(?[A-Ha-h]\)?"
+    r"(?:[ \t]*(?:,|/|&|and|AND)?[ \t]*\(?[A-Ha-h]\)?)*\.?\)?)[ \t]*$"
+)
 _SENTENCE_END = re.compile(r"""[.!?;"”)]\s*$""")
 _LEADING_SIPDIS = re.compile(r"^[ \t]*SIPDIS\s+")
 _TERMINAL = re.compile(r"""[.!?:;"'”)\]]\s*$""")
@@ -207,6 +213,10 @@ def _lines(text: str, start: int, dropped: list[tuple[int, int, str]] | None = N
             if dropped is not None:
                 dropped.append((line_start, line_end, _furniture_class(raw)))
             continue  # furniture: dropped without breaking the paragraph around it
+        if _HEADER_REMNANT.match(raw):
+            if dropped is not None:
+                dropped.append((line_start, line_end, "header remnant"))
+            continue
         cut = _INLINE_PAGE.match(raw) or _LEADING_SIPDIS.match(raw)
         if cut:
             line_start += cut.end()
@@ -429,7 +439,14 @@ def _number_labels(labels: list[_Label | None]) -> tuple[list[int | None], list[
     return numbers, renumbered
 
 
+# Lines that look like headings but are not: the close of quoted text ("END TEXT.", "End talking
+# points") belongs to the paragraph above; header remnants ("1.4 (B) AND (D).", "REF: NONE") to the header.
+_NOT_HEADING = re.compile(r"^\W*(?:END\b|REF\s*:|REFS?\s*:|1\.[45]\s*\(?[A-Ha-h]\b|Classified\s+by\b)", re.IGNORECASE)
+
+
 def _is_heading(block: list[_Line], next_is_para: bool, prev_complete: bool) -> bool:
+    if _NOT_HEADING.match(block[0].text):
+        return False
     if len(block) == 1 and block[0].heading:
         return True
     if len(block) > 2 or not next_is_para or not prev_complete:
@@ -459,7 +476,8 @@ _HEADING_RULE = re.compile(r"^[-=\s]+(?=\w)|[-=:\s]+$")
 
 def _section_name(heading: str) -> str:
     """``SUMMARY -------`` (a reflowed underline) and ``- - - - Summary - - - -`` -> the words."""
-    return repair_text(_HEADING_RULE.sub("", normalise_whitespace(heading)))
+    name = _HEADING_RULE.sub("", normalise_whitespace(heading))
+    return repair_text(_LEADING_MARK.sub("", name) or name)  # "(C) SUMMARY": the heading's own mark
 
 
 def normalise_mark(mark: str) -> str:

@@ -415,3 +415,22 @@ def test_info_is_the_addressees_not_the_distribution_codes(corpus: ParsedCorpus,
     assert [r.name for r in hanoi.info][:3] == ["NSC WASHDC", "ASEAN COLLECTIVE", "AMEMBASSY BEIJING"]
     coded = [c.id for c in corpus.cables.values() if any(re.match(r"[A-Z]{1,6}-\d\d\b", r.name) for r in c.info)]
     assert coded == []  # 25 cables before
+
+
+@pytest.mark.parametrize(("cable_id", "label", "section"), [
+    ("05SOFIA1207", "1", None),  # "1.4(C)." under the Classified By line is its reasons' tail, not a heading
+    ("06PARIS2242", "1", None),  # "REF: NONE"
+    ("09DOHA502", "1", "SUMMARY"),  # "(C) SUMMARY": the heading's own portion mark is not its name
+])
+def test_header_remnants_and_heading_marks_are_not_section_names(corpus_cable: CableOf, cable_id: str,
+                                                                  label: str, section: str | None) -> None:
+    first = corpus_cable(cable_id).paragraphs[0]
+    assert (first.label, first.section) == (label, section)
+
+
+def test_end_of_quoted_text_stays_with_the_quote(corpus: ParsedCorpus) -> None:
+    # "END TEXT.", "End talking points/non-paper" closed the quote above, and were section names of the
+    # paragraph after them in 12 cables.
+    ends = [f"{c.id} ¶{p.label}" for c in corpus.cables.values() for p in c.paragraphs
+            if re.match(r"\W*END\b", p.section or "", re.IGNORECASE)]
+    assert ends == []
