@@ -23,8 +23,7 @@ def _recipient(r: Recipient) -> dict[str, Any]:
 
 def paragraph_to_dict(p: Paragraph) -> dict[str, Any]:
     return {"number": p.number, "marking": p.marking, "section": p.section, "text": p.text,
-            "start": p.start, "end": p.end, "unnumbered": p.unnumbered,
-            "occurrence": p.occurrence, "label": p.label}
+            "start": p.start, "end": p.end, "unnumbered": p.unnumbered}
 
 
 def cable_to_dict(cable: Cable, paragraphs: bool = True) -> dict[str, Any]:

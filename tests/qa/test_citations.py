@@ -15,7 +15,6 @@ from eval.citation_audit import audit_corpus, label_lines
 from qa.classification import Classification
 from qa.records import Cable, paragraph_label, parse_paragraph_label
 from qa.repair import normalise_whitespace, repair_text
-from qa.serialize import cable_to_dict
 
 if TYPE_CHECKING:
     from conftest import ParsedCorpus
@@ -435,9 +434,3 @@ def test_end_of_quoted_text_stays_with_the_quote(corpus: ParsedCorpus) -> None:
     ends = [f"{c.id} ¶{p.label}" for c in corpus.cables.values() for p in c.paragraphs
             if re.match(r"\W*END\b", p.section or "", re.IGNORECASE)]
     assert ends == []
-
-
-def test_json_view_of_a_repeated_number_says_which_occurrence(corpus_cable: CableOf) -> None:
-    paragraphs = cable_to_dict(corpus_cable("10RIYADH123"))["paragraphs"]
-    assert [(p["number"], p["occurrence"], p["label"]) for p in paragraphs[8:11]] == [
-        (9, 1, "9"), (9, 2, "9 (2nd)"), (10, 1, "10")]
