@@ -149,7 +149,7 @@ def test_bad_similar_requests_are_named(related_index: CableIndex) -> None:
         similar_paragraphs(snapshot, "99NOWHERE1", 1)
     with pytest.raises(InvalidQueryError, match="k"):
         similar_paragraphs(snapshot, "08TOKYO1074", 9, k=0)
-    assert parse_paragraph_citation("08tokyo1074 ¶9") == ("08TOKYO1074", 9)
+    assert parse_paragraph_citation("08tokyo1074 ¶9")[:2] == ("08TOKYO1074", 9)
     with pytest.raises(InvalidQueryError, match="paragraph citation"):
         parse_paragraph_citation("the Sakhalin paragraph")
     assert np.all(snapshot.numbers >= 0)
