@@ -114,10 +114,10 @@ def cited_paragraph(cable: Cable, paragraph: Paragraph, ceiling: Classification 
     """
     level = paragraph.classification(cable.classification)
     if ceiling is not None and not ceiling.allows(level):
-        raise ForbiddenError(f"paragraph {paragraph.number} of {cable.id} is {level.value}, above this "
+        raise ForbiddenError(f"paragraph {paragraph.label} of {cable.id} is {level.value}, above this "
                              f"request's ceiling {ceiling.value}")
     return CitedParagraphOut.model_validate({
-        "citation": citation(cable.id, paragraph.number), "cable_id": cable.id,
+        "citation": citation(cable.id, paragraph.number, paragraph.occurrence), "cable_id": cable.id,
         "subject": cable.subject if header_visible(cable.classification, ceiling) else None,
         "classification": level.value, **paragraph_to_dict(paragraph)})
 

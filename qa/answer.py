@@ -6,13 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from qa.classification import Classification
+from qa.records import paragraph_label
 
 __all__ = ["Answer", "Highlight", "Hit", "citation"]
 
 
-def citation(cable_id: str, paragraph: int) -> str:
-    """The citation of a paragraph as readers write it: ``08TOKYO1074 ¶3``."""
-    return f"{cable_id} ¶{paragraph}"
+def citation(cable_id: str, paragraph: int, occurrence: int = 1) -> str:
+    """The citation of a paragraph as readers write it: ``08TOKYO1074 ¶3``; ``¶6 (2nd)`` for the second
+    paragraph the cable prints as ``6.``."""
+    return f"{cable_id} ¶{paragraph_label(paragraph, occurrence)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +40,11 @@ class Hit:
     subject: str | None = None
     date: datetime | None = None
     origin: str | None = None
+    occurrence: int = 1  # 2 for the second paragraph printed under the same number
 
     @property
     def citation(self) -> str:
-        return citation(self.cable_id, self.paragraph)
+        return citation(self.cable_id, self.paragraph, self.occurrence)
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,12 +221,13 @@ class CableIndex:
             raise UnknownCableError(cable_id)
         return parse_cable(text, source=cable_id, id_hint=cable_id)
 
-    def paragraph(self, cable_id: str, number: int) -> tuple[Cable, Paragraph]:
+    def paragraph(self, cable_id: str, number: int, occurrence: int = 1) -> tuple[Cable, Paragraph]:
+        """Paragraph ``number`` of a cable; ``occurrence`` 2 for the second one the cable prints as ``number.``."""
         cable = self.cable(cable_id)
         for p in cable.paragraphs:
-            if p.number == number:
+            if p.number == number and p.occurrence == occurrence:
                 return cable, p
-        raise UnknownParagraphError(cable_id, number)
+        raise UnknownParagraphError(cable_id, number, occurrence)
 
     def ask(self, question: str, k: int = 5, mode: str = "hybrid", filters: Filters = Filters()) -> Answer:
         return self.ask_many([question], k, mode, filters)[0]
@@ -255,6 +256,7 @@ class CableIndex:
                 rank=i + 1,
                 cable_id=cable.id,
                 paragraph=int(snap.numbers[row]),
+                occurrence=int(snap.occurrences[row]),
                 score=float(score),
                 text=snap.texts[row],
                 highlight=best_sentence(snap, row, vector, token_set),

@@ -223,13 +223,14 @@ def similar(
     from qa.similar import parse_paragraph_citation, similar_paragraphs
 
     try:
-        cable_id, number = parse_paragraph_citation(paragraph)
+        cable_id, number, occurrence = parse_paragraph_citation(paragraph)
         filters = make_filters(None, origin, date_from, date_to, tag, max_classification)
     except CableqaError as error:
         raise fail(error.message) from None
     cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
     answer = similar_paragraphs(cable_index.snapshot, cable_id, number, k=k, mode=mode, filters=filters,
-                                include_own_cable=own_cable, weights=cable_index.weights)
+                                include_own_cable=own_cable, weights=cable_index.weights,
+                                occurrence=occurrence)
     if as_json:
         typer.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=1))
         return
@@ -359,7 +360,7 @@ def _print_cable(data: dict[str, object]) -> None:
         for p in paragraphs:
             mark = f"({p['marking']}) " if p["marking"] else ""
             under = f"  [{p['section']}]" if p["section"] else ""
-            typer.echo(f"\n¶{p['number']} {mark}{under}\n{p['text']}")
+            typer.echo(f"\n¶{p['label']} {mark}{under}\n{p['text']}")
     typer.echo("")
 
 

@@ -97,10 +97,12 @@ class UnknownCableError(CableqaError):
 
 
 class UnknownParagraphError(CableqaError):
-    def __init__(self, cable_id: str, number: int) -> None:
-        super().__init__(f"cable {cable_id} has no paragraph {number}")
+    def __init__(self, cable_id: str, number: int, occurrence: int = 1) -> None:
+        label = str(number) if occurrence == 1 else f"{number} (occurrence {occurrence})"
+        super().__init__(f"cable {cable_id} has no paragraph {label}")
         self.cable_id = cable_id
         self.number = number
+        self.occurrence = occurrence
 
 
 class IndexNotFoundError(CableqaError):

@@ -88,6 +88,7 @@ def _assemble(folder: Path | None, manifest: Manifest, store: Store | None, wind
         folder=folder, manifest=manifest, store=store, cables=cables, columns=columns, pids=pids,
         para_cable=para_cable,
         numbers=np.array([r.number for r in rows], dtype=np.int32),
+        occurrences=np.array([r.occurrence for r in rows], dtype=np.int16),
         levels=np.array([r.level for r in rows], dtype=np.int8),
         markings=tuple(r.marking for r in rows), sections=sections, texts=texts,
         window_vectors=window_vectors, window_pids=window_pids, window_offsets=window_offsets, dense=dense,

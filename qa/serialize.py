@@ -22,8 +22,8 @@ def _recipient(r: Recipient) -> dict[str, Any]:
 
 
 def paragraph_to_dict(p: Paragraph) -> dict[str, Any]:
-    return {"number": p.number, "marking": p.marking, "section": p.section, "text": p.text,
-            "start": p.start, "end": p.end, "unnumbered": p.unnumbered}
+    return {"number": p.number, "occurrence": p.occurrence, "label": p.label, "marking": p.marking,
+            "section": p.section, "text": p.text, "start": p.start, "end": p.end, "unnumbered": p.unnumbered}
 
 
 def cable_to_dict(cable: Cable, paragraphs: bool = True) -> dict[str, Any]:
@@ -65,6 +65,7 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         "citation": hit.citation,
         "cable_id": hit.cable_id,
         "paragraph": hit.paragraph,
+        "occurrence": hit.occurrence,
         "score": round(hit.score, 4),
         "marking": hit.marking,
         "section": hit.section,

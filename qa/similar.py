@@ -22,30 +22,34 @@ from qa.errors import ForbiddenError, InvalidQueryError, UnknownCableError, Unkn
 from qa.filters import Filters
 from qa.highlight import best_sentence
 from qa.ranking import MODES, Weights, rank
+from qa.records import parse_paragraph_label
 from qa.snapshot import Snapshot
 
 __all__ = ["parse_paragraph_citation", "similar_paragraphs"]
 
-# "08TOKYO1074 ¶9", "08TOKYO1074 9", "08TOKYO1074#9", "08tokyo1074 p9"
-_CITATION = re.compile(r"^\s*(?P<cable>[0-9A-Za-z]{4,64})\s*(?:¶|#|\s[pP]?|[pP](?=\d))\s*(?P<number>\d{1,4})\s*$")
+# "08TOKYO1074 ¶9", "08TOKYO1074 9", "08TOKYO1074#9", "08tokyo1074 p9", "08TOKYO1074 ¶6 (2nd)"
+_CITATION = re.compile(r"^\s*(?P<cable>[0-9A-Za-z]{4,64})\s*(?:¶|#|\s[pP]?|[pP](?=\d))\s*(?P<label>\d{1,4}.*?)\s*$")
 
 
-def parse_paragraph_citation(text: str) -> tuple[str, int]:
-    """``"08TOKYO1074 ¶9"`` -> (``08TOKYO1074``, 9); anything else is an :class:`InvalidQueryError`."""
+def parse_paragraph_citation(text: str) -> tuple[str, int, int]:
+    """``"08TOKYO1074 ¶9"`` -> (``08TOKYO1074``, 9, 1); ``"... ¶6 (2nd)"`` -> (..., 6, 2); anything else is
+    an :class:`InvalidQueryError`."""
     match = _CITATION.match(text)
-    if match is None:
-        raise InvalidQueryError("paragraph", f"{text!r} is not a paragraph citation; write it like '08TOKYO1074 ¶9'")
-    return match.group("cable").upper(), int(match.group("number"))
+    label = parse_paragraph_label(match.group("label")) if match else None
+    if match is None or label is None:
+        raise InvalidQueryError("paragraph", f"{text!r} is not a paragraph citation; write it like '08TOKYO1074 ¶9' "
+                                             "(or '08TOKYO1074 ¶6 (2nd)' for a number the cable repeats)")
+    return match.group("cable").upper(), label[0], label[1]
 
 
-def _source_row(snapshot: Snapshot, cable_id: str, number: int) -> int:
+def _source_row(snapshot: Snapshot, cable_id: str, number: int, occurrence: int) -> int:
     rows = snapshot.cable_paragraph_rows(cable_id)
     if len(rows) == 0 and cable_id not in snapshot.cable_rows:
         raise UnknownCableError(cable_id)
-    matching = rows[snapshot.numbers[rows] == number]
+    matching = rows[(snapshot.numbers[rows] == number) & (snapshot.occurrences[rows] == occurrence)]
     if len(matching) == 0:
-        raise UnknownParagraphError(cable_id, number)
-    return int(matching[0])  # the first paragraph printed with this number, as GET .../paragraphs/{n} reads
+        raise UnknownParagraphError(cable_id, number, occurrence)
+    return int(matching[0])
 
 
 def _query_vector(snapshot: Snapshot, row: int) -> npt.NDArray[np.float32]:
@@ -60,8 +64,9 @@ def _query_vector(snapshot: Snapshot, row: int) -> npt.NDArray[np.float32]:
 
 def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 5, mode: str = "hybrid",
                        filters: Filters = Filters(), include_own_cable: bool = False,
-                       weights: Weights = Weights()) -> Answer:
-    """The ``k`` paragraphs nearest to ``cable_id ¶number``, as an :class:`Answer` whose question is the citation.
+                       weights: Weights = Weights(), occurrence: int = 1) -> Answer:
+    """The ``k`` paragraphs nearest to ``cable_id ¶number`` (its ``occurrence``-th paragraph printed under that
+    number), as an :class:`Answer` whose question is the citation.
 
     ``answered`` is True when there is at least one hit: there is no threshold to abstain by,
     the reader asked for neighbours, not for an answer.
@@ -70,7 +75,7 @@ def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 
         raise InvalidQueryError("k", f"{k} is out of range; use 1 to {MAX_K}")
     if mode not in MODES:
         raise InvalidQueryError("mode", f"{mode!r} is not one of {', '.join(MODES)}")
-    row = _source_row(snapshot, cable_id, number)
+    row = _source_row(snapshot, cable_id, number, occurrence)
     source = snapshot.cables[int(snapshot.para_cable[row])]
     ceiling = filters.max_classification
     if ceiling is not None and int(snapshot.levels[row]) > ceiling.rank:
@@ -88,10 +93,11 @@ def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 
     hits = []
     for i, (hit_row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
         cable = snapshot.cables[int(snapshot.para_cable[hit_row])]
-        hits.append(Hit(rank=i + 1, cable_id=cable.id, paragraph=int(snapshot.numbers[hit_row]), score=float(score),
+        hits.append(Hit(rank=i + 1, cable_id=cable.id, paragraph=int(snapshot.numbers[hit_row]),
+                        occurrence=int(snapshot.occurrences[hit_row]), score=float(score),
                         text=snapshot.texts[hit_row], highlight=best_sentence(snapshot, hit_row, query, token_set),
                         classification=cable.classification, marking=snapshot.markings[hit_row],
                         section=snapshot.sections[hit_row], subject=cable.subject, date=cable.datetime,
                         origin=cable.origin))
-    answer = Answer(question=citation(source.id, number), mode=mode, answered=bool(hits), hits=tuple(hits))
+    answer = Answer(question=citation(source.id, number, occurrence), mode=mode, answered=bool(hits), hits=tuple(hits))
     return answer.seen_under(ceiling)

@@ -53,6 +53,7 @@ class Snapshot:
     pids: IntArray  # ascending
     para_cable: npt.NDArray[np.int32]  # row -> position in ``cables``
     numbers: npt.NDArray[np.int32]
+    occurrences: npt.NDArray[np.int16]  # 2 for the second paragraph printed under the same number
     levels: npt.NDArray[np.int8]
     markings: tuple[str | None, ...]
     sections: tuple[str | None, ...]

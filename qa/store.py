@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     unnumbered INTEGER NOT NULL,
-    level INTEGER NOT NULL
+    level INTEGER NOT NULL,
+    occurrence INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS paragraphs_by_cable ON paragraphs(cable_id, number);
 """
@@ -58,6 +59,7 @@ class ParagraphRow:
     section: str | None
     text: str
     level: int
+    occurrence: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +127,9 @@ class Store:
             for p in cable.paragraphs:
                 cursor = db.execute(
                     'INSERT INTO paragraphs (cable_id, number, marking, section, text, start, "end", '
-                    "unnumbered, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "unnumbered, level, occurrence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (cable.id, p.number, p.marking, p.section, p.text, p.start, p.end, int(p.unnumbered),
-                     p.classification(cable.classification).rank),
+                     p.classification(cable.classification).rank, p.occurrence),
                 )
                 pids.append(int(cursor.lastrowid or 0))
         return pids
@@ -139,7 +141,8 @@ class Store:
 
     def paragraphs(self) -> list[ParagraphRow]:
         rows = self._db.execute(
-            "SELECT pid, cable_id, number, marking, section, text, level FROM paragraphs ORDER BY pid").fetchall()
+            "SELECT pid, cable_id, number, marking, section, text, level, occurrence FROM paragraphs ORDER BY pid"
+        ).fetchall()
         return [ParagraphRow(*r) for r in rows]
 
     def cable_text(self, cable_id: str) -> str | None:

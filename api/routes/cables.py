@@ -40,8 +40,8 @@ from api.views import (
     with_links,
 )
 from qa.cable_index import CableIndex
-from qa.errors import ForbiddenError
-from qa.records import Cable
+from qa.errors import ForbiddenError, InvalidQueryError
+from qa.records import Cable, parse_paragraph_label
 from qa.similar import similar_paragraphs
 
 __all__ = ["router"]
@@ -50,6 +50,21 @@ router = APIRouter(prefix="/cables", tags=["cables"])
 
 CableId = Annotated[str, Path(min_length=1, max_length=64, description="A cable id such as 08TOKYO1074",
                               examples=["08TOKYO1074"])]
+ParagraphLabel = Annotated[str, Path(
+    min_length=1, max_length=16, examples=["3", "6 (2nd)"],
+    description="The paragraph as its citation names it: the number printed above it (`3`), or `6 (2nd)` for the "
+                "second paragraph a cable prints as `6.` (URL-encoded: `6%20(2nd)`)")]
+
+
+def _label(text: str) -> tuple[int, int]:
+    """``"6 (2nd)"`` -> (6, 2): the paragraph number and which of the paragraphs printed with it."""
+    label = parse_paragraph_label(text)
+    if label is None:
+        raise InvalidQueryError("number", f"{text!r} is not a paragraph label; use the number (3), or '6 (2nd)' "
+                                          "for the second paragraph printed under the same number")
+    return label
+
+
 Ceiling = Annotated[str | None, Query(description="Withhold paragraphs above this level (SECRET, CONFIDENTIAL, ...)",
                                       examples=["CONFIDENTIAL"])]
 
@@ -114,13 +129,15 @@ def read_references(cable_id: CableId, index: IndexDep, caller: CallerDep,
             "paragraph's own window vectors as the dense query, its words as the BM25 one); `question` is the "
             "paragraph's citation. `include_own_cable=true` also returns other paragraphs of its cable. Filters "
             "and the ceiling work as for `GET /ask`; a paragraph above the ceiling cannot be the query (403).")
-def similar(cable_id: CableId, number: Annotated[int, Path(description="The paragraph number (¶)")],
+def similar(cable_id: CableId, number: ParagraphLabel,
             query: Annotated[SimilarQuery, Query()], index: IndexDep, settings: SettingsDep,
             caller: CallerDep) -> AnswerOut:
     filters = search_filters(query.to_filters(), caller)
-    answer = similar_paragraphs(index.snapshot, cable_id.strip().upper(), number, k=query.k,
+    paragraph, occurrence = _label(number)
+    answer = similar_paragraphs(index.snapshot, cable_id.strip().upper(), paragraph, k=query.k,
                                 mode=query.mode or settings.default_mode, filters=filters,
-                                include_own_cable=query.include_own_cable, weights=index.weights)
+                                include_own_cable=query.include_own_cable, weights=index.weights,
+                                occurrence=occurrence)
     return answer_out(answer, filters.max_classification)
 
 
@@ -129,10 +146,10 @@ def similar(cable_id: CableId, number: Annotated[int, Path(description="The para
             description="One paragraph with its citation. A paragraph above the ceiling is refused with **403** "
             "(its existence is no secret: `GET /cables/{id}` counts it as withheld); an unknown one is 404. "
             "A paragraph at or below the ceiling from a cable classified above it comes with `subject` null.")
-def read_paragraph(cable_id: CableId, number: Annotated[int, Path(description="The paragraph number (¶)")],
+def read_paragraph(cable_id: CableId, number: ParagraphLabel,
                    index: IndexDep, caller: CallerDep, max_classification: Ceiling = None) -> CitedParagraphOut:
     ceiling = ceiling_for(max_classification, caller)
-    cable, paragraph = index.paragraph(cable_id.strip().upper(), number)
+    cable, paragraph = index.paragraph(cable_id.strip().upper(), *_label(number))
     return cited_paragraph(cable, paragraph, ceiling)
 
 

@@ -22,7 +22,8 @@ Mode = Literal["hybrid", "dense", "bm25"]
 _LAVROV = ('According to Otsuki, Lavrov responded that "the aim and intent of Japan\'s ballistic missile '
            'defense system are obvious for Russia."')
 _HIT = {
-    "rank": 1, "citation": "08TOKYO1074 ¶3", "cable_id": "08TOKYO1074", "paragraph": 3, "score": 0.8322,
+    "rank": 1, "citation": "08TOKYO1074 ¶3", "cable_id": "08TOKYO1074", "paragraph": 3, "occurrence": 1,
+    "score": 0.8322,
     "marking": "C", "section": "Missile Defense - No Concerns?",
     "subject": 'RUSSIAN FM LAVROV SAYS AIM AND INTENT OF JAPAN MISSILE DEFENSE SYSTEM ARE "OBVIOUS" AND '
                '"UNDERSTANDABLE."',
@@ -120,6 +121,8 @@ class HitOut(BaseModel):
     citation: str = Field(description="How a reader cites it: 08TOKYO1074 ¶3")
     cable_id: str
     paragraph: int
+    occurrence: int = Field(description="1, or 2 for the second paragraph the cable prints under the same number; "
+                            "the citation then reads ¶6 (2nd)")
     score: float
     marking: str | None = Field(description="The paragraph's portion mark: C, S//NF, SBU, ...")
     section: str | None

@@ -36,7 +36,7 @@ _SUBJECT = ('RUSSIAN FM LAVROV SAYS AIM AND INTENT OF JAPAN MISSILE DEFENSE SYST
 _HEADER = {"id": "08TOKYO1074", "datetime": "2008-04-18T09:29:00Z", "origin": "AMEMBASSY TOKYO",
            "classification": "CONFIDENTIAL", "subject": _SUBJECT, "tags": ["PREL", "MARR", "PARM", "ENRG", "JA", "RS"],
            "paragraphs": 9}
-_P3 = {"number": 3, "marking": "C", "section": "Missile Defense - No Concerns?",
+_P3 = {"number": 3, "occurrence": 1, "label": "3", "marking": "C", "section": "Missile Defense - No Concerns?",
        "text": "Lavrov said the April 11 Political-Military Dialogue between Deputy Foreign Minister ...",
        "start": 3457, "end": 4222, "unnumbered": False}
 
@@ -146,7 +146,9 @@ class SimilarQuery(BaseModel):
 class ParagraphOut(BaseModel):
     model_config = examples(_P3)
 
-    number: int
+    number: int = Field(description="The number the cable prints above the paragraph")
+    occurrence: int = Field(description="1, or 2 for the second paragraph the cable prints under the same number ...")
+    label: str = Field(description="How a citation names it: '6', or '6 (2nd)' for the second paragraph printed 6.")
     marking: str | None
     section: str | None
     text: str

@@ -108,7 +108,7 @@ def test_unknown_cable_and_paragraph_are_404(client: TestClient) -> None:
         404, {"detail": "cable 08TOKYO1074 has no paragraph 42", "error": "unknown_paragraph"})
     response = client.get("/cables/08TOKYO1074/paragraphs/three")
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("number: Input should be a valid integer")
+    assert response.json()["detail"].startswith("number: 'three' is not a paragraph label")
     assert client.get("/no/such/route").json() == {"detail": "Not Found", "error": "not_found"}
 
 

@@ -17,7 +17,7 @@ CABLEQA = [sys.executable, "-c", "from qa.cli import main; main()"]
 CABLE_KEYS = {"id", "transmission_id", "datetime", "precedence", "origin", "to", "info", "classification",
               "caveats", "section", "sipdis", "tags", "subject", "references", "classified_by", "reasons",
               "declassify_on", "signer", "partial", "paragraphs"}
-PARAGRAPH_KEYS = {"number", "marking", "section", "text", "start", "end", "unnumbered"}
+PARAGRAPH_KEYS = {"number", "occurrence", "label", "marking", "section", "text", "start", "end", "unnumbered"}
 
 
 def cableqa(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -41,10 +41,10 @@ NAMES = {Classification.UNCLASSIFIED: "UNCLASSIFIED", Classification.SENSITIVE_B
 MODES = ("hybrid", "dense", "bm25")
 BATCH = 64  # CABLEQA_MAX_BATCH_QUESTIONS
 POLISH = "what do Polish diplomats jokingly call the Bureau of European Security"
-# Cables per kind, smallest first: a kind is the banner, "mixed" when some paragraph has another level.
+# Cables per kind, smallest first: a kind is the cable's level, "mixed" when some paragraph has another level.
+# No UNCLASSIFIED cable is mixed: a cable's level is the highest of its markings, portion marks included.
 QUOTAS = {"SECRET mixed": 13, "SECRET only": 4, "CONFIDENTIAL mixed": 8, "CONFIDENTIAL only": 4,
-          "SENSITIVE BUT UNCLASSIFIED mixed": 3, "SENSITIVE BUT UNCLASSIFIED only": 2,
-          "UNCLASSIFIED mixed": 2, "UNCLASSIFIED only": 4}
+          "SENSITIVE BUT UNCLASSIFIED mixed": 3, "SENSITIVE BUT UNCLASSIFIED only": 2, "UNCLASSIFIED only": 6}
 HIDDEN_HEADER: dict[str, Any] = {"subject": None, "references": [], "reference_details": [],
                                  "classified_by": None, "reasons": None, "signer": None}
 
