@@ -15,7 +15,18 @@ from qa.cable_index import MAX_K
 from qa.errors import InvalidQueryError
 from qa.filters import Filters, make_filters
 
-__all__ = ["AnswerOut", "AskIn", "AskQuery", "BatchIn", "BatchOut", "FiltersIn", "HighlightOut", "HitOut", "Mode"]
+__all__ = [
+    "AnswerOut",
+    "AskIn",
+    "AskQuery",
+    "BatchIn",
+    "BatchOut",
+    "FiltersIn",
+    "HighlightOut",
+    "HitOut",
+    "Mode",
+    "SearchQuery",
+]
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -72,15 +83,14 @@ class AskIn(BaseModel):
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
 
-class AskQuery(BaseModel):
-    """``GET /ask`` query parameters; list filters repeat (``origin=TOKYO&origin=MOSCOW``)."""
+class SearchQuery(BaseModel):
+    """Query parameters every search route shares: depth, mode and the cable filters (lists repeat:
+    ``origin=TOKYO&origin=MOSCOW``)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(description="The question", examples=["what did Lavrov say about missile defense"])
     k: int = Field(default=5, ge=1, le=MAX_K)
     mode: Mode | None = None
-    cable_id: list[str] = Field(default_factory=list)
     origin: list[str] = Field(default_factory=list)
     tag: list[str] = Field(default_factory=list)
     date_from: str | None = None
@@ -89,9 +99,18 @@ class AskQuery(BaseModel):
 
     _blank_is_absent = model_validator(mode="before")(blank_is_absent)
 
-    def to_filters(self) -> Filters:
-        return make_filters(self.cable_id, self.origin, self.date_from, self.date_to, self.tag,
-                            self.max_classification)
+    def to_filters(self, cable_ids: list[str] | None = None) -> Filters:
+        return make_filters(cable_ids, self.origin, self.date_from, self.date_to, self.tag, self.max_classification)
+
+
+class AskQuery(SearchQuery):
+    """``GET /ask`` query parameters."""
+
+    q: str = Field(description="The question", examples=["what did Lavrov say about missile defense"])
+    cable_id: list[str] = Field(default_factory=list)
+
+    def to_filters(self, cable_ids: list[str] | None = None) -> Filters:
+        return super().to_filters(cable_ids if cable_ids is not None else self.cable_id)
 
 
 class BatchIn(BaseModel):

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas.ask import Mode
+from api.schemas.ask import SearchQuery
 from api.schemas.common import IndexSizeOut, blank_is_absent, examples
-from qa.cable_index import MAX_K
-from qa.filters import Filters, make_filters
 
 __all__ = [
     "CableHeaderOut",
@@ -123,24 +121,10 @@ class ReferencesOut(BaseModel):
     referenced_by_withheld: int = Field(description="Citing cables above the reader's ceiling: counted, not named")
 
 
-class SimilarQuery(BaseModel):
-    """``GET /cables/{id}/paragraphs/{n}/similar`` query parameters: the filters of ``GET /ask``."""
+class SimilarQuery(SearchQuery):
+    """``GET /cables/{id}/paragraphs/{n}/similar`` query parameters: those of ``GET /ask`` but the question."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    k: int = Field(default=5, ge=1, le=MAX_K)
-    mode: Mode | None = None
     include_own_cable: bool = Field(default=False, description="Also return other paragraphs of the same cable")
-    origin: list[str] = Field(default_factory=list)
-    tag: list[str] = Field(default_factory=list)
-    date_from: str | None = None
-    date_to: str | None = None
-    max_classification: str | None = None
-
-    _blank_is_absent = model_validator(mode="before")(blank_is_absent)
-
-    def to_filters(self) -> Filters:
-        return make_filters(None, self.origin, self.date_from, self.date_to, self.tag, self.max_classification)
 
 
 class ParagraphOut(BaseModel):
