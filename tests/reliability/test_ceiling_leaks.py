@@ -210,8 +210,12 @@ def test_reading_cables_withholds_and_counts_what_is_above_the_ceiling(leaks_cli
 @pytest.mark.corpus
 def test_hybrid_scores_owe_nothing_to_text_above_the_ceiling(index: CableIndex, stored: dict[str, Cable],
                                                              encoder: SentenceTransformerEncoder) -> None:
-    """A hit's cable-level BM25 term is 0 where its cable holds anything the reader may not see."""
-    snapshot, weights = index.snapshot, Weights()
+    """A hit's cable-level BM25 term is 0 where its cable holds anything the reader may not see.
+
+    Fixed weights (``keyword_trust=0``), so each hit's cable term is its score less the other terms; with
+    keyword trust the cable weight is only scaled, and a zero term stays zero.
+    """
+    snapshot, weights = index.snapshot, Weights(keyword_trust=0.0)  # the fixed weights the terms are read back with
     vector = encoder.encode_queries([POLISH])[0]
     tokens = snapshot.bm25.tokens(POLISH)
 

@@ -147,7 +147,7 @@ CASES: dict[str, Case] = {
                                           "cable_id: String should have at most 64 characters"),
     "GET paragraph 0": Case("GET", "/cables/08TOKYO1074/paragraphs/0", 404, "cable 08TOKYO1074 has no paragraph 0"),
     "GET paragraph three": Case("GET", "/cables/08TOKYO1074/paragraphs/three", 422,
-                                "number: Input should be a valid integer, unable to parse string as an integer"),
+                                "number: 'three' is not a paragraph label", False),
     "DELETE cable id ../../etc/passwd": Case("DELETE", "/cables/..%2F..%2Fetc%2Fpasswd", 404, "Not Found",
                                              headers=KEY),
     "DELETE cable id ..": Case("DELETE", "/cables/%2E%2E", 404, "no cable '..' in the index", headers=KEY),

@@ -36,7 +36,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 # Every operation of the schema; a route added without joining this list fails the first test.
 OPERATIONS = ("GET /health", "GET /ask", "POST /ask", "POST /ask/batch", "GET /cables", "POST /cables",
-              "GET /cables/{cable_id}", "DELETE /cables/{cable_id}", "GET /cables/{cable_id}/paragraphs/{number}")
+              "GET /cables/{cable_id}", "DELETE /cables/{cable_id}", "GET /cables/{cable_id}/paragraphs/{number}",
+              "GET /cables/{cable_id}/references", "GET /cables/{cable_id}/paragraphs/{number}/similar")
 # Invalid JSON bodies must be refused too. Query strings are left out of that check on purpose:
 # an empty parameter (``?k=``, as an HTML form sends it) means "the default" (see blank_is_absent).
 REJECTS_INVALID = {"POST /ask", "POST /ask/batch", "POST /cables"}
