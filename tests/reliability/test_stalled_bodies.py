@@ -91,7 +91,7 @@ def test_stalled_bodies_are_bounded_in_memory_and_closed(seed_root: Path, tmp_pa
         for one in stalled:
             one.thread.start()
         peak = before
-        deadline = time.monotonic() + TIMEOUT_S + 20
+        deadline = time.monotonic() + 2 * TIMEOUT_S + WAIT_S + 20
         while any(one.thread.is_alive() for one in stalled) and time.monotonic() < deadline:
             peak = max(peak, _rss(process.pid))
             time.sleep(0.05)
@@ -104,10 +104,12 @@ def test_stalled_bodies_are_bounded_in_memory_and_closed(seed_root: Path, tmp_pa
               f"slowest close {max(o.closed_after or 99 for o in stalled):.1f} s")
         assert all(not one.thread.is_alive() for one in stalled), "connections still open"
         assert peak - before < BOUND
-        assert statuses.count(408) == INFLIGHT
+        # The first 16 at least; on a loaded machine sockets that connected late may still be waiting
+        # when those 16 time out, take their places and time out in turn (memory is held by 16 at a time).
+        assert statuses.count(408) >= INFLIGHT
         # A refused socket reads 503 or 429, or only a reset: the server closed with its body unread.
         assert set(statuses) <= {0, 408, 429, 503}, statuses
-        assert max(one.closed_after or 99 for one in stalled) < TIMEOUT_S + 5
+        assert max(one.closed_after or 99 for one in stalled) < 2 * TIMEOUT_S + WAIT_S + 5
         timed_out = next(one for one in stalled if one.status == 408)
         assert b'"error":"body_timeout"' in timed_out.reply and b"connection: close" in timed_out.reply.lower()
         # The server is still answering, and its bodies are all given back.
