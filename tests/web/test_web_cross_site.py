@@ -7,17 +7,13 @@ its subject. A page the server serves itself still writes. A host name that reso
 127.0.0.1 (``--host-resolver-rules``, as a rebinding DNS server would answer) gets 403 for
 the page itself.
 
-Headless Debian Chromium driven by Playwright, as in ``test_web_page.py``; skipped where
-either is missing.
+Headless Debian Chromium driven by Playwright (the harness is in ``web_support.py``); skipped
+where either is missing.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,31 +23,18 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from web_support import CHROMIUM_ARGS, free_port, playwright_or_skip, serve, server_env
 
 from qa.corpus import seed_cable_path
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"browser test needs Debian Chromium at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", exc_type=ImportError,
-                               reason="browser test needs Playwright for Python (pip install playwright)")
+playwright_or_skip()
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-SERVER_START_TIMEOUT_S = 180
 REBIND_NAME = "rebind.test"
 SUBJECT = "RUSSIAN FM LAVROV SAYS AIM AND INTENT OF JAPAN"
 FORGED = "PAGE ON ANOTHER PORT WAS HERE"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _forged_cable() -> str:
@@ -68,36 +51,9 @@ def _subject(base: str) -> str:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The real ``cableqa serve``, default settings, on a fresh index built from the seed; its base URL and log."""
     root = tmp_path_factory.mktemp("web-cross-site")
-    port = _free_port()
     log = root / "server.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CABLEQA_")}
-    command = [sys.executable, "-c", "from qa.cli import main; main()", "serve",
-               "--index", str(root / "index"), "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   cwd=Path(__file__).resolve().parents[2])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"cableqa serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"no /health within {SERVER_START_TIMEOUT_S} s:\n{log.read_text(errors='replace')}")
-            time.sleep(0.5)
+    with serve(root / "index", log, server_env(default_settings=True)) as base:
         yield base, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _attacker_page(target: str) -> bytes:
@@ -127,7 +83,7 @@ def attacker(server: tuple[str, Path]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", _free_port()), Handler)
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -138,17 +94,9 @@ def attacker(server: tuple[str, Path]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_api.sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {REBIND_NAME} 127.0.0.1"])
-    yield launched
-    launched.close()
+def chromium_args() -> list[str]:
+    """The shared switches, and ``REBIND_NAME`` resolving to 127.0.0.1 as a rebinding DNS server would answer."""
+    return [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {REBIND_NAME} 127.0.0.1"]
 
 
 def _refused_posts(log: Path) -> int:

@@ -1,8 +1,7 @@
 """The web page in a real browser, against the real ``cableqa serve`` on the bundled seed cable.
 
-Headless Debian Chromium (``/usr/bin/chromium``) driven by Playwright for Python; no browser
-is downloaded. The module is skipped where either is missing, so the suite passes on a bare
-machine; CI installs both (``apt-get install chromium``, ``pip install playwright``).
+Headless Debian Chromium driven by Playwright (the harness is in ``web_support.py``); skipped
+where either is missing.
 
 Screenshots of every step land in ``tests/screenshots/`` (git-ignored); ``answer.png`` is the
 one the README uses.
@@ -10,36 +9,17 @@ one the README uses.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 import pytest
+from web_support import SCREENSHOTS, open_page, playwright_or_skip, serve, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Route
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"browser test needs Debian Chromium at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", exc_type=ImportError,
-                               reason="browser test needs Playwright for Python (pip install playwright)")
-expect = sync_api.expect
-
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-# The first start embeds the bundled seed cable: about 30 s on a 2-core machine.
-SERVER_START_TIMEOUT_S = 180
+expect = playwright_or_skip().expect
 
 QUESTION = "what did Lavrov say about missile defense"
 # Paragraph 3 of 08TOKYO1074 ("Missile Defense - No Concerns?"), sentence by sentence, from the seed.
@@ -60,81 +40,22 @@ SECTION_HEADINGS = ["Lavrov and Khristenko", "Missile Defense - No Concerns?", "
                     "Sakhalin II"]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"cableqa serve exited with {server.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/health", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"cableqa serve gave no healthy /health within {SERVER_START_TIMEOUT_S} s:\n"
-                f"{log.read_text(errors='replace')[-4000:]}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real ``cableqa serve`` on a fresh index (built from the seed) and a free loopback port."""
     root = tmp_path_factory.mktemp("web")
-    port = _free_port()
-    log = root / "server.log"
-    env = {key: value for key, value in os.environ.items() if key != "CABLEQA_API_KEY"}
-    command = [sys.executable, "-c", "from qa.cli import main; main()", "serve",
-               "--index", str(root / "index"), "--port", str(port)]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                  cwd=Path(__file__).resolve().parents[2])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, server, log)
+    with serve(root / "index", root / "server.log", server_env()) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _new_page(browser: Browser, **context: Any) -> Iterator[Page]:
-    ctx = browser.new_context(**context)
-    page = ctx.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    ctx.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 @pytest.fixture()
 def page(browser: Browser) -> Iterator[Page]:
-    yield from _new_page(browser, viewport={"width": 1280, "height": 900})
+    yield from open_page(browser, 20_000, viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture()
 def phone(browser: Browser) -> Iterator[Page]:
-    yield from _new_page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+    yield from open_page(browser, 20_000, viewport={"width": 390, "height": 844}, device_scale_factor=2,
                          is_mobile=True, has_touch=True)
 
 
