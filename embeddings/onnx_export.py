@@ -9,8 +9,8 @@ attention score (about 10% of int8 time, measured). Pooling and normalisation st
 
 Exported with ``torch.onnx.export`` (the TorchScript exporter) from the local weights
 (``transformers.AutoModel.from_pretrained(folder, local_files_only=True)``): nothing is downloaded.
-``sentence-transformers[onnx]`` / optimum were tried first and pulled older sentence-transformers
-and transformers, and an optimum that failed to import. After export the graph is checked against
+The export needs no optimum (``sentence-transformers[onnx]``), whose pins hold back sentence-transformers
+and transformers. After export the graph is checked against
 torch on two batches of different shapes; a difference over :data:`_TOLERANCE` refuses the export.
 
 ``int8`` is onnxruntime's dynamic quantisation of the fp32 graph: weights of the matrix
