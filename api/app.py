@@ -25,10 +25,10 @@ from api.ratelimit import RateLimiter
 from api.routes import ask, cables, health, page
 from api.state import AppState
 from embeddings.encoder import Encoder
-from qa.classification import parse_classification_name
+from qa.cables.classification import parse_classification_name
 from qa.follow import CommitFollower
-from qa.loader import load_encoder, open_index
 from qa.settings import Settings, get_settings
+from qa.startup import load_encoder, open_index
 
 __all__ = ["create_app", "package_version"]
 

@@ -14,8 +14,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from api.keys import Caller, is_loopback
 from api.limits import client_of
 from api.state import AppState
-from qa.cable_index import CableIndex
 from qa.errors import ForbiddenError, UnauthorizedError
+from qa.service import CableIndex
 from qa.settings import Settings
 
 __all__ = [

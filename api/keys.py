@@ -27,7 +27,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.classification import Classification, parse_classification_name
+from qa.cables.classification import Classification, parse_classification_name
 from qa.errors import InvalidQueryError, InvalidSettingError
 from qa.settings import Settings
 

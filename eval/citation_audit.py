@@ -21,12 +21,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.body import furniture_lines
-from qa.classification import parse_portion_mark
-from qa.corpus import read_cable_file
+from qa.cables.body import furniture_lines
+from qa.cables.classification import parse_portion_mark
+from qa.cables.corpus import read_cable_file
+from qa.cables.records import Cable
+from qa.cables.repair import normalise_whitespace
 from qa.errors import CableParseError
-from qa.records import Cable
-from qa.repair import normalise_whitespace
 
 __all__ = [
     "AuditReport",
@@ -154,7 +154,7 @@ def _glued_headings(cable: Cable) -> Iterator[Finding]:
 
 def _lost_lines(cable: Cable) -> Iterator[Finding]:
     """Body lines outside every paragraph span whose words are in no paragraph, section or signer,
-    and which the parser does not name as furniture (``qa.body.furniture_lines``)."""
+    and which the parser does not name as furniture (``qa.cables.body.furniture_lines``)."""
     start, end = _body_range(cable)
     spans = [(p.start, p.end) for p in cable.paragraphs]
     named = {a for a, _, _ in furniture_lines(cable.text, start)}

@@ -20,7 +20,7 @@ from pathlib import Path
 from eval.metrics import summarise
 from eval.questions import EvalQuestion, bundled_questions_path, load_questions
 from eval.runner import ModeReport, run_eval
-from qa.cable_index import CableIndex
+from qa.service import CableIndex
 
 __all__ = ["main", "markdown", "per_kind", "split"]
 
@@ -70,8 +70,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    from qa.loader import open_index
     from qa.settings import Settings
+    from qa.startup import open_index
 
     index: CableIndex = open_index(Settings(index_dir=args.index))
     choose, test = split(load_questions(bundled_questions_path()))

@@ -3,7 +3,7 @@
 MANIFEST.csv in the shared corpus carries, for the cables taken from the publisher's
 web pages, metadata written independently of the text: reference id, created date,
 classification, origin and subject. This module compares them with what
-:func:`qa.parse.parse_cable` reads from the text and names a cause for every
+:func:`qa.cables.parse.parse_cable` reads from the text and names a cause for every
 disagreement. Run ``python -m eval.parser_agreement [CORPUS_DIR]`` for the table.
 """
 
@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.classification import Classification
-from qa.corpus import read_cable_file
+from qa.cables.classification import Classification
+from qa.cables.corpus import read_cable_file
+from qa.cables.parse import origin_location
+from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.parse import origin_location
-from qa.records import Cable
 
 __all__ = [
     "FIELDS",

@@ -13,7 +13,7 @@ from pathlib import Path
 from eval.fusion_split import per_kind
 from eval.questions import bundled_questions_path, load_questions
 from eval.runner import run_eval
-from qa.ranking import MODES
+from qa.search.ranking import MODES
 
 __all__ = ["main"]
 
@@ -23,8 +23,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    from qa.loader import open_index
     from qa.settings import Settings
+    from qa.startup import open_index
 
     index = open_index(Settings(index_dir=args.index))
     manifest = index.snapshot.manifest

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from eval.abstention import abstention_counts
 from eval.metrics import QuestionResult, RankedCitation, summarise
 from eval.questions import EvalQuestion
-from qa.cable_index import CableIndex
-from qa.filters import Filters
+from qa.search.filters import Filters
+from qa.service import CableIndex
 
 __all__ = ["ModeReport", "run_eval"]
 

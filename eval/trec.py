@@ -25,8 +25,8 @@ from typing import TypeVar
 
 from eval.citations import parse_citation
 from eval.ranking import rank_by_score
-from qa.answer import citation
 from qa.errors import InvalidQueryError
+from qa.search.answer import citation
 
 __all__ = [
     "format_qrels",

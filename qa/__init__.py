@@ -1,19 +1,8 @@
-"""cableqa's core: cable parsing, ranking and cited answers."""
+"""cableqa's core, in rooms that depend one way (docs/architecture.md):
 
-from __future__ import annotations
-
-from qa.answer import Answer, Highlight, Hit, citation
-from qa.classification import Classification
-from qa.records import Cable, Paragraph, Recipient, Reference
-
-__all__ = [
-    "Answer",
-    "Cable",
-    "Classification",
-    "Highlight",
-    "Hit",
-    "Paragraph",
-    "Recipient",
-    "Reference",
-    "citation",
-]
+    qa.cli, qa.startup      the command line and the wiring of objects from settings
+    qa.service              CableIndex, the facade every command and route calls
+    qa.ingest, qa.search    turning cables into vectors; ranking and cited answers
+    qa.store                generations on disk and the snapshot searches read
+    qa.cables               parsing a cable's text into immutable records
+"""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from qa.cable_index import CableIndex
 from qa.errors import CableqaError
+from qa.service import CableIndex
 
 __all__ = ["CommitFollower"]
 

@@ -15,8 +15,8 @@ from api.errors import error_responses
 from api.limits import take_tokens
 from api.schemas import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut
 from api.views import answer_out, search_filters
-from qa.cable_index import check_question
 from qa.errors import InvalidQueryError
+from qa.service import check_question
 from qa.settings import Settings
 
 __all__ = ["router"]

@@ -39,10 +39,10 @@ from api.views import (
     search_filters,
     with_links,
 )
-from qa.cable_index import CableIndex
+from qa.cables.records import Cable, parse_paragraph_label
 from qa.errors import ForbiddenError, InvalidQueryError
-from qa.records import Cable, parse_paragraph_label
-from qa.similar import similar_paragraphs
+from qa.search.similar import similar_paragraphs
+from qa.service import CableIndex
 
 __all__ = ["router"]
 

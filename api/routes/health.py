@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import StateDep
 from api.schemas import HealthOut
-from qa.serialize import iso_utc
+from qa.cables.serialize import iso_utc
 
 __all__ = ["router"]
 

@@ -1,6 +1,6 @@
 """Request and response schemas of the ask endpoints.
 
-The answer schemas mirror :func:`qa.serialize.answer_to_dict` field for field, so the API
+The answer schemas mirror :func:`qa.cables.serialize.answer_to_dict` field for field, so the API
 returns exactly what ``cableqa ask --json`` prints.
 """
 
@@ -11,9 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import blank_is_absent, examples
-from qa.cable_index import MAX_K
 from qa.errors import InvalidQueryError
-from qa.filters import Filters, make_filters
+from qa.search.filters import Filters, make_filters
+from qa.service import MAX_K
 
 __all__ = [
     "AnswerOut",

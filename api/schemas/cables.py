@@ -1,6 +1,6 @@
 """Schemas of the cable endpoints: the list, one cable, one paragraph, upload and delete.
 
-:class:`CableOut` mirrors :func:`qa.serialize.cable_to_dict` (what ``cableqa parse --json``
+:class:`CableOut` mirrors :func:`qa.cables.serialize.cable_to_dict` (what ``cableqa parse --json``
 prints) plus ``withheld``, the number of paragraphs above the reader's ceiling.
 """
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from qa.corpus import read_cable_file, seed_cable_path
-from qa.serialize import cable_to_dict
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.cables.serialize import cable_to_dict
 
 SEED_HEADER = {
     "id": "08TOKYO1074",

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.guards import split_host
-from qa.corpus import seed_cable_path
+from qa.cables.corpus import seed_cable_path
 from qa.errors import InvalidSettingError
 from qa.settings import Settings
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from qa.corpus import seed_cable_path
+from qa.cables.corpus import seed_cable_path
 
 AppFactory = Callable[..., AbstractContextManager[TestClient]]  # the make_client fixture
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from api.keys import KeyRing, check_exposure, is_loopback, parse_api_keys
-from qa.classification import Classification
+from qa.cables.classification import Classification
 from qa.errors import InvalidQueryError, InvalidSettingError
 from qa.settings import Settings
 

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.schemas import AnswerOut, CableOut, ReferencesOut
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file, seed_cable_path
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.service import CableIndex
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 AppFactory = Callable[..., AbstractContextManager[TestClient]]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.corpus import seed_cable_path
+from qa.cables.corpus import seed_cable_path
 
 LAVROV = "what did Lavrov say about missile defense"
 REPO = Path(__file__).resolve().parents[2]

@@ -22,13 +22,13 @@ from embeddings.encoder import BUNDLED_MODEL_NAME, Encoder, SentenceTransformerE
 from embeddings.onnx_encoder import OnnxEncoder
 from embeddings.onnx_export import Variant, read_model_folder
 from eval.questions import EvalQuestion, bundled_questions_path, load_questions
-from qa.corpus import read_cable_file, seed_cable_path
-from qa.encode import EncodedBatch, encode_cables
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.cables.records import Cable
 from qa.errors import CableParseError, EncoderUnavailableError, InvalidQueryError
-from qa.loader import load_encoder
-from qa.passages import passage_text
-from qa.records import Cable
+from qa.ingest.passages import passage_text
+from qa.ingest.vectors import EncodedBatch, encode_cables
 from qa.settings import Settings
+from qa.startup import load_encoder
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
 REPO = Path(__file__).resolve().parents[2]

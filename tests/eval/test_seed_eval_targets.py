@@ -17,10 +17,10 @@ import pytest
 from embeddings.encoder import Encoder, SentenceTransformerEncoder
 from eval.questions import bundled_questions_path, load_questions
 from eval.runner import ModeReport, run_eval
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file, seed_cable_path
-from qa.loader import load_encoder
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.service import CableIndex
 from qa.settings import Settings
+from qa.startup import load_encoder
 
 FLOORS = {
     "hybrid": {"hit@1": 0.80, "hit@5": 0.95, "mrr@10": 0.86},

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import read_cable_file, seed_cable_path
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.records import Cable
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 

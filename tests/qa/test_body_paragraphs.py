@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from qa.classification import Classification
-from qa.records import Cable
+from qa.cables.classification import Classification
+from qa.cables.records import Cable
 
 pytestmark = pytest.mark.corpus
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from eval.citation_audit import audit_corpus, label_lines
-from qa.classification import Classification
-from qa.records import Cable, paragraph_label, parse_paragraph_label
-from qa.repair import normalise_whitespace, repair_text
+from qa.cables.classification import Classification
+from qa.cables.records import Cable, paragraph_label, parse_paragraph_label
+from qa.cables.repair import normalise_whitespace, repair_text
 
 if TYPE_CHECKING:
     from conftest import ParsedCorpus

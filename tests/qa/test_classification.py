@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.classification import Classification, parse_classification_name, parse_portion_mark
+from qa.cables.classification import Classification, parse_classification_name, parse_portion_mark
+from qa.cables.records import Paragraph
 from qa.errors import InvalidQueryError
-from qa.records import Paragraph
 
 U = Classification.UNCLASSIFIED
 LOU = Classification.LIMITED_OFFICIAL_USE

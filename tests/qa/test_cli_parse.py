@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qa.corpus import seed_cable_path
+from qa.cables.corpus import seed_cable_path
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the ``cableqa`` console script runs (``qa.cli:main``), in whatever environment runs the tests.

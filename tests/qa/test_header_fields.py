@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from qa.classification import Classification
-from qa.header import (
+from qa.cables.classification import Classification
+from qa.cables.header import (
     find_banner,
     find_caveat_lines,
     parse_classified_by,
@@ -22,7 +22,7 @@ from qa.header import (
     parse_subject,
     parse_tags,
 )
-from qa.records import Cable
+from qa.cables.records import Cable
 
 
 @pytest.mark.parametrize(("line", "level", "section", "location", "serial"), [

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import MAX_CABLE_BYTES, read_cable_file, read_cables
+from qa.cables.corpus import MAX_CABLE_BYTES, read_cable_file, read_cables
+from qa.cables.parse import parse_cable
 from qa.errors import CableParseError
-from qa.parse import parse_cable
 
 README_TEXT = """# Real cable corpus
 

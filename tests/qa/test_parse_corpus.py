@@ -21,7 +21,7 @@ from eval.parser_agreement import (
     load_publisher_rows,
     numbering_exception,
 )
-from qa.records import Cable
+from qa.cables.records import Cable
 
 if TYPE_CHECKING:
     from conftest import ParsedCorpus

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from qa.body import split_body
-from qa.classification import Classification
-from qa.parse import parse_cable
-from qa.records import Cable, Recipient
-from qa.repair import normalise_whitespace
+from qa.cables.body import split_body
+from qa.cables.classification import Classification
+from qa.cables.parse import parse_cable
+from qa.cables.records import Cable, Recipient
+from qa.cables.repair import normalise_whitespace
 
 
 def test_seed_identity_comes_from_banner_and_date_time_group(seed: Cable) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from qa.records import Cable
-from qa.repair import normalise_whitespace, repair_text
+from qa.cables.records import Cable
+from qa.cables.repair import normalise_whitespace, repair_text
 
 
 @pytest.mark.parametrize(("written", "repaired"), [

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from reliability_support import build_app
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file, seed_cable_path
-from qa.records import Cable
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.cables.records import Cable
+from qa.service import CableIndex
 
 AppFactory = Callable[..., AbstractContextManager[TestClient]]
 

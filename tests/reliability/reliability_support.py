@@ -22,10 +22,10 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.classification import Classification
-from qa.corpus import read_cable_file
+from qa.cables.classification import Classification
+from qa.cables.corpus import read_cable_file
+from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.records import Cable
 from qa.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -24,13 +24,13 @@ from reliability_support import CORPUS, build_app, copy_index, levels_of
 
 from embeddings.encoder import SentenceTransformerEncoder
 from eval.questions import bundled_questions_path, load_questions
-from qa.cable_index import CableIndex
-from qa.classification import Classification
-from qa.corpus import read_cable_file
+from qa.cables.classification import Classification
+from qa.cables.corpus import read_cable_file
+from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.filters import Filters
-from qa.ranking import Weights, rank
-from qa.records import Cable
+from qa.search.filters import Filters
+from qa.search.ranking import Weights, rank
+from qa.service import CableIndex
 
 CEILINGS = (Classification.UNCLASSIFIED, Classification.SENSITIVE_BUT_UNCLASSIFIED, Classification.CONFIDENTIAL,
             Classification.SECRET)

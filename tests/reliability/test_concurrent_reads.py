@@ -21,10 +21,10 @@ import pytest
 from reliability_support import CORPUS, LAVROV, copy_index
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file
+from qa.cables.corpus import read_cable_file
+from qa.cables.records import Cable
 from qa.errors import UnknownCableError
-from qa.records import Cable
+from qa.service import CableIndex
 
 POLISH = "what do Polish diplomats jokingly call the Bureau of European Security"
 QUESTIONS = (POLISH, LAVROV, "Russian objections to missile defense in Europe")

@@ -27,9 +27,9 @@ import pytest
 from reliability_support import LAVROV, REPO, clean_env, cli, copy_index, small_corpus_cables
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file
-from qa.generations import current_generation, generation_number
+from qa.cables.corpus import read_cable_file
+from qa.service import CableIndex
+from qa.store.generations import current_generation, generation_number
 
 COMMIT_EVERY = 5
 CABLES = 20

@@ -31,7 +31,7 @@ from reliability_support import LAVROV, build_app, copy_index, free_port
 from starlette.types import Message, Receive, Scope, Send
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.corpus import seed_cable_path
+from qa.cables.corpus import seed_cable_path
 
 KEY = {"X-API-Key": "hostile-test-key"}
 JSON = {"Content-Type": "application/json"}

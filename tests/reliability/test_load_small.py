@@ -18,7 +18,7 @@ import pytest
 from reliability_support import CORPUS, REPO, clean_env, copy_index, serve
 
 from bench.load import loopback_url
-from qa.corpus import seed_cable_path
+from qa.cables.corpus import seed_cable_path
 
 KEY = "load-test-key"
 

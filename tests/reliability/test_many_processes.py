@@ -22,10 +22,10 @@ import pytest
 from reliability_support import REPO, clean_env, cli, copy_index, free_port, serve, small_corpus_cables
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file
-from qa.generations import CURRENT, generations
-from qa.writer_lock import LOCK_NAME
+from qa.cables.corpus import read_cable_file
+from qa.service import CableIndex
+from qa.store.generations import CURRENT, generations
+from qa.store.writer_lock import LOCK_NAME
 
 FOLLOW_S = 1.0  # the bound: every process sees a publication within a second
 
@@ -166,7 +166,8 @@ def test_a_second_writer_past_its_wait_names_the_holder_cli_exits_nonzero_http_5
     root = copy_index(seed_root, tmp_path / "index")
     before = _folder_digest(root / (root / CURRENT).read_text().strip())
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from qa.writer_lock import WriterLock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path\n"
+         "from qa.store.writer_lock import WriterLock\n"
          "with WriterLock(Path(sys.argv[1])).held(wait=5):\n    print('held', flush=True); time.sleep(120)",
          str(root)], cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, text=True)
     try:

@@ -19,8 +19,8 @@ import pytest
 from reliability_support import copy_index
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.records import Cable
+from qa.cables.records import Cable
+from qa.service import CableIndex
 
 FD_DIR = Path("/proc/self/fd")
 

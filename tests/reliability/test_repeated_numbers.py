@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from reliability_support import CORPUS, copy_index
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file
+from qa.cables.corpus import read_cable_file
+from qa.service import CableIndex
 
 AppFactory = Callable[..., AbstractContextManager[TestClient]]
 CABLE = "06CARACAS958"

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from reliability_support import CORPUS, copy_index
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
 from qa.errors import IndexCorruptError
-from qa.generations import CURRENT
+from qa.service import CableIndex
+from qa.store.generations import CURRENT
 
 AppFactory = Callable[..., AbstractContextManager[TestClient]]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file, seed_cable_path
-from qa.records import Cable
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.cables.records import Cable
+from qa.service import CableIndex
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 # Chosen for their spread: SECRET with S/NF and SBU portions, CONFIDENTIAL, SBU, several posts and years.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.abstain import missing_terms, salient_terms
-from qa.cable_index import CableIndex
+from qa.search.abstain import missing_terms, salient_terms
+from qa.service import CableIndex
 
 
 def test_salient_terms_are_names_acronyms_and_numbers_but_not_the_first_word() -> None:

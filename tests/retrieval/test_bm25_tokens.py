@@ -7,8 +7,8 @@ import pytest
 import Stemmer
 
 from eval.questions import bundled_questions_path, load_questions
-from qa.bm25 import BM25Index, analyzed
-from qa.records import Cable
+from qa.cables.records import Cable
+from qa.store.bm25_index import BM25Index, analyzed
 
 ODD = ("", "   ", "a", "What did LAVROV say?", "Koz'mino, Sakhalin-II & the Tu-95's route",
        "don't won't it's", "08TOKYO1074 ¶3", "Ōkura café naïve", "1990s 2008 G8", "the of and to")

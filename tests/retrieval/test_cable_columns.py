@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.cable_columns import CableColumns
-from qa.corpus import read_cable_file, seed_cable_path
+from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.errors import CableParseError
-from qa.filters import Filters, make_filters
-from qa.snapshot import CableMeta
+from qa.search.filters import Filters, make_filters
+from qa.store.cable_columns import CableColumns
+from qa.store.snapshot import CableMeta
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.classification import Classification, parse_classification_name
+from qa.cables.classification import Classification, parse_classification_name
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
 SECRET_CABLE = "08MOSCOW2701"  # banner SECRET; paragraphs marked (C), (SBU) and (U)

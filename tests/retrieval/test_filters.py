@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from qa.cable_index import CableIndex
-from qa.classification import Classification
-from qa.filters import make_filters
+from qa.cables.classification import Classification
+from qa.search.filters import make_filters
+from qa.service import CableIndex
 
 QUESTIONS = ("Russia and Georgia", "missile defense", "nationalism in China", "Libya military dialogue",
              "Mexico security cooperation", "French presidential election", "refugees", "Lavrov")

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from qa.bm25 import BM25Index
-from qa.ranking import Weights, fused_weights
+from qa.search.ranking import Weights, fused_weights
+from qa.store.bm25_index import BM25Index
 
 DOCUMENTS = ["Lavrov missile defense", "missile budget", "Japan weather report"]
 IDF_LAVROV = math.log(1 + (3 - 1 + 0.5) / (1 + 0.5))  # in 1 of 3 documents: 0.9808

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
+from qa.cables.records import Cable
 from qa.errors import InvalidQueryError
-from qa.records import Cable
+from qa.service import CableIndex
 
 QUESTIONS = ("what did Lavrov say about missile defense", "Tu-95 intrusion into Japanese airspace",
              "Sakhalin II pipeline to Koz'mino", "who heads the Japanese delegation")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
 from qa.errors import IndexCorruptError, IndexMismatchError
-from qa.generations import current_generation
+from qa.service import CableIndex
+from qa.store.generations import current_generation
 
 
 @pytest.fixture()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.records import Cable
-from qa.sentences import sentence_spans
+from qa.cables.records import Cable
+from qa.ingest.sentences import sentence_spans
+from qa.service import CableIndex
 
 LAVROV = "what did Lavrov say about missile defense"
 

@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.classification import Classification
-from qa.corpus import read_cable_file
+from qa.cables.classification import Classification
+from qa.cables.corpus import read_cable_file
+from qa.cables.records import Cable, Reference
+from qa.cables.references import cable_references, resolve_reference
 from qa.errors import ForbiddenError, InvalidQueryError, UnknownCableError, UnknownParagraphError
-from qa.filters import Filters, make_filters
-from qa.records import Cable, Reference
-from qa.reference_graph import reference_graph, visible_links
-from qa.references import cable_references, resolve_reference
-from qa.similar import parse_paragraph_citation, similar_paragraphs
+from qa.search.filters import Filters, make_filters
+from qa.search.reference_graph import reference_graph, visible_links
+from qa.search.similar import parse_paragraph_citation, similar_paragraphs
+from qa.service import CableIndex
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 RELATED = ("10MOSCOW266", "09MOSCOW1273", "08MOSCOW3380", "08KYIV2173", "08ASTANA338", "10BERLIN128",

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from web_support import CHROMIUM_ARGS, free_port, playwright_or_skip, serve, server_env
 
-from qa.corpus import seed_cable_path
+from qa.cables.corpus import seed_cable_path
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from qa.answer import Highlight
-from qa.snapshot import Snapshot
+from qa.search.answer import Highlight
+from qa.store.snapshot import Snapshot
 
 __all__ = ["best_sentence"]
 

@@ -15,11 +15,11 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.index import VectorIndex
-from qa.bm25 import BM25Index
-from qa.cable_columns import CableColumns
-from qa.classification import Classification
-from qa.manifest import Manifest
-from qa.store import Store
+from qa.cables.classification import Classification
+from qa.store.bm25_index import BM25Index
+from qa.store.cable_columns import CableColumns
+from qa.store.manifest import Manifest
+from qa.store.sqlite_store import Store
 
 __all__ = ["CableMeta", "Snapshot"]
 

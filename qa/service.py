@@ -1,8 +1,8 @@
 """The index of cables as one object: ingest, delete, ask, and read back cables.
 
-Readers take the current :class:`~qa.snapshot.Snapshot` once per call and never wait for a
+Readers take the current :class:`~qa.store.snapshot.Snapshot` once per call and never wait for a
 writer. Several processes may open one folder (a server, its workers, a CLI ingest): every
-write holds the folder's OS write lock (:mod:`qa.writer_lock`) from reading ``CURRENT`` to
+write holds the folder's OS write lock (:mod:`qa.store.writer_lock`) from reading ``CURRENT`` to
 publishing, and starts from the generation ``CURRENT`` names then, never from this process's
 snapshot, so no write is lost. :meth:`CableIndex.refresh` moves a reader to the newest
 published generation; the server calls it on a short timer (:mod:`qa.follow`).
@@ -23,21 +23,21 @@ import numpy as np
 
 from embeddings.encoder import Encoder
 from embeddings.threads import single_threaded_blas
-from qa.abstain import missing_terms
-from qa.answer import Answer, Hit
-from qa.classification import Classification
-from qa.encode import EncodedBatch, encode_cables, merge_batches
+from qa.cables.classification import Classification
+from qa.cables.parse import parse_cable
+from qa.cables.records import Cable, Paragraph
 from qa.errors import ForbiddenError, InvalidQueryError, UnknownCableError, UnknownParagraphError
-from qa.filters import Filters
-from qa.generation_io import empty_snapshot, load_current, write_generation
-from qa.generations import CURRENT, check_pointer, read_pointer
-from qa.highlight import best_sentence
-from qa.parse import parse_cable
-from qa.passages import PassageScheme
-from qa.ranking import MODES, Ranked, Weights, rank
-from qa.records import Cable, Paragraph
-from qa.snapshot import Snapshot
-from qa.writer_lock import WriterLock
+from qa.ingest.passages import PassageScheme
+from qa.ingest.vectors import EncodedBatch, encode_cables, merge_batches
+from qa.search.abstain import missing_terms
+from qa.search.answer import Answer, Hit
+from qa.search.filters import Filters
+from qa.search.highlight import best_sentence
+from qa.search.ranking import MODES, Ranked, Weights, rank
+from qa.store.generation_io import empty_snapshot, load_current, write_generation
+from qa.store.generations import CURRENT, check_pointer, read_pointer
+from qa.store.snapshot import Snapshot
+from qa.store.writer_lock import WriterLock
 
 __all__ = ["AbstainThresholds", "CableIndex", "check_question"]
 

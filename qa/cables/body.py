@@ -14,10 +14,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from qa.classification import parse_portion_mark
-from qa.header import LEVEL_PATTERN
-from qa.records import Paragraph
-from qa.repair import normalise_whitespace, repair_text
+from qa.cables.classification import parse_portion_mark
+from qa.cables.header import LEVEL_PATTERN
+from qa.cables.records import Paragraph
+from qa.cables.repair import normalise_whitespace, repair_text
 
 __all__ = ["BodyParts", "furniture_lines", "split_body"]
 

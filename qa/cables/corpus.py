@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from qa.cables.parse import parse_cable
+from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.parse import parse_cable
-from qa.records import Cable
 
 __all__ = [
     "SEED_CABLE_ID",

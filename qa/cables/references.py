@@ -1,6 +1,6 @@
 """A cable's REF items as canonical cable ids: ``REF A TOKYO 1002`` in an 08 cable is ``08TOKYO1002``.
 
-The header parser gives each :class:`~qa.records.Reference` a ``cable_id`` when its text starts
+The header parser gives each :class:`~qa.cables.records.Reference` a ``cable_id`` when its text starts
 like one (``TOKYO 1002``, ``07 TOKYO 2690``, ``2008 BOGOTA 4165``). This module turns that into the
 id the cable itself carries: a reference without a year takes the citing cable's year, ``SECSTATE``
 is spelled ``STATE`` (``08STATE12345``), a post's name loses its spaces and dots (``ABU DHABI`` ->
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.records import Cable, Reference
+from qa.cables.records import Cable, Reference
 
 __all__ = ["ResolvedReference", "cable_references", "resolve_reference"]
 

@@ -13,10 +13,10 @@ from typing import Annotated
 
 import typer
 
-from qa.corpus import iter_cable_files, read_cable_file, read_cables, seed_cable_path
+from qa.cables.corpus import iter_cable_files, read_cable_file, read_cables, seed_cable_path
+from qa.cables.serialize import answer_to_dict, cable_to_dict, iso_utc
+from qa.cli.models import models_app
 from qa.errors import CableParseError, CableqaError
-from qa.models_cli import models_app
-from qa.serialize import answer_to_dict, cable_to_dict, iso_utc
 from qa.settings import Settings, get_settings
 
 __all__ = ["app"]
@@ -93,7 +93,7 @@ def ingest(
     """
     from rich.progress import Progress
 
-    from qa.loader import open_index
+    from qa.startup import open_index
 
     for path in paths:
         if not path.exists():
@@ -137,9 +137,9 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
 ) -> None:
     """Ask a question; get the paragraphs that answer it, each with its citation."""
-    from qa.cable_index import check_question
-    from qa.filters import make_filters
-    from qa.loader import open_index
+    from qa.search.filters import make_filters
+    from qa.service import check_question
+    from qa.startup import open_index
 
     try:
         check_question(question, k, mode)
@@ -175,9 +175,9 @@ def refs(
     """A cable's references resolved to cable ids, and the indexed cables citing it."""
     from dataclasses import asdict
 
-    from qa.filters import make_filters
-    from qa.loader import open_index
-    from qa.reference_graph import visible_links
+    from qa.search.filters import make_filters
+    from qa.search.reference_graph import visible_links
+    from qa.startup import open_index
 
     try:
         ceiling = make_filters(max_classification=max_classification).max_classification
@@ -218,9 +218,9 @@ def similar(
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON")] = False,
 ) -> None:
     """Paragraphs in other cables like this one, by the scoring of 'ask'."""
-    from qa.filters import make_filters
-    from qa.loader import open_index
-    from qa.similar import parse_paragraph_citation, similar_paragraphs
+    from qa.search.filters import make_filters
+    from qa.search.similar import parse_paragraph_citation, similar_paragraphs
+    from qa.startup import open_index
 
     try:
         cable_id, number, occurrence = parse_paragraph_citation(paragraph)
@@ -263,8 +263,8 @@ def eval_command(
     from eval.questions import bundled_questions_path, load_questions
     from eval.report import format_table, write_report
     from eval.runner import run_eval
-    from qa.loader import open_index
-    from qa.ranking import MODES
+    from qa.search.ranking import MODES
+    from qa.startup import open_index
 
     modes = list(MODES) if mode == "all" else [mode]
     if any(m not in MODES for m in modes):
@@ -297,8 +297,8 @@ def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | 
     from eval.questions import bundled_questions_path, load_questions, to_qrels
     from eval.runner import run_eval
     from eval.trec import read_run
-    from qa.loader import open_index
-    from qa.ranking import MODES
+    from qa.search.ranking import MODES
+    from qa.startup import open_index
 
     for side in sides:
         if side not in MODES and not Path(side).is_file():

@@ -1,6 +1,6 @@
 """Write a new index generation from the previous snapshot plus changes, and load one back.
 
-Files of a generation (see ``qa.generations`` for how it is published atomically):
+Files of a generation (see ``qa.store.generations`` for how it is published atomically):
 
     manifest.json        model, dimension, counts, parser version, passage scheme, created
     store.sqlite         cables (original text) and paragraphs
@@ -21,18 +21,18 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.index import VectorIndex, choose_kind, create_index, load_index
-from qa.bm25 import BM25Index
-from qa.cable_columns import CableColumns
-from qa.classification import Classification
-from qa.encode import EncodedBatch
+from qa.cables.classification import Classification
+from qa.cables.parse import PARSER_VERSION
 from qa.errors import IndexCorruptError
-from qa.generations import current_generation, generation_number, prune, publish, read_pointer, staging_folder
-from qa.manifest import FORMAT_VERSION, Manifest, checksums, read_manifest, verify_files, write_manifest
-from qa.parse import PARSER_VERSION
-from qa.passages import PassageScheme
-from qa.snapshot import CableMeta, Snapshot
-from qa.storage_errors import WRITE_FAULTS, storage_error
-from qa.store import STORE_NAME, ParagraphRow, Store
+from qa.ingest.passages import PassageScheme
+from qa.ingest.vectors import EncodedBatch
+from qa.store.bm25_index import BM25Index
+from qa.store.cable_columns import CableColumns
+from qa.store.generations import current_generation, generation_number, prune, publish, read_pointer, staging_folder
+from qa.store.manifest import FORMAT_VERSION, Manifest, checksums, read_manifest, verify_files, write_manifest
+from qa.store.snapshot import CableMeta, Snapshot
+from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
+from qa.store.storage_errors import WRITE_FAULTS, storage_error
 
 __all__ = ["WINDOWS_PER_PARAGRAPH", "empty_snapshot", "load_current", "load_generation", "window_ids",
            "write_generation"]

@@ -1,7 +1,7 @@
 """Pure readers of a cable's header: routing lines, banner, handling and content fields.
 
 Each function takes the cable's text (or its header part) and returns typed values;
-none does I/O. ``qa.parse`` assembles them into a :class:`qa.records.Cable`.
+none does I/O. ``qa.cables.parse`` assembles them into a :class:`qa.cables.records.Cable`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from qa.classification import Classification
-from qa.records import Recipient, Reference
-from qa.repair import normalise_whitespace
+from qa.cables.classification import Classification
+from qa.cables.records import Recipient, Reference
+from qa.cables.repair import normalise_whitespace
 
 __all__ = [
     "Banner",

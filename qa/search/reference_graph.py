@@ -1,7 +1,7 @@
 """Which indexed cables cite which: a reference table built once per index generation.
 
 :func:`reference_graph` parses every stored cable of a snapshot (parsing is pure; the store
-keeps each cable's original text), resolves its REF items (:mod:`qa.references`) and keeps
+keeps each cable's original text), resolves its REF items (:mod:`qa.cables.references`) and keeps
 both directions. The table is cached per generation, so it is built on the first request that
 needs it and reused until the index changes; a new generation reuses the references of every
 cable whose text is unchanged, so one upload re-parses only what it brought.
@@ -17,11 +17,11 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from qa.classification import Classification
+from qa.cables.classification import Classification
+from qa.cables.parse import parse_cable
+from qa.cables.references import ResolvedReference, cable_references
 from qa.errors import UnknownCableError
-from qa.parse import parse_cable
-from qa.references import ResolvedReference, cable_references
-from qa.snapshot import Snapshot
+from qa.store.snapshot import Snapshot
 
 __all__ = ["CableLink", "ReferenceGraph", "ReferenceLinks", "reference_graph", "visible_links"]
 

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.cables.records import Cable
+from qa.cables.serialize import cable_to_dict, iso_utc
 from qa.errors import IndexCorruptError
-from qa.records import Cable
-from qa.serialize import cable_to_dict, iso_utc
 
 __all__ = ["ParagraphRow", "Store", "StoredCable"]
 

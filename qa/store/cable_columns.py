@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from qa.filters import Filters
+from qa.search.filters import Filters
 
 __all__ = ["CableColumns", "FilterableCable"]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from qa.classification import Classification, parse_classification_name
+from qa.cables.classification import Classification, parse_classification_name
 from qa.errors import InvalidQueryError
 
 __all__ = ["Filters", "make_filters", "parse_date"]

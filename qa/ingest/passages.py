@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa.records import Cable, Paragraph
+from qa.cables.records import Cable, Paragraph
 
 __all__ = ["PASSAGE_SCHEMES", "PassageScheme", "passage_text"]
 

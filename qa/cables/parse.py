@@ -1,4 +1,4 @@
-"""Turn a cable's plain text into a :class:`qa.records.Cable`. Pure: text in, record out.
+"""Turn a cable's plain text into a :class:`qa.cables.records.Cable`. Pure: text in, record out.
 
 A text with no sign of being a cable raises :class:`qa.errors.CableParseError` naming
 what is missing; a cable whose text is cut off comes back with ``partial=True`` and
@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from qa.body import split_body
-from qa.classification import Classification, Marking, highest_marking, parse_portion_mark
-from qa.errors import CableParseError
-from qa.header import (
+from qa.cables.body import split_body
+from qa.cables.classification import Classification, Marking, highest_marking, parse_portion_mark
+from qa.cables.header import (
     BODY_LINE,
     PORTION_MARK,
     Banner,
@@ -31,7 +30,8 @@ from qa.header import (
     parse_transmission_id,
     parse_zny_classification,
 )
-from qa.records import Cable, Paragraph
+from qa.cables.records import Cable, Paragraph
+from qa.errors import CableParseError
 
 __all__ = ["PARSER_VERSION", "parse_cable"]
 

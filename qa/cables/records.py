@@ -1,4 +1,4 @@
-"""The parsed shape of a cable: frozen records, built by ``qa.parse`` and read everywhere else."""
+"""The parsed shape of a cable: frozen records, built by ``qa.cables.parse`` and read everywhere else."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from qa.classification import Classification, parse_portion_mark
+from qa.cables.classification import Classification, parse_portion_mark
 
 __all__ = ["Cable", "Paragraph", "Recipient", "Reference", "paragraph_label", "parse_paragraph_label"]
 

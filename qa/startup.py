@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from embeddings.encoder import Encoder, SentenceTransformerEncoder
-from qa.cable_index import CableIndex
-from qa.corpus import read_cable_file, seed_cable_path
-from qa.records import Cable
+from qa.cables.corpus import read_cable_file, seed_cable_path
+from qa.cables.records import Cable
+from qa.service import CableIndex
 from qa.settings import Settings
 
 __all__ = ["load_encoder", "open_index"]

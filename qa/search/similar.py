@@ -2,7 +2,7 @@
 
 The query is the paragraph itself, as the index already holds it: the mean of its own window
 vectors (renormalised) is the dense query, its text's BM25 tokens the lexical one, and
-:func:`qa.ranking.rank` scores every allowed paragraph exactly as it scores them for a question,
+:func:`qa.search.ranking.rank` scores every allowed paragraph exactly as it scores them for a question,
 filters and classification ceiling included. The paragraph's own cable is left out unless asked
 for; the paragraph itself always is. A paragraph above the reader's ceiling cannot be used as a
 query (403), as it cannot be read.
@@ -16,14 +16,14 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from qa.answer import Answer, Hit, citation
-from qa.cable_index import MAX_K
+from qa.cables.records import parse_paragraph_label
 from qa.errors import ForbiddenError, InvalidQueryError, UnknownCableError, UnknownParagraphError
-from qa.filters import Filters
-from qa.highlight import best_sentence
-from qa.ranking import MODES, Weights, rank
-from qa.records import parse_paragraph_label
-from qa.snapshot import Snapshot
+from qa.search.answer import Answer, Hit, citation
+from qa.search.filters import Filters
+from qa.search.highlight import best_sentence
+from qa.search.ranking import MODES, Weights, rank
+from qa.service import MAX_K
+from qa.store.snapshot import Snapshot
 
 __all__ = ["parse_paragraph_citation", "similar_paragraphs"]
 

@@ -24,7 +24,7 @@ _BUNDLED = "all-MiniLM-L6-v2"
 
 
 def _measured() -> dict[str, dict[str, Any]]:
-    path = Path(__file__).resolve().parent.parent / "eval" / "reports" / "models.json"
+    path = Path(__file__).resolve().parents[2] / "eval" / "reports" / "models.json"
     try:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -8,7 +8,7 @@ union of the dense and BM25 candidates:
 
 The keyword weights (``W_BM25``, ``W_CABLE``) are scaled by ``trust = coverage ** keyword_trust``
 and what they lose goes to ``W_DENSE`` and ``W_SENTENCE`` in proportion: ``coverage`` is how much
-of the question (IDF-weighted, :meth:`~qa.bm25.BM25Index.coverage`) BM25's best paragraph holds.
+of the question (IDF-weighted, :meth:`~qa.store.bm25_index.BM25Index.coverage`) BM25's best paragraph holds.
 A question asked in the cables' own words keeps the fixed weights; a paraphrase, whose words the
 answer does not contain, is ranked mostly by meaning instead of by BM25's confident match of one
 common word in some other cable. ``keyword_trust = 0`` gives the fixed weights.
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from qa.filters import Filters
-from qa.generation_io import WINDOWS_PER_PARAGRAPH, window_ids
-from qa.snapshot import Snapshot
+from qa.search.filters import Filters
+from qa.store.generation_io import WINDOWS_PER_PARAGRAPH, window_ids
+from qa.store.snapshot import Snapshot
 
 __all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "fused_weights", "rank"]
 

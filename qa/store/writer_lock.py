@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from qa.errors import IndexBusyError
-from qa.storage_errors import storage_error
+from qa.store.storage_errors import storage_error
 
 __all__ = ["LOCK_NAME", "WriterLock", "describe_holder"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from qa.classification import Classification
-from qa.records import paragraph_label
+from qa.cables.classification import Classification
+from qa.cables.records import paragraph_label
 
 __all__ = ["Answer", "Highlight", "Hit", "citation"]
 

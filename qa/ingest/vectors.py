@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.encoder import Encoder
-from qa.passages import PassageScheme, passage_text
-from qa.records import Cable
-from qa.sentences import sentence_spans
+from qa.cables.records import Cable
+from qa.ingest.passages import PassageScheme, passage_text
+from qa.ingest.sentences import sentence_spans
 
 __all__ = ["EncodedBatch", "encode_cables", "merge_batches"]
 

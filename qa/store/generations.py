@@ -2,7 +2,7 @@
 
     INDEX_DIR/
       CURRENT           names the live generation ("gen-000007")
-      write.lock        the one writer's OS lock (qa.writer_lock)
+      write.lock        the one writer's OS lock (qa.store.writer_lock)
       gen-000007/       manifest.json, store.sqlite, vectors, FAISS and BM25 files
       gen-000006/       the previous one, kept until the next save succeeds
 
@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from qa.errors import IndexCorruptError, IndexNotFoundError, IndexPointerMissingError
-from qa.manifest import read_manifest, verify_files
+from qa.store.manifest import read_manifest, verify_files
 
 __all__ = ["CURRENT", "check_pointer", "current_generation", "generation_number", "newest_complete", "prune",
            "publish", "read_pointer", "staging_folder"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from qa.answer import Answer, Hit
-from qa.records import Cable, Paragraph, Recipient
+from qa.cables.records import Cable, Paragraph, Recipient
+from qa.search.answer import Answer, Hit
 
 __all__ = ["answer_to_dict", "cable_to_dict", "hit_to_dict", "iso_utc", "paragraph_to_dict"]
 
