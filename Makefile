@@ -27,4 +27,5 @@ test: setup-test
 
 lint:
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy qa embeddings api eval
+	$(VENV)/bin/mypy qa embeddings api eval bench
+	$(VENV)/bin/lint-imports

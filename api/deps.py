@@ -11,10 +11,11 @@ from typing import Annotated, cast
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.http_errors import UnauthorizedError
 from api.keys import Caller, is_loopback
 from api.limits import client_of
 from api.state import AppState
-from qa.errors import ForbiddenError, UnauthorizedError
+from qa.errors import ForbiddenError
 from qa.service import CableIndex
 from qa.settings import Settings
 

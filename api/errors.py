@@ -1,7 +1,8 @@
 """Every error the API answers with, in one table, installed as the app's exception handlers.
 
-Domain errors (:mod:`qa.errors`) map to a status code through :data:`STATUS`; a subclass
-not listed falls back to its nearest listed base (a test proves every one is listed).
+Domain errors (:mod:`qa.errors`) and the HTTP edge's own (:mod:`api.http_errors`) map to a
+status code through :data:`STATUS`; a subclass not listed falls back to its nearest listed base
+(a test proves every one is listed).
 Framework errors are translated here too, so every error body has one shape::
 
     {"detail": "k: must be between 1 and 100, got 0", "error": "invalid_query", "errors": [...]}
@@ -23,34 +24,32 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.http_errors import (
+    BodyTimeoutError,
+    CrossSiteRequestError,
+    HostNotAllowedError,
+    InvalidSettingError,
+    RateLimitedError,
+    TooManyBodiesError,
+    UnauthorizedError,
+    UploadTooLargeError,
+)
 from api.schemas import ErrorOut
 from qa.errors import (
-    BodyTimeoutError,
     CableParseError,
     CableqaError,
-    CrossSiteRequestError,
     EncoderUnavailableError,
     ForbiddenError,
-    HostNotAllowedError,
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
     IndexPointerMissingError,
     InvalidQueryError,
-    InvalidSettingError,
-    ModelChecksumError,
-    ModelInstallError,
-    ModelPartsMissingError,
-    RateLimitedError,
     StorageError,
     StorageFullError,
-    TooManyBodiesError,
-    UnauthorizedError,
     UnknownCableError,
-    UnknownModelError,
     UnknownParagraphError,
-    UploadTooLargeError,
 )
 
 __all__ = ["EXCEPTION_HANDLERS", "STATUS", "error_code", "error_response", "error_responses", "status_of",
@@ -80,10 +79,6 @@ STATUS: dict[type[CableqaError], int] = {
     StorageFullError: 507,
     TooManyBodiesError: 503,
     InvalidSettingError: 500,
-    ModelInstallError: 503,
-    UnknownModelError: 503,
-    ModelPartsMissingError: 503,
-    ModelChecksumError: 503,
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -29,7 +29,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
-from qa.errors import CableqaError, CrossSiteRequestError, HostNotAllowedError
+from api.http_errors import CrossSiteRequestError, HostNotAllowedError
+from qa.errors import CableqaError
 
 __all__ = ["LOOPBACK_NAMES", "SAFE_METHODS", "HostOriginGuard", "closing_error_response", "split_host"]
 

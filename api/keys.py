@@ -27,8 +27,9 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from api.http_errors import InvalidSettingError
 from qa.cables.classification import Classification, parse_classification_name
-from qa.errors import InvalidQueryError, InvalidSettingError
+from qa.errors import InvalidQueryError
 from qa.settings import Settings
 
 __all__ = ["ApiKey", "Caller", "KeyRing", "check_exposure", "is_loopback", "parse_api_keys"]

@@ -31,8 +31,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.guards import closing_error_response
+from api.http_errors import BodyTimeoutError, RateLimitedError, TooManyBodiesError, UploadTooLargeError
 from api.ratelimit import RateLimiter
-from qa.errors import BodyTimeoutError, CableqaError, RateLimitedError, TooManyBodiesError, UploadTooLargeError
+from qa.errors import CableqaError
 
 __all__ = ["LIMITED_PATHS", "BodyLimitMiddleware", "InflightBodiesMiddleware", "RateLimitMiddleware",
            "client_of", "take_tokens"]

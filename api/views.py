@@ -1,18 +1,16 @@
-"""Domain records to API schemas, with the reader's classification ceiling applied.
-
-The only place where what a reader may see is decided: paragraphs above the ceiling are
-withheld from a cable (and counted), refused one by one, and left out of searches (the
-ceiling travels in :class:`~qa.search.filters.Filters`). A cable whose own classification is above
-the ceiling also loses the header fields written in its words (:data:`CLASSIFIED_HEADER`):
-the subject line carries the cable's level unless it is portion-marked, and the parser
-drops that mark, so it cannot be shown as anything lower. Its routing envelope (id, date,
-origin, recipients, TAGS, classification) stays: that is what a hit already shows.
-"""
+"""Domain records to API schemas, under the reader's ceiling as :mod:`api.access` decides it."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from api.access import (
+    CLASSIFIED_HEADER,
+    check_paragraph_visible,
+    header_visible,
+    search_filters,
+    visible_paragraphs,
+)
 from api.keys import Caller
 from api.schemas import (
     AnswerOut,
@@ -27,37 +25,18 @@ from api.schemas import (
 )
 from qa.cables.classification import Classification, parse_classification_name
 from qa.cables.records import Cable, Paragraph
-from qa.cables.serialize import answer_to_dict, cable_to_dict, iso_utc, paragraph_to_dict
-from qa.errors import ForbiddenError
+from qa.cables.serialize import cable_to_dict, iso_utc, paragraph_to_dict
 from qa.search.answer import Answer, citation
-from qa.search.filters import Filters, make_filters
+from qa.search.filters import cables_allowed, make_filters
 from qa.search.reference_graph import CableLink, visible_links
+from qa.search.serialize import answer_to_dict
 from qa.store.snapshot import Snapshot
 
-__all__ = ["CLASSIFIED_HEADER", "answer_out", "cable_list", "cable_out", "cable_references", "ceiling_for",
-           "cited_paragraph", "header_visible", "index_size", "search_filters", "with_links"]
-
-#: Header fields withheld (null, or an empty list) from a cable classified above the reader's ceiling.
-CLASSIFIED_HEADER = ("subject", "references", "reference_details", "classified_by", "reasons", "signer")
-
-
-def search_filters(filters: Filters, caller: Caller) -> Filters:
-    """The request's filters under the caller's ceiling (the lower of the two wins)."""
-    return filters.lowered_to(caller.ceiling)
-
-
-def ceiling_for(requested: str | None, caller: Caller) -> Classification | None:
-    """A ``max_classification`` query parameter, validated, under the caller's ceiling."""
-    return search_filters(make_filters(max_classification=requested), caller).max_classification
-
-
-def header_visible(cable_level: Classification, ceiling: Classification | None) -> bool:
-    """Whether a reader under ``ceiling`` may see a cable's subject and other worded header fields."""
-    return ceiling is None or ceiling.allows(cable_level)
-
+__all__ = ["answer_out", "cable_list", "cable_out", "cable_references", "cited_paragraph", "index_size",
+           "with_links"]
 
 def answer_out(answer: Answer, ceiling: Classification | None = None) -> AnswerOut:
-    """Exactly ``cableqa ask --json``'s shape: both go through :func:`qa.cables.serialize.answer_to_dict`.
+    """Exactly ``cableqa ask --json``'s shape: both go through :func:`qa.search.serialize.answer_to_dict`.
 
     Under a ceiling, a hit from a cable classified above it (an unclassified paragraph of a
     SECRET cable) comes without the cable's subject.
@@ -65,13 +44,9 @@ def answer_out(answer: Answer, ceiling: Classification | None = None) -> AnswerO
     return AnswerOut.model_validate(answer_to_dict(answer.seen_under(ceiling)))
 
 
-def _visible(cable: Cable, paragraph: Paragraph, ceiling: Classification | None) -> bool:
-    return ceiling is None or ceiling.allows(paragraph.classification(cable.classification))
-
-
 def cable_out(cable: Cable, ceiling: Classification | None) -> CableOut:
     data = cable_to_dict(cable, paragraphs=False)
-    shown = [p for p in cable.paragraphs if _visible(cable, p, ceiling)]
+    shown = visible_paragraphs(cable, ceiling)
     data["paragraphs"] = [paragraph_to_dict(p) for p in shown]
     data["withheld"] = len(cable.paragraphs) - len(shown)
     if not header_visible(cable.classification, ceiling):
@@ -107,15 +82,9 @@ def with_links(out: CableOut, snapshot: Snapshot, cable: Cable, ceiling: Classif
 
 
 def cited_paragraph(cable: Cable, paragraph: Paragraph, ceiling: Classification | None) -> CitedParagraphOut:
-    """One paragraph with its citation; above the ceiling it is refused (403), not hidden (404).
-
-    ``GET /cables/{id}`` already says how many paragraphs it withheld, so pretending one
-    does not exist would hide nothing and mislead the reader.
-    """
+    """One paragraph with its citation; above the ceiling it is refused (403, :mod:`api.access`)."""
+    check_paragraph_visible(cable, paragraph, ceiling)
     level = paragraph.classification(cable.classification)
-    if ceiling is not None and not ceiling.allows(level):
-        raise ForbiddenError(f"paragraph {paragraph.label} of {cable.id} is {level.value}, above this "
-                             f"request's ceiling {ceiling.value}")
     return CitedParagraphOut.model_validate({
         "citation": citation(cable.id, paragraph.number, paragraph.occurrence), "cable_id": cable.id,
         "subject": cable.subject if header_visible(cable.classification, ceiling) else None,
@@ -130,7 +99,7 @@ def cable_list(snapshot: Snapshot, query: CableListQuery, caller: Caller) -> Cab
     ceiling = search_filters(filters, caller).max_classification
     exact = parse_classification_name(query.classification, "classification") if query.classification else None
     counts = np.bincount(snapshot.para_cable, minlength=len(snapshot.cables)) if snapshot.size else None
-    passes = snapshot.columns.allowed(filters)
+    passes = cables_allowed(snapshot.columns, filters)
     matches = [
         (i, meta) for i, meta in enumerate(snapshot.cables)
         if passes[i]

@@ -34,7 +34,8 @@ from eval.questions import bundled_questions_path, load_questions, to_qrels
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
 from qa.errors import CableParseError
-from qa.ingest.vectors import EncodedBatch, encode_cables, merge_batches
+from qa.ingest.vectors import encode_cables
+from qa.store.batch import EncodedBatch, merge_batches
 
 __all__ = ["main"]
 

@@ -10,7 +10,7 @@ Loading is offline: the model is opened with ``local_files_only=True``, and ``HF
 ``TRANSFORMERS_OFFLINE`` and ``HF_HUB_DISABLE_PROGRESS_BARS`` are set to 1, unless already set,
 inside the loader before sentence-transformers is imported. A model that is not on disk (a folder,
 or a hub name absent from the local cache) fails at once with
-:class:`~qa.errors.EncoderUnavailableError` instead of retrying the network for a minute.
+:class:`~embeddings.errors.ModelUnavailableError` instead of retrying the network for a minute.
 
 Threads: torch uses one intra-op thread per core by default (2 on the reference machine), which is
 right for a process that encodes one batch at a time; we leave it. Set ``OMP_NUM_THREADS`` or call
@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.errors import InvalidInputError, ModelUnavailableError
 from embeddings.model_files import BUNDLED_MODEL_NAME, bundled_model_path, model_identity, prepare_offline
 from embeddings.pooling import normalised, span_vectors
 from embeddings.windows import token_windows
-from qa.errors import EncoderUnavailableError, InvalidQueryError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -72,7 +72,7 @@ class SentenceTransformerEncoder:
 
     def __init__(self, model: str = "", batch_size: int = 32) -> None:
         if batch_size < 1:
-            raise InvalidQueryError("batch_size", f"must be at least 1, got {batch_size}")
+            raise InvalidInputError("batch_size", f"must be at least 1, got {batch_size}")
         self._model_name = model_identity(model)
         self._batch_size = batch_size
         self._model = _load(model, self._model_name)
@@ -116,7 +116,7 @@ class SentenceTransformerEncoder:
         doubled ingest time and ranked no better on the eval set).
         """
         if len(texts) != len(spans):
-            raise InvalidQueryError("spans", f"{len(spans)} span lists for {len(texts)} texts")
+            raise InvalidInputError("spans", f"{len(spans)} span lists for {len(texts)} texts")
         if len(texts) == 0:
             return np.zeros((0, self._dimension), dtype=np.float32), []
         with self._ingest_lock:
@@ -148,7 +148,7 @@ class SentenceTransformerEncoder:
         """Character spans of overlapping windows that each fit the model; see ``windows.py``."""
         tokenizer = self._model.tokenizer
         if not getattr(tokenizer, "is_fast", False):
-            raise EncoderUnavailableError(
+            raise ModelUnavailableError(
                 f"model {self._model_name!r} has no fast tokenizer, so texts cannot be cut into "
                 "windows with exact character offsets"
             )
@@ -159,7 +159,7 @@ class SentenceTransformerEncoder:
 
     def _encode(self, texts: Sequence[str], method: str, show_progress: bool) -> FloatArray:
         if isinstance(texts, str):
-            raise InvalidQueryError("texts", "expected a sequence of strings, got one string")
+            raise InvalidInputError("texts", "expected a sequence of strings, got one string")
         if len(texts) == 0:
             return np.zeros((0, self._dimension), dtype=np.float32)
         # encode_query / encode_document arrived in sentence-transformers 5; before, encode.
@@ -175,12 +175,12 @@ class SentenceTransformerEncoder:
 
 
 def _load(model: str, name: str) -> SentenceTransformer:
-    """The model, loaded offline; every loading failure becomes EncoderUnavailableError."""
+    """The model, loaded offline; every loading failure becomes ModelUnavailableError."""
     prepare_offline()
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
-        raise EncoderUnavailableError(
+        raise ModelUnavailableError(
             f"cannot load {name!r}: sentence-transformers is not installed (pip install sentence-transformers)"
         ) from error
     path = model or bundled_model_path()
@@ -189,7 +189,7 @@ def _load(model: str, name: str) -> SentenceTransformer:
         # were set (its settings are read once, at import).
         return SentenceTransformer(path, device="cpu", local_files_only=True)
     except (OSError, ValueError, RuntimeError) as error:
-        raise EncoderUnavailableError(
+        raise ModelUnavailableError(
             f"cannot load embedding model {name!r} ({error.__class__.__name__}: "
             f"{str(error).splitlines()[0] if str(error) else 'no detail'}). Models load offline: "
             "set CABLEQA_MODEL to a local sentence-transformers folder, or leave it empty for "
@@ -204,12 +204,12 @@ def _dimension_of(model: SentenceTransformer, name: str) -> int:
         getter = model.get_sentence_embedding_dimension
     dimension = getter()
     if dimension is None:
-        raise EncoderUnavailableError(f"model {name!r} does not declare its embedding dimension")
+        raise ModelUnavailableError(f"model {name!r} does not declare its embedding dimension")
     return int(dimension)
 
 
 def _max_tokens_of(model: SentenceTransformer, name: str) -> int:
     max_tokens = model.max_seq_length
     if max_tokens is None:
-        raise EncoderUnavailableError(f"model {name!r} does not declare its maximum sequence length")
+        raise ModelUnavailableError(f"model {name!r} does not declare its maximum sequence length")
     return int(max_tokens)

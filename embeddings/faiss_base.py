@@ -10,7 +10,7 @@ translation, done here, serves every backend.
 
 FAISS is imported here only (the backend files take it from here), so a missing FAISS gives one
 clear message and OpenMP's wait policy is set first (see ``threads.py``). FAISS's errors on
-reading a file become :class:`~qa.errors.IndexCorruptError` in one place,
+reading a file become :class:`~embeddings.errors.VectorIndexCorruptError` in one place,
 :meth:`FaissIndex._read_payload`.
 """
 
@@ -23,10 +23,10 @@ from typing import IO, Any, Self
 
 import numpy as np
 
+from embeddings.errors import InvalidInputError
 from embeddings.index import FloatArray, IdArray, Neighbours, VectorIndex
 from embeddings.index_file import IndexHeader, index_corrupt
 from embeddings.threads import prefer_passive_openmp
-from qa.errors import InvalidQueryError
 
 
 def _import_faiss() -> Any:
@@ -157,7 +157,7 @@ class FaissIndex(VectorIndex):
     def _read_payload(cls, stream: IO[bytes], header: IndexHeader, source: Path) -> Self:
         try:
             index = cls(header.dimension, **header.params)
-        except (TypeError, InvalidQueryError) as error:
+        except (TypeError, InvalidInputError) as error:
             raise index_corrupt(source, f"its header settings are invalid ({error})") from error
         try:
             raw = faiss.read_index(faiss.PyCallbackIOReader(stream.read))
@@ -174,4 +174,4 @@ class FaissIndex(VectorIndex):
 
 def check_positive(field: str, value: int) -> None:
     if value < 1:
-        raise InvalidQueryError(field, f"must be at least 1, got {value}")
+        raise InvalidInputError(field, f"must be at least 1, got {value}")

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.errors import InvalidInputError
 from embeddings.faiss_base import FaissIndex, check_positive, faiss, one_openmp_thread
 from embeddings.index import FloatArray, IdArray
-from qa.errors import InvalidQueryError
 
 __all__ = ["IVFPQIndex"]
 
@@ -47,9 +47,9 @@ class IVFPQIndex(FaissIndex):
         for field, value in (("m", m), ("nprobe", nprobe), ("refine_factor", refine_factor)):
             check_positive(field, value)
         if not 1 <= nbits <= 16:
-            raise InvalidQueryError("nbits", f"must be between 1 and 16, got {nbits}")
+            raise InvalidInputError("nbits", f"must be between 1 and 16, got {nbits}")
         if dimension % m:
-            raise InvalidQueryError("m", f"must divide the dimension {dimension}, got {m}")
+            raise InvalidInputError("m", f"must divide the dimension {dimension}, got {m}")
         self._m = m
         self._nbits = nbits
         self._nprobe = nprobe

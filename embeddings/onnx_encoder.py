@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.errors import InvalidInputError, ModelUnavailableError
 from embeddings.model_files import model_identity
 from embeddings.onnx_export import Variant, cached_export, default_cache_dir, read_model_folder
 from embeddings.pooling import normalised, span_vectors
 from embeddings.windows import token_windows
-from qa.errors import EncoderUnavailableError, InvalidQueryError
 
 if TYPE_CHECKING:
     from onnxruntime import InferenceSession
@@ -72,10 +72,10 @@ class OnnxEncoder:
                  batch_size: int = 32, threads: int | None = None, say: Callable[[str], None] = _to_stderr,
                  query_variant: Variant | None = None) -> None:
         if batch_size < 1:
-            raise InvalidQueryError("batch_size", f"must be at least 1, got {batch_size}")
+            raise InvalidInputError("batch_size", f"must be at least 1, got {batch_size}")
         for field, value in (("variant", variant), ("query_variant", query_variant or variant)):
             if value not in ("fp32", "int8"):
-                raise InvalidQueryError(field, f"must be 'fp32' or 'int8', got {value!r}")
+                raise InvalidInputError(field, f"must be 'fp32' or 'int8', got {value!r}")
         self._model_name = model_identity(model)
         self._batch_size = batch_size
         self._variant: Variant = variant
@@ -97,7 +97,7 @@ class OnnxEncoder:
             # (no hand-off between cores) serves it fastest and leaves the other core to another request.
             try:
                 query_path = cached_export(folder, self._query_variant, cache, say)
-            except EncoderUnavailableError as error:  # an int8 graph refused as unfaithful to the model
+            except ModelUnavailableError as error:  # an int8 graph refused as unfaithful to the model
                 say(f"{error.message}. Questions use the {variant} graph.")
                 self._query_variant = variant
             else:
@@ -137,7 +137,7 @@ class OnnxEncoder:
         if self._query_session is self._session:
             return self._pooled(texts, show_progress)
         if isinstance(texts, str):
-            raise InvalidQueryError("texts", "expected a sequence of strings, got one string")
+            raise InvalidInputError("texts", "expected a sequence of strings, got one string")
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for i, text in enumerate(texts):
             vectors[i] = self._pooled([text], False, self._query_session)[0]
@@ -155,7 +155,7 @@ class OnnxEncoder:
         past the token limit, or covering no token, gets the passage vector.
         """
         if len(texts) != len(spans):
-            raise InvalidQueryError("spans", f"{len(spans)} span lists for {len(texts)} texts")
+            raise InvalidInputError("spans", f"{len(spans)} span lists for {len(texts)} texts")
         encodings = self._encode_all(texts)
         passages = np.zeros((len(texts), self._dimension), dtype=np.float32)
         per_text: list[FloatArray] = [np.zeros((0, self._dimension), dtype=np.float32)] * len(texts)
@@ -180,7 +180,7 @@ class OnnxEncoder:
 
     def _encode_all(self, texts: Sequence[str]) -> list[Encoding]:
         if isinstance(texts, str):
-            raise InvalidQueryError("texts", "expected a sequence of strings, got one string")
+            raise InvalidInputError("texts", "expected a sequence of strings, got one string")
         if len(texts) == 1:  # encode_batch's thread pool costs more than it saves on one short text
             return [self._tokenizer.encode(texts[0])]
         return self._tokenizer.encode_batch(list(texts))
@@ -243,7 +243,7 @@ def _session(path: Path, variant: Variant) -> InferenceSession:
     try:
         import onnxruntime as ort
     except ImportError as error:
-        raise EncoderUnavailableError(
+        raise ModelUnavailableError(
             "the ONNX encoder backend needs onnxruntime: pip install onnxruntime, "
             "or set CABLEQA_ENCODER_BACKEND=torch"
         ) from error
@@ -257,7 +257,7 @@ def _session(path: Path, variant: Variant) -> InferenceSession:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
                                     disabled_optimizers=_SLOW_FUSIONS[variant])
     except Exception as error:  # onnxruntime raises its own unexported exception types
-        raise EncoderUnavailableError(
+        raise ModelUnavailableError(
             f"onnxruntime cannot load {path} ({error.__class__.__name__}: {str(error).splitlines()[0]}). "
             f"Delete it to export again"
         ) from error

@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
+from embeddings.errors import ModelUnavailableError
 from embeddings.model_files import bundled_model_path, prepare_offline
-from qa.errors import EncoderUnavailableError
 
 __all__ = ["EXPORT_FORMAT", "ModelFolder", "Variant", "cached_export", "default_cache_dir", "read_model_folder"]
 
@@ -80,7 +80,7 @@ def read_model_folder(model: str) -> ModelFolder:
     """The model folder (``""``: the bundled model), checked to be one the ONNX path reproduces exactly.
 
     Supported: a transformer, then mean pooling, then optionally Normalize; no prompts, no lower-casing
-    outside the tokenizer. Anything else raises :class:`EncoderUnavailableError` naming the torch backend.
+    outside the tokenizer. Anything else raises :class:`ModelUnavailableError` naming the torch backend.
     """
     path = _resolve(model)
     modules = _json(path / "modules.json", default=[])
@@ -117,7 +117,7 @@ def cached_export(folder: ModelFolder, variant: Variant, cache_dir: Path, say: S
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise EncoderUnavailableError(f"cannot create the ONNX cache folder {cache_dir}: {error}") from error
+        raise ModelUnavailableError(f"cannot create the ONNX cache folder {cache_dir}: {error}") from error
     with _locked(target.with_suffix(".lock")):
         if _verified(target, say):  # another process finished it while we waited
             return target
@@ -128,7 +128,7 @@ def cached_export(folder: ModelFolder, variant: Variant, cache_dir: Path, say: S
         else:
             refused = target.with_suffix(".refused")
             if refused.is_file():
-                raise EncoderUnavailableError(refused.read_text(encoding="utf-8"))
+                raise ModelUnavailableError(refused.read_text(encoding="utf-8"))
             source = cached_export(folder, "fp32", cache_dir, say)
             _write(target, folder, variant, lambda tmp: _quantize_int8(source, tmp, folder, refused))
         say(f"Exported in {time.perf_counter() - started:.1f} s: {target}")
@@ -149,7 +149,7 @@ def _resolve(model: str) -> Path:
             raise FileNotFoundError(model)
         return Path(cached).parent.resolve()
     except Exception as error:  # huggingface_hub raises several unrelated types for "not cached"
-        raise EncoderUnavailableError(
+        raise ModelUnavailableError(
             f"cannot load embedding model {model!r}: not a folder, and not in the local Hugging Face "
             "cache. Models load offline: set CABLEQA_MODEL to a local sentence-transformers folder, "
             "or leave it empty for the bundled all-MiniLM-L6-v2"
@@ -159,16 +159,16 @@ def _resolve(model: str) -> Path:
 def _json(path: Path, default: Any) -> Any:
     if not path.is_file():
         if default is None:
-            raise EncoderUnavailableError(f"cannot load embedding model: {path} is missing")
+            raise ModelUnavailableError(f"cannot load embedding model: {path} is missing")
         return default
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise EncoderUnavailableError(f"cannot load embedding model: {path} is unreadable ({error})") from error
+        raise ModelUnavailableError(f"cannot load embedding model: {path} is unreadable ({error})") from error
 
 
 def _unsupported(path: Path, reason: str) -> NoReturn:
-    raise EncoderUnavailableError(
+    raise ModelUnavailableError(
         f"the ONNX backend cannot reproduce model {str(path)!r}: {reason}. "
         "Set CABLEQA_ENCODER_BACKEND=torch for this model"
     )
@@ -264,7 +264,7 @@ def _export_fp32(folder: ModelFolder, out: Path) -> None:
         from tokenizers import Tokenizer
         from transformers import AutoModel
     except ImportError as error:
-        raise EncoderUnavailableError(
+        raise ModelUnavailableError(
             f"exporting to ONNX needs torch and transformers ({error}); export once where they are installed"
         ) from error
     # eager attention: a plain matmul-softmax graph that traces for any batch and length.
@@ -305,7 +305,7 @@ def _export_fp32(folder: ModelFolder, out: Path) -> None:
         got = np.asarray(session.run(None, dict(zip(names, arrays, strict=True)))[0])
         difference = float(np.abs(got - reference).max())
         if difference > _TOLERANCE:
-            raise EncoderUnavailableError(f"the ONNX export of {folder.path} differs from torch by {difference:.2g}")
+            raise ModelUnavailableError(f"the ONNX export of {folder.path} differs from torch by {difference:.2g}")
 
 
 def _quantize_int8(source: Path, out: Path, folder: ModelFolder, refused: Path) -> None:
@@ -322,7 +322,7 @@ def _quantize_int8(source: Path, out: Path, folder: ModelFolder, refused: Path) 
                   f"cosine of only {agreement:.3f} to fp32 (at least {_INT8_MIN_COSINE} needed). Use "
                   "CABLEQA_ENCODER_BACKEND=onnx with CABLEQA_QUANTIZED_QUERIES=false, or the torch backend")
         _replace_text(refused, reason)
-        raise EncoderUnavailableError(reason)
+        raise ModelUnavailableError(reason)
 
 
 # Lowest cosine accepted between an int8 and the fp32 vector of one sample text; all-MiniLM-L6-v2

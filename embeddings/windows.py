@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.errors import InvalidQueryError
+from embeddings.errors import InvalidInputError
 
 __all__ = ["token_windows"]
 
@@ -40,14 +40,14 @@ def token_windows(
     single span ``(0, text_length)``.
     """
     if limit < 1:
-        raise InvalidQueryError("limit", f"a window must hold at least one token, got {limit}")
+        raise InvalidInputError("limit", f"a window must hold at least one token, got {limit}")
     if not 0 <= overlap < limit:
-        raise InvalidQueryError(
+        raise InvalidInputError(
             "overlap_tokens",
             f"must be between 0 and {limit - 1} (the window size - 1), got {overlap}",
         )
     if len(offsets) != len(word_ids):
-        raise InvalidQueryError("word_ids", "must have one entry per token offset")
+        raise InvalidInputError("word_ids", "must have one entry per token offset")
     count = len(offsets)
     if count <= limit:
         return [(0, text_length)]

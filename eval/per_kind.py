@@ -13,7 +13,7 @@ from pathlib import Path
 from eval.fusion_split import per_kind
 from eval.questions import bundled_questions_path, load_questions
 from eval.runner import run_eval
-from qa.search.ranking import MODES
+from qa.search.query import MODES
 
 __all__ = ["main"]
 

@@ -14,11 +14,12 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from qa.search.query import Mode
+
 __all__ = ["Settings", "get_settings"]
 
 EncoderBackend = Literal["torch", "onnx", "onnx-int8"]
 IndexType = Literal["auto", "flat", "hnsw", "ivfpq"]
-Mode = Literal["hybrid", "dense", "bm25"]
 
 
 def _default_onnx_cache_dir() -> Path:

@@ -34,8 +34,7 @@ def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missi
     process's later writes wait for the lock (default ``write_wait_s``, the server's).
     """
     index = CableIndex.open(settings.index_dir, encoder or load_encoder(settings), settings.index_type,
-                            write_wait=settings.cli_write_wait_s)
-    index.max_question_chars = settings.max_question_chars
+                            write_wait=settings.cli_write_wait_s, max_question_chars=settings.max_question_chars)
     if seed_if_missing and not index.exists:
         def seed() -> list[Cable]:
             say(f"No index at {settings.index_dir} yet: building one from the bundled seed cable 08TOKYO1074.")

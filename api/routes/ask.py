@@ -10,14 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.access import search_filters
 from api.deps import CallerDep, ClientDep, IndexDep, SettingsDep, StateDep
 from api.errors import error_responses
 from api.limits import take_tokens
 from api.schemas import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut
-from api.views import answer_out, search_filters
+from api.views import answer_out
 from qa.errors import InvalidQueryError
-from qa.service import check_question
-from qa.settings import Settings
 
 __all__ = ["router"]
 
@@ -29,14 +28,6 @@ _BODY_ERRORS = error_responses(400, 401, 413, 422, 429,
                                examples={400: ("the request body is not valid UTF-8", "bad_request")})
 
 
-def _checked(question: str, field: str, k: int, mode: str, settings: Settings) -> str:
-    """The shared question checks, with the configured length limit, naming ``field``."""
-    try:
-        return check_question(question, k, mode, settings.max_question_chars)
-    except InvalidQueryError as error:
-        if error.field != "question":
-            raise
-        raise InvalidQueryError(field, error.reason) from None
 
 
 @router.post("/ask", response_model=AnswerOut, responses=_BODY_ERRORS,
@@ -47,9 +38,9 @@ def _checked(question: str, field: str, k: int, mode: str, settings: Settings) -
              "it has `subject` null: the subject line is as classified as its cable.")
 def ask(body: AskIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) -> AnswerOut:
     mode = body.mode or settings.default_mode
-    question = _checked(body.question, "question", body.k, mode, settings)
+    query = index.query(body.question, body.k, mode)
     filters = search_filters(body.filters.to_filters(), caller)
-    return answer_out(index.ask(question, k=body.k, mode=mode, filters=filters), filters.max_classification)
+    return answer_out(index.answer([query], filters)[0], filters.max_classification)
 
 
 @router.get("/ask", response_model=AnswerOut, responses=error_responses(401, 422, 429),
@@ -59,9 +50,9 @@ def ask(body: AskIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) 
 def ask_get(query: Annotated[AskQuery, Query()], index: IndexDep, settings: SettingsDep,
             caller: CallerDep) -> AnswerOut:
     mode = query.mode or settings.default_mode
-    question = _checked(query.q, "q", query.k, mode, settings)
+    checked = index.query(query.q, query.k, mode, field="q")
     filters = search_filters(query.to_filters(), caller)
-    return answer_out(index.ask(question, k=query.k, mode=mode, filters=filters), filters.max_classification)
+    return answer_out(index.answer([checked], filters)[0], filters.max_classification)
 
 
 @router.post("/ask/batch", response_model=BatchOut, responses=_BODY_ERRORS,
@@ -80,7 +71,7 @@ def ask_batch(body: BatchIn, index: IndexDep, settings: SettingsDep, caller: Cal
     if len(body.questions) > 1:  # the first was taken, from the headers alone, before the body was read
         take_tokens(state.limiter, client, len(body.questions) - 1)
     mode = body.mode or settings.default_mode
-    questions = [_checked(q, f"questions[{i}]", body.k, mode, settings) for i, q in enumerate(body.questions)]
+    queries = [index.query(q, body.k, mode, field=f"questions[{i}]") for i, q in enumerate(body.questions)]
     filters = search_filters(body.filters.to_filters(), caller)
-    answers = index.ask_many(questions, k=body.k, mode=mode, filters=filters)
+    answers = index.answer(queries, filters)
     return BatchOut(answers=[answer_out(a, filters.max_classification) for a in answers])

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.access import ceiling_for, check_uploads_within, search_filters
 from api.deps import CallerDep, IndexDep, SettingsDep, WriterDep
 from api.errors import error_responses
 from api.keys import Caller
@@ -28,19 +29,9 @@ from api.schemas import (
     SimilarQuery,
 )
 from api.upload import parse_upload
-from api.views import (
-    answer_out,
-    cable_list,
-    cable_out,
-    cable_references,
-    ceiling_for,
-    cited_paragraph,
-    index_size,
-    search_filters,
-    with_links,
-)
-from qa.cables.records import Cable, parse_paragraph_label
-from qa.errors import ForbiddenError, InvalidQueryError
+from api.views import answer_out, cable_list, cable_out, cable_references, cited_paragraph, index_size, with_links
+from qa.cables.records import parse_paragraph_label
+from qa.errors import InvalidQueryError
 from qa.search.similar import similar_paragraphs
 from qa.service import CableIndex
 
@@ -155,7 +146,7 @@ def read_paragraph(cable_id: CableId, number: ParagraphLabel,
 
 def _ingest(index: CableIndex, body: bytes, content_type: str | None, caller: Caller) -> IngestOut:
     cables = parse_upload(body, content_type)
-    _check_ceiling(cables, caller)
+    check_uploads_within(cables, caller)
     existing = set(index.refresh().cable_rows)
     snapshot = index.ingest(cables, ceiling=caller.ceiling)  # nor may it overwrite a cable above its ceiling
     ids = list(dict.fromkeys(c.id for c in cables))
@@ -163,17 +154,6 @@ def _ingest(index: CableIndex, body: bytes, content_type: str | None, caller: Ca
                      partial=list(dict.fromkeys(c.id for c in cables if c.partial)), cables=len(ids),
                      paragraphs=sum(len(c.paragraphs) for c in {c.id: c for c in cables}.values()),
                      index=index_size(snapshot))
-
-
-def _check_ceiling(cables: list[Cable], caller: Caller) -> None:
-    if caller.ceiling is None:
-        return
-    for cable in cables:
-        levels = [cable.classification, *(p.classification(cable.classification) for p in cable.paragraphs)]
-        top = max(levels, key=lambda level: level.rank)
-        if not caller.ceiling.allows(top):
-            raise ForbiddenError(f"{cable.id} holds {top.value} text, above this API key's ceiling "
-                                 f"{caller.ceiling.value}")
 
 
 @router.post("", response_model=IngestOut, status_code=201, summary="Upload cables",

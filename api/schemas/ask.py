@@ -1,19 +1,17 @@
 """Request and response schemas of the ask endpoints.
 
-The answer schemas mirror :func:`qa.cables.serialize.answer_to_dict` field for field, so the API
+The answer schemas mirror :func:`qa.search.serialize.answer_to_dict` field for field, so the API
 returns exactly what ``cableqa ask --json`` prints.
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import blank_is_absent, examples
 from qa.errors import InvalidQueryError
 from qa.search.filters import Filters, make_filters
-from qa.service import MAX_K
+from qa.search.query import MAX_K, Mode
 
 __all__ = [
     "AnswerOut",
@@ -28,7 +26,6 @@ __all__ = [
     "SearchQuery",
 ]
 
-Mode = Literal["hybrid", "dense", "bm25"]
 
 _LAVROV = ('According to Otsuki, Lavrov responded that "the aim and intent of Japan\'s ballistic missile '
            'defense system are obvious for Russia."')

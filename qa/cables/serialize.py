@@ -1,4 +1,4 @@
-"""Plain-JSON views of the records, shared by the CLI's ``--json`` and the HTTP API."""
+"""Plain-JSON views of cables and paragraphs, shared by the CLI's ``--json``, the HTTP API and the store."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from qa.cables.records import Cable, Paragraph, Recipient
-from qa.search.answer import Answer, Hit
 
-__all__ = ["answer_to_dict", "cable_to_dict", "hit_to_dict", "iso_utc", "paragraph_to_dict"]
+__all__ = ["cable_to_dict", "iso_utc", "paragraph_to_dict"]
 
 
 def iso_utc(when: datetime | None) -> str | None:
@@ -57,27 +56,3 @@ def cable_to_dict(cable: Cable, paragraphs: bool = True) -> dict[str, Any]:
     if paragraphs:
         out["paragraphs"] = [paragraph_to_dict(p) for p in cable.paragraphs]
     return out
-
-
-def hit_to_dict(hit: Hit) -> dict[str, Any]:
-    return {
-        "rank": hit.rank,
-        "citation": hit.citation,
-        "cable_id": hit.cable_id,
-        "paragraph": hit.paragraph,
-        "occurrence": hit.occurrence,
-        "score": round(hit.score, 4),
-        "marking": hit.marking,
-        "section": hit.section,
-        "subject": hit.subject,
-        "date": iso_utc(hit.date),
-        "origin": hit.origin,
-        "classification": hit.classification.value,
-        "text": hit.text,
-        "highlight": {"start": hit.highlight.start, "end": hit.highlight.end, "text": hit.highlight.text},
-    }
-
-
-def answer_to_dict(answer: Answer) -> dict[str, Any]:
-    return {"question": answer.question, "mode": answer.mode, "answered": answer.answered,
-            "hits": [hit_to_dict(h) for h in answer.hits]}

@@ -1,5 +1,5 @@
-"""The ``cableqa`` command line: the commands in :mod:`qa.cli.app`, model installs in :mod:`qa.cli.models`."""
+"""The ``cableqa`` command line: the commands in :mod:`qa.cli.commands`, model installs in :mod:`qa.cli.models`."""
 
-from qa.cli.app import main
+from qa.cli.commands import app, main
 
-__all__ = ["main"]
+__all__ = ["app", "main"]

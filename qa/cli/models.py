@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from qa.errors import CableqaError
+from qa.errors import CableqaError, translate_embedding_errors
 from qa.settings import get_settings
 
 __all__ = ["models_app"]
@@ -75,7 +75,8 @@ def install(
 
     target_dir = models_dir or get_settings().models_dir
     try:
-        folder = install_model(name, target_dir, parts, say=lambda m: typer.echo(m, err=True))
+        with translate_embedding_errors():
+            folder = install_model(name, target_dir, parts, say=lambda m: typer.echo(m, err=True))
     except CableqaError as error:
         typer.secho(f"error: {error.message}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import numpy as np
+import numpy.typing as npt
+
 from qa.cables.classification import Classification, parse_classification_name
 from qa.errors import InvalidQueryError
+from qa.store.cable_columns import NO_DAY, CableColumns
 
-__all__ = ["Filters", "make_filters", "parse_date"]
+__all__ = ["Filters", "cables_allowed", "make_filters", "parse_date"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +90,29 @@ def make_filters(
         tags=_clean(tags, "tags"),
         max_classification=ceiling,
     )
+
+
+def cables_allowed(columns: CableColumns, filters: Filters) -> npt.NDArray[np.bool_]:
+    """Per cable: passes every cable-level test the filters set (ids, an origin substring, any tag,
+    the date range, inclusive). The paragraph-level ceiling is applied by the caller."""
+    ok = np.ones(len(columns.days), dtype=bool)
+    if filters.cable_ids:
+        ok &= _marked(columns, [columns.positions[i] for i in filters.cable_ids if i in columns.positions])
+    if filters.origins:
+        ok &= np.logical_or.reduce([np.char.find(columns.origins, o.upper()) >= 0 for o in filters.origins])
+    if filters.tags:
+        hits = [columns.tag_positions[t.upper()] for t in filters.tags if t.upper() in columns.tag_positions]
+        ok &= _marked(columns, np.concatenate(hits) if hits else [])
+    if filters.date_from or filters.date_to:
+        ok &= columns.days != NO_DAY
+        if filters.date_from:
+            ok &= columns.days >= filters.date_from.toordinal()
+        if filters.date_to:
+            ok &= columns.days <= filters.date_to.toordinal()
+    return ok
+
+
+def _marked(columns: CableColumns, positions: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(len(columns.days), dtype=bool)
+    mask[np.asarray(positions, dtype=np.int64)] = True
+    return mask

@@ -29,13 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from qa.search.filters import Filters
-from qa.store.generation_io import WINDOWS_PER_PARAGRAPH, window_ids
+from qa.search.ceiling import cables_within
+from qa.search.filters import Filters, cables_allowed
 from qa.store.snapshot import Snapshot
+from qa.store.window_ids import WINDOWS_PER_PARAGRAPH, window_ids
 
-__all__ = ["MODES", "Ranked", "Weights", "allowed_rows", "fused_weights", "rank"]
+__all__ = ["Ranked", "Weights", "allowed_rows", "fused_weights", "rank"]
 
-MODES = ("hybrid", "dense", "bm25")
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
@@ -76,20 +76,11 @@ def allowed_rows(snapshot: Snapshot, filters: Filters) -> npt.NDArray[np.bool_] 
     """A mask of the paragraph rows the filters allow, or None when nothing is filtered."""
     if filters.empty:
         return None
-    cable_ok = snapshot.columns.allowed(filters)
+    cable_ok = cables_allowed(snapshot.columns, filters)
     mask = cable_ok[snapshot.para_cable] if snapshot.size else np.zeros(0, dtype=bool)
     if filters.max_classification is not None:
         mask &= snapshot.levels <= filters.max_classification.rank
     return mask
-
-
-def _cables_within(snapshot: Snapshot, ceiling_rank: int) -> npt.NDArray[np.bool_]:
-    """Per cable: banner and every paragraph at or below ``ceiling_rank``."""
-    top = np.array([c.classification.rank for c in snapshot.cables], dtype=np.int8)
-    if snapshot.size:
-        np.maximum.at(top, snapshot.para_cable, snapshot.levels)
-    within: npt.NDArray[np.bool_] = top <= ceiling_rank
-    return within
 
 
 def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int,
@@ -143,28 +134,57 @@ def _top(scores: FloatArray, depth: int) -> IntArray:
 
 def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, filters: Filters,
          weights: Weights = Weights()) -> Ranked:
-    """Rank the allowed paragraphs for one question (``query`` is its unit vector)."""
+    """Rank the allowed paragraphs for one question (``query`` is its unit vector) in ``mode``."""
     mask = allowed_rows(snapshot, filters)
-    empty = np.zeros(0, dtype=np.float32)
     if snapshot.size == 0 or (mask is not None and not mask.any()):
+        empty = np.zeros(0, dtype=np.float32)
         return Ranked(np.zeros(0, dtype=np.int64), empty, empty, empty, empty)
+    if mode == "dense":
+        return _rank_dense(snapshot, query, mask, weights.candidates)
     bm25_all = snapshot.bm25.scores(tokens)
     if mask is not None:
         bm25_all = np.where(mask, bm25_all, 0.0).astype(np.float32)
-    depth = weights.candidates
-
     if mode == "bm25":
-        hits = np.flatnonzero(bm25_all > 0)
-        order = hits[np.argsort(-bm25_all[hits], kind="stable")][:depth]
-        zeros = np.zeros(len(order), dtype=np.float32)
-        return Ranked(order.astype(np.int64), bm25_all[order], zeros, bm25_all[order], zeros)
+        return _rank_bm25(bm25_all, weights.candidates)
+    return _rank_hybrid(snapshot, query, tokens, bm25_all, mask, filters, weights)
 
+
+def _rank_bm25(bm25_all: FloatArray, depth: int) -> Ranked:
+    hits = np.flatnonzero(bm25_all > 0)
+    order = hits[np.argsort(-bm25_all[hits], kind="stable")][:depth]
+    zeros = np.zeros(len(order), dtype=np.float32)
+    return Ranked(order.astype(np.int64), bm25_all[order], zeros, bm25_all[order], zeros)
+
+
+def _rank_dense(snapshot: Snapshot, query: FloatArray, mask: npt.NDArray[np.bool_] | None, depth: int) -> Ranked:
     dense_rows, dense_scores = _dense_rows(snapshot, query, depth * 2, mask)
-    if mode == "dense":
-        order = np.argsort(-dense_scores, kind="stable")[:depth]
-        zeros = np.zeros(len(order), dtype=np.float32)
-        return Ranked(dense_rows[order], dense_scores[order], dense_scores[order], zeros, zeros)
+    order = np.argsort(-dense_scores, kind="stable")[:depth]
+    zeros = np.zeros(len(order), dtype=np.float32)
+    return Ranked(dense_rows[order], dense_scores[order], dense_scores[order], zeros, zeros)
 
+
+def _cable_evidence(snapshot: Snapshot, tokens: list[str], rows: IntArray, filters: Filters) -> FloatArray:
+    """Each row's cable's BM25 over the whole cable, normalised to the best cable's.
+
+    Cable-level BM25 reads the whole cable (subject and every paragraph): under a ceiling, a cable
+    holding anything above it gives no such evidence, or its hidden words would move the scores of
+    the paragraphs that are shown.
+    """
+    cable_scores = snapshot.cable_bm25.scores(tokens)
+    if filters.max_classification is not None and len(cable_scores):
+        within = cables_within(snapshot, filters.max_classification)
+        cable_scores = np.where(within, cable_scores, 0.0).astype(np.float32)
+    top_cable = float(cable_scores.max()) if len(cable_scores) else 0.0
+    if top_cable <= 0:
+        return np.zeros(len(rows), dtype=np.float32)
+    evidence: FloatArray = cable_scores[snapshot.para_cable[rows]] / top_cable
+    return evidence
+
+
+def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], bm25_all: FloatArray,
+                 mask: npt.NDArray[np.bool_] | None, filters: Filters, weights: Weights) -> Ranked:
+    depth = weights.candidates
+    dense_rows, _ = _dense_rows(snapshot, query, depth * 2, mask)
     bm25_top = _top(bm25_all, depth)
     bm25_top = bm25_top[bm25_all[bm25_top] > 0]
     rows = np.union1d(dense_rows, bm25_top).astype(np.int64)
@@ -172,16 +192,7 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
     sentence = _max_by_row(rows, snapshot.sentence_offsets, snapshot.sentence_vectors, query)
     top_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
     bm25 = bm25_all[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
-    cable_scores = snapshot.cable_bm25.scores(tokens)
-    if filters.max_classification is not None and len(cable_scores):
-        # Cable-level BM25 reads the whole cable (subject and every paragraph): under a ceiling, a
-        # cable holding anything above it gives no such evidence, or its hidden words would move
-        # the scores of the paragraphs that are shown.
-        within = _cables_within(snapshot, filters.max_classification.rank)
-        cable_scores = np.where(within, cable_scores, 0.0).astype(np.float32)
-    top_cable = float(cable_scores.max()) if len(cable_scores) else 0.0
-    cable = (cable_scores[snapshot.para_cable[rows]] / top_cable if top_cable > 0
-             else np.zeros(len(rows), dtype=np.float32))
+    cable = _cable_evidence(snapshot, tokens, rows, filters)
     coverage = 1.0  # keyword_trust 0: fixed weights, nothing to measure
     if weights.keyword_trust > 0:
         coverage = snapshot.bm25.coverage(tokens, int(np.argmax(bm25_all))) if top_bm25 > 0 else 0.0

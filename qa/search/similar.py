@@ -18,11 +18,11 @@ import numpy.typing as npt
 
 from qa.cables.records import parse_paragraph_label
 from qa.errors import ForbiddenError, InvalidQueryError, UnknownCableError, UnknownParagraphError
-from qa.search.answer import Answer, Hit, citation
+from qa.search.answer import Answer, citation
+from qa.search.ask import hits_of
 from qa.search.filters import Filters
-from qa.search.highlight import best_sentence
-from qa.search.ranking import MODES, Weights, rank
-from qa.service import MAX_K
+from qa.search.query import check_k, check_mode
+from qa.search.ranking import Weights, rank
 from qa.store.snapshot import Snapshot
 
 __all__ = ["parse_paragraph_citation", "similar_paragraphs"]
@@ -71,10 +71,8 @@ def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 
     ``answered`` is True when there is at least one hit: there is no threshold to abstain by,
     the reader asked for neighbours, not for an answer.
     """
-    if not 1 <= k <= MAX_K:
-        raise InvalidQueryError("k", f"{k} is out of range; use 1 to {MAX_K}")
-    if mode not in MODES:
-        raise InvalidQueryError("mode", f"{mode!r} is not one of {', '.join(MODES)}")
+    check_k(k)
+    check_mode(mode)
     row = _source_row(snapshot, cable_id, number, occurrence)
     source = snapshot.cables[int(snapshot.para_cable[row])]
     ceiling = filters.max_classification
@@ -89,15 +87,6 @@ def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 
     dropped = own if not include_own_cable else np.array([row], dtype=np.int64)
     keep = ~np.isin(ranked.rows, dropped)
     rows, scores = ranked.rows[keep][:k], ranked.scores[keep][:k]
-    token_set = set(tokens)
-    hits = []
-    for i, (hit_row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
-        cable = snapshot.cables[int(snapshot.para_cable[hit_row])]
-        hits.append(Hit(rank=i + 1, cable_id=cable.id, paragraph=int(snapshot.numbers[hit_row]),
-                        occurrence=int(snapshot.occurrences[hit_row]), score=float(score),
-                        text=snapshot.texts[hit_row], highlight=best_sentence(snapshot, hit_row, query, token_set),
-                        classification=cable.classification, marking=snapshot.markings[hit_row],
-                        section=snapshot.sections[hit_row], subject=cable.subject, date=cable.datetime,
-                        origin=cable.origin))
+    hits = hits_of(snapshot, rows, scores, query, set(tokens))
     answer = Answer(question=citation(source.id, number, occurrence), mode=mode, answered=bool(hits), hits=tuple(hits))
     return answer.seen_under(ceiling)

@@ -1,9 +1,8 @@
 """The cables' filterable fields as columns, built once per snapshot, so a filter costs numpy calls.
 
-The one implementation of the filters' cable-level tests (ids, origins, tags, dates), for searches
-and for the cable listing. A Python loop over every cable per query cost little at 1,347 cables and
-would cost tens of milliseconds at the 251,000 of the full release; here each test is one
-vectorised operation over a column, and tags are looked up in an inverted list (tag -> positions).
+The filters' cable-level tests (:func:`qa.search.filters.cables_allowed`) read these columns: each
+test is one vectorised operation over a column, and tags are looked up in an inverted list
+(tag -> positions), so a filter costs a few numpy calls whether the index holds 1,347 cables or 251,000.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from qa.search.filters import Filters
-
-__all__ = ["CableColumns", "FilterableCable"]
+__all__ = ["NO_DAY", "CableColumns", "FilterableCable"]
 
 NO_DAY = -1
 
@@ -58,27 +55,3 @@ class CableColumns:
             days=np.array([c.day.toordinal() if c.day else NO_DAY for c in cables], dtype=np.int32),
             tag_positions={t: np.array(p, dtype=np.int64) for t, p in tags.items()},
         )
-
-    def allowed(self, filters: Filters) -> npt.NDArray[np.bool_]:
-        """Per cable: passes every cable-level test the filters set (ids, an origin substring, any tag,
-        the date range, inclusive). The paragraph-level ceiling is applied by the caller."""
-        ok = np.ones(len(self.days), dtype=bool)
-        if filters.cable_ids:
-            ok &= self._marked([self.positions[i] for i in filters.cable_ids if i in self.positions])
-        if filters.origins:
-            ok &= np.logical_or.reduce([np.char.find(self.origins, o.upper()) >= 0 for o in filters.origins])
-        if filters.tags:
-            hits = [self.tag_positions[t.upper()] for t in filters.tags if t.upper() in self.tag_positions]
-            ok &= self._marked(np.concatenate(hits) if hits else [])
-        if filters.date_from or filters.date_to:
-            ok &= self.days != NO_DAY
-            if filters.date_from:
-                ok &= self.days >= filters.date_from.toordinal()
-            if filters.date_to:
-                ok &= self.days <= filters.date_to.toordinal()
-        return ok
-
-    def _marked(self, positions: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        mask = np.zeros(len(self.days), dtype=bool)
-        mask[np.asarray(positions, dtype=np.int64)] = True
-        return mask

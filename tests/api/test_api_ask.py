@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from qa.cables.serialize import answer_to_dict
 from qa.search.filters import make_filters
+from qa.search.serialize import answer_to_dict
 
 LAVROV = "what did Lavrov say about missile defense"
 # Worked out by hand from 08TOKYO1074 ¶3: its third sentence, the one that quotes Lavrov.

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.guards import split_host
+from api.http_errors import InvalidSettingError
 from qa.cables.corpus import seed_cable_path
-from qa.errors import InvalidSettingError
 from qa.settings import Settings
 
 AppFactory = Callable[..., AbstractContextManager[TestClient]]  # the make_client fixture

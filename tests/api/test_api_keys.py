@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
+from api.http_errors import InvalidSettingError
 from api.keys import KeyRing, check_exposure, is_loopback, parse_api_keys
 from qa.cables.classification import Classification
-from qa.errors import InvalidQueryError, InvalidSettingError
+from qa.errors import InvalidQueryError
 from qa.settings import Settings
 
 

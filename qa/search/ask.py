@@ -1,0 +1,90 @@
+"""Answer checked queries against one snapshot: rank, cite, highlight, and decide ``answered``.
+
+A batch is encoded together and read from one snapshot, so every answer sees the same index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.encoder import Encoder
+from qa.cables.classification import Classification
+from qa.errors import translate_embedding_errors
+from qa.search.abstain import missing_terms
+from qa.search.answer import Answer, Hit
+from qa.search.ceiling import allows, visible_rows
+from qa.search.filters import Filters
+from qa.search.highlight import best_sentence
+from qa.search.query import Query
+from qa.search.ranking import Ranked, Weights, rank
+from qa.store.snapshot import Snapshot
+
+__all__ = ["answer_queries", "hits_of"]
+
+FloatArray = npt.NDArray[np.float32]
+
+# A best score below zero means the question points away from every paragraph: no answer.
+_MIN_TOP_SCORE = 0.0
+
+
+def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query], filters: Filters,
+                   weights: Weights) -> list[Answer]:
+    """One answer per query, in order; the dense modes' question vectors are encoded in one call."""
+    dense = [q.text for q in queries if q.mode != "bm25"]
+    with translate_embedding_errors():
+        encoded = encoder.encode_queries(dense) if dense else np.zeros((0, snapshot.manifest.dimension), np.float32)
+    vectors = iter(encoded)
+    no_vector = np.zeros(snapshot.manifest.dimension, dtype=np.float32)
+    answers = []
+    for query in queries:
+        vector = next(vectors) if query.mode != "bm25" else no_vector
+        tokens = snapshot.bm25.tokens(query.text)
+        with translate_embedding_errors():
+            ranked = rank(snapshot, vector, tokens, query.mode, filters, weights)
+        hits = hits_of(snapshot, ranked.rows[:query.k], ranked.scores[:query.k], vector, set(tokens))
+        answered = (bool(hits) and float(ranked.scores[0]) >= _MIN_TOP_SCORE
+                    and not _names_missing(snapshot, query.text, ranked, filters.max_classification))
+        answers.append(Answer(question=query.text, mode=query.mode, answered=answered, hits=hits))
+    return answers
+
+
+def hits_of(snapshot: Snapshot, rows: npt.NDArray[np.int64], scores: FloatArray, vector: FloatArray,
+            tokens: set[str]) -> tuple[Hit, ...]:
+    """Ranked rows as hits, best first: citation, text, highlight and the cable's header fields."""
+    hits = []
+    for i, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
+        cable = snapshot.cables[int(snapshot.para_cable[row])]
+        hits.append(Hit(
+            rank=i + 1,
+            cable_id=cable.id,
+            paragraph=int(snapshot.numbers[row]),
+            occurrence=int(snapshot.occurrences[row]),
+            score=float(score),
+            text=snapshot.texts[row],
+            highlight=best_sentence(snapshot, row, vector, tokens),
+            classification=cable.classification,
+            marking=snapshot.markings[row],
+            section=snapshot.sections[row],
+            subject=cable.subject,
+            date=cable.datetime,
+            origin=cable.origin,
+        ))
+    return tuple(hits)
+
+
+def _names_missing(snapshot: Snapshot, question: str, ranked: Ranked, ceiling: Classification | None) -> bool:
+    """True when the question names something the best hit's cable never mentions where the reader can see.
+
+    Only what the reader may read counts: the paragraphs at or under ``ceiling`` and the subject of a cable
+    not classified above it. Reading hidden text here would let ``answered`` confirm words of it.
+    """
+    cable = snapshot.cables[int(snapshot.para_cable[ranked.rows[0]])]
+    rows = visible_rows(snapshot, snapshot.cable_paragraph_rows(cable.id), ceiling)
+    subject = cable.subject if allows(ceiling, cable.classification) else None
+    context = [subject or "", cable.origin or "", *(snapshot.texts[r] for r in rows)]
+    if cable.datetime is not None:
+        context.append(cable.datetime.strftime("%Y %B"))
+    return bool(missing_terms(question, context))
