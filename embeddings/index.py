@@ -1,6 +1,6 @@
 """The vector index interface and its factory.
 
-A :class:`VectorIndex` maps int64 ids (paragraph numbers, chosen by the caller; never negative) to
+A :class:`VectorIndex` maps int64 ids (chosen by the caller, never negative; ``qa`` gives each passage window one) to
 float32 L2-normalised vectors and finds the nearest by inner product, which for unit vectors is
 cosine similarity. Backends live one per file and import FAISS themselves; this module does not,
 so the API and CLI can import it cheaply.

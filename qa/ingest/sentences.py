@@ -1,9 +1,8 @@
 """Sentence spans of a paragraph, for highlights and best-sentence rescoring.
 
 A rule-based splitter tuned to cable prose (``Amb.``, ``U.S.``, ``J. Thomas``, ``Ref A``,
-quoted sentences). pysbd agrees with it on most boundaries but costs about 5 ms a
-paragraph on this machine, half the whole ingest budget of 10 ms a paragraph; this
-one costs a few microseconds. ``tests/qa`` compares the two on real cables.
+quoted sentences). It costs a few microseconds a paragraph; a general splitter such as pysbd
+costs about 5 ms, half of ingest's budget of 10 ms a paragraph (docs/performance.md).
 """
 
 from __future__ import annotations

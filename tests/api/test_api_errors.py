@@ -7,9 +7,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import api.http_errors
+import embeddings.errors
 import qa.errors
-from api.errors import STATUS, error_code
-from qa.errors import CableqaError
+from api.errors import STATUS, error_code, status_of
+from embeddings.errors import EmbeddingsError
+from qa.errors import CableqaError, from_embedding_error
 
 LAVROV = "what did Lavrov say about missile defense"
 
@@ -23,13 +26,34 @@ def _subclasses(cls: type[CableqaError]) -> set[type[CableqaError]]:
 
 def test_every_cableqa_error_has_a_status_code() -> None:
     classes = _subclasses(CableqaError)
-    exported = {getattr(qa.errors, name) for name in qa.errors.__all__} - {CableqaError}
-    assert exported <= classes  # the walk sees at least every error the module exports
+    exported = {getattr(module, name) for module in (qa.errors, api.http_errors) for name in module.__all__}
+    exported = {e for e in exported if isinstance(e, type)} - {CableqaError}
+    assert exported <= classes  # the walk sees at least every error the modules export
     missing = sorted(c.__name__ for c in classes if c not in STATUS)
     assert missing == []
     assert all(400 <= code < 600 for code in STATUS.values())
     assert error_code(qa.errors.InvalidQueryError) == "invalid_query"
     assert error_code(qa.errors.UnknownParagraphError) == "unknown_paragraph"
+
+
+def _embedding_error(cls: type[EmbeddingsError]) -> EmbeddingsError:
+    """One instance of each error class, whatever its constructor's arguments."""
+    samples: dict[str, tuple[object, ...]] = {"UnknownModelError": ("m", ["a"]),
+                                             "ModelPartsMissingError": ("m", ["part-1"], "installed"),
+                                             "ModelChecksumError": ("m", "part 1", "0" * 64, "1" * 64),
+                                             "InvalidInputError": ("k", "must be at least 1")}
+    return cls(*samples.get(cls.__name__, ("what went wrong",)))  # type: ignore[arg-type]
+
+
+def test_every_embeddings_error_is_translated_into_a_mapped_core_error_with_its_message() -> None:
+    classes = {getattr(embeddings.errors, name) for name in embeddings.errors.__all__} - {EmbeddingsError}
+    assert len(classes) >= 9
+    for cls in classes:
+        error = _embedding_error(cls)
+        translated = from_embedding_error(error)
+        assert type(translated) is not CableqaError, cls  # each has a named counterpart
+        assert error.message in translated.message
+        assert 400 <= status_of(translated) < 600
 
 
 @pytest.mark.parametrize(("body", "detail"), [

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from embeddings.encoder import BUNDLED_MODEL_NAME, SentenceTransformerEncoder
-from qa.errors import EncoderUnavailableError, InvalidQueryError
+from embeddings.errors import InvalidInputError, ModelUnavailableError
 
 # Paragraphs 3 and 7 of 08TOKYO1074, the bundled seed cable.
 LAVROV_ON_MISSILE_DEFENSE = (
@@ -46,7 +46,7 @@ def test_no_texts_give_zero_rows_of_the_model_width(encoder: SentenceTransformer
 def test_a_bare_string_is_refused_rather_than_encoded_letter_by_letter(
     encoder: SentenceTransformerEncoder,
 ) -> None:
-    with pytest.raises(InvalidQueryError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         encoder.encode_queries("what did Lavrov say")
     assert caught.value.field == "texts"
 
@@ -64,19 +64,19 @@ def test_a_model_folder_that_does_not_exist_is_unavailable_and_the_message_says_
     tmp_path: Path,
 ) -> None:
     missing = str(tmp_path / "no-such-model")
-    with pytest.raises(EncoderUnavailableError) as caught:
+    with pytest.raises(ModelUnavailableError) as caught:
         SentenceTransformerEncoder(missing)
     assert missing in caught.value.message
     assert "CABLEQA_MODEL" in caught.value.message
 
 
 def test_a_hub_name_that_is_not_on_disk_fails_offline_instead_of_downloading() -> None:
-    with pytest.raises(EncoderUnavailableError) as caught:
+    with pytest.raises(ModelUnavailableError) as caught:
         SentenceTransformerEncoder("cableqa-tests/no-such-model")
     assert "cableqa-tests/no-such-model" in caught.value.message
 
 
 def test_batch_size_below_one_is_refused_before_loading() -> None:
-    with pytest.raises(InvalidQueryError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         SentenceTransformerEncoder(batch_size=0)
     assert caught.value.field == "batch_size"

@@ -19,12 +19,13 @@ import numpy.typing as npt
 import pytest
 
 from embeddings.encoder import BUNDLED_MODEL_NAME, Encoder, SentenceTransformerEncoder
+from embeddings.errors import InvalidInputError, ModelUnavailableError
 from embeddings.onnx_encoder import OnnxEncoder
 from embeddings.onnx_export import Variant, read_model_folder
 from eval.questions import EvalQuestion, bundled_questions_path, load_questions
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
-from qa.errors import CableParseError, EncoderUnavailableError, InvalidQueryError
+from qa.errors import CableParseError
 from qa.ingest.passages import passage_text
 from qa.ingest.vectors import encode_cables
 from qa.settings import Settings
@@ -239,9 +240,9 @@ def test_no_texts_give_zero_rows_and_bad_arguments_are_refused(onnx_fp32: OnnxEn
     assert onnx_fp32.encode_queries([]).shape == (0, 384)
     passages, per_text = onnx_fp32.encode_passages([], [])
     assert passages.shape == (0, 384) and per_text == []
-    with pytest.raises(InvalidQueryError) as bare:
+    with pytest.raises(InvalidInputError) as bare:
         onnx_fp32.encode_documents("what did Lavrov say")
-    with pytest.raises(InvalidQueryError) as spans:
+    with pytest.raises(InvalidInputError) as spans:
         onnx_fp32.encode_passages(["one", "two"], [[]])
     assert (bare.value.field, spans.value.field) == ("texts", "spans")
 
@@ -341,13 +342,13 @@ def test_a_model_whose_pooling_the_onnx_path_cannot_reproduce_is_refused_naming_
         settings = json.loads(config.read_text())
         config.write_text(json.dumps({**settings, "pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
 
-    with pytest.raises(EncoderUnavailableError) as caught:
+    with pytest.raises(ModelUnavailableError) as caught:
         OnnxEncoder(str(_model_copy(tmp_path, cls_pooling)), cache_dir=tmp_path / "cache")
     assert "pooling" in caught.value.message and "CABLEQA_ENCODER_BACKEND=torch" in caught.value.message
 
 
 def test_a_model_that_is_not_on_disk_fails_offline_with_the_name_in_the_message(tmp_path: Path) -> None:
-    with pytest.raises(EncoderUnavailableError) as caught:
+    with pytest.raises(ModelUnavailableError) as caught:
         OnnxEncoder("cableqa-tests/no-such-model", cache_dir=tmp_path)
     assert "cableqa-tests/no-such-model" in caught.value.message
     assert not any(tmp_path.iterdir())

@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from embeddings.errors import InvalidInputError, VectorIndexCorruptError, VectorIndexNotFoundError
 from embeddings.faiss_ivfpq import IVFPQIndex
 from embeddings.index import AUTO_HNSW_FROM, EXACT_FILTER_LIMIT, VectorIndex, choose_kind, create_index, load_index
-from qa.errors import IndexCorruptError, IndexNotFoundError, InvalidQueryError
 
 UnitVectors = Callable[[int], npt.NDArray[np.float32]]  # the unit_vectors fixture
 
@@ -101,7 +101,7 @@ def test_truncated_file_is_corrupt_and_the_error_names_it_and_the_fix(built: Bui
     path = tmp_path / "vectors.index"
     path.write_bytes(saved[: len(saved) // 2])
 
-    with pytest.raises(IndexCorruptError) as caught:
+    with pytest.raises(VectorIndexCorruptError) as caught:
         load_index(path)
     assert str(path) in caught.value.message
     assert "cableqa ingest" in caught.value.message
@@ -140,13 +140,13 @@ def test_ivfpq_searches_exactly_until_it_can_train_then_trains_on_everything_hel
 
 
 def test_unknown_index_type_is_an_invalid_query_naming_the_setting() -> None:
-    with pytest.raises(InvalidQueryError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         create_index("annoy", 384)
     assert caught.value.field == "index_type"
 
 
 def test_ivfpq_sub_quantizers_must_divide_the_dimension() -> None:
-    with pytest.raises(InvalidQueryError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         create_index("ivfpq", 100, m=48)
     assert caught.value.field == "m"
 
@@ -154,14 +154,14 @@ def test_ivfpq_sub_quantizers_must_divide_the_dimension() -> None:
 def test_adding_an_id_that_is_already_there_is_refused() -> None:
     index = create_index("flat", 4)
     index.add([1, 2], np.eye(4, dtype=np.float32)[:2])
-    with pytest.raises(InvalidQueryError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         index.add([2, 3], np.eye(4, dtype=np.float32)[2:])
     assert caught.value.field == "ids"
     assert len(index) == 2
 
 
 def test_vectors_of_the_wrong_width_are_refused() -> None:
-    with pytest.raises(InvalidQueryError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         create_index("flat", 384).search(np.zeros((1, 383), np.float32), k=1)
     assert caught.value.field == "queries"
 
@@ -169,12 +169,12 @@ def test_vectors_of_the_wrong_width_are_refused() -> None:
 def test_a_file_that_is_not_an_index_is_corrupt(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("SUBJECT: RUSSIAN FM LAVROV SAYS AIM AND INTENT OF JAPAN\n")
-    with pytest.raises(IndexCorruptError, match=r"notes\.txt"):
+    with pytest.raises(VectorIndexCorruptError, match=r"notes\.txt"):
         load_index(path)
 
 
 def test_a_missing_file_is_index_not_found(tmp_path: Path) -> None:
-    with pytest.raises(IndexNotFoundError, match="cableqa ingest"):
+    with pytest.raises(VectorIndexNotFoundError, match="cableqa ingest"):
         load_index(tmp_path / "nowhere.index")
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.errors import InvalidInputError
 from embeddings.windows import token_windows
-from qa.errors import InvalidQueryError
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -53,7 +53,7 @@ def test_text_within_the_limit_is_one_window_over_all_of_it() -> None:
 
 
 def test_overlap_as_large_as_the_window_is_refused() -> None:
-    with pytest.raises(InvalidQueryError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         token_windows([(0, 1)] * 5, [0, 1, 2, 3, 4], 5, limit=2, overlap=2)
     assert caught.value.field == "overlap_tokens"
 
@@ -85,5 +85,5 @@ def test_two_thousand_words_of_cable_get_overlapping_windows_that_fit_and_cover_
 
 
 def test_encoder_refuses_a_negative_overlap(encoder: SentenceTransformerEncoder, seed_cable: str) -> None:
-    with pytest.raises(InvalidQueryError):
+    with pytest.raises(InvalidInputError):
         encoder.windows(seed_cable, overlap_tokens=-1)
