@@ -1,8 +1,8 @@
 """What text stands for a paragraph in the dense and BM25 indexes.
 
-Decided by the eval set (README, "What a paragraph is indexed as"): the paragraph's own
-words carry the answer, but questions also name what the cable is about, which often
-only its subject line and section heading say.
+Decided by the eval set (README, "What a paragraph is indexed as"; the numbers are in
+docs/performance.md): the paragraph's own words carry the answer, but questions also name what
+the cable is about, which often only its subject line and section heading say.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 The floors are the numbers measured when the ranking was last changed, less a small
 margin for platform noise (README, "Retrieval accuracy"); a regression fails CI.
-The issue's own targets sit above some of them; the README says where and why.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ FLOORS = {
     "dense": {"hit@1": 0.65, "mrr@10": 0.78},
     "bm25": {"hit@1": 0.75, "mrr@10": 0.80},
 }
-# The served default: onnx fp32 documents, questions through the int8 graph (README, "Performance":
+# The served default: onnx fp32 documents, questions through the int8 graph (docs/performance.md:
 # measured hybrid hit@1 0.791, MRR@10 0.867 on the seed alone; unchanged MRR among the distractors).
 DEFAULT_PATH_FLOORS = {
     "hybrid": {"hit@1": 0.78, "hit@5": 0.95, "mrr@10": 0.85},
