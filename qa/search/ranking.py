@@ -17,7 +17,8 @@ common word in some other cable. ``keyword_trust = 0`` gives the fixed weights.
 best-matching sentence (a question usually matches one sentence, which a long
 paragraph's mean vector dilutes); ``cable_bm25`` is BM25 over the whole cable
 (subject and all paragraphs), the cable-level evidence that a paragraph sits in a
-cable about the question's subject. Why these: README, "How hybrid ranks"; the experiments behind them: docs/performance.md.
+cable about the question's subject. Why these: README, "How hybrid ranks"; the experiments
+behind them: docs/performance.md.
 Under a classification ceiling, ``cable_bm25`` is 0 for a cable holding anything above
 it: words a reader may not see must not move the scores they do see.
 """
