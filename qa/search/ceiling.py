@@ -42,10 +42,7 @@ def visible_rows(snapshot: Snapshot, rows: npt.NDArray[np.int64],
 
 def cables_within(snapshot: Snapshot, ceiling: Classification) -> npt.NDArray[np.bool_]:
     """Per cable position: its banner and every paragraph at or below ``ceiling``."""
-    top = np.array([c.classification.rank for c in snapshot.cables], dtype=np.int8)
-    if snapshot.size:
-        np.maximum.at(top, snapshot.para_cable, snapshot.levels)
-    within: npt.NDArray[np.bool_] = top <= ceiling.rank
+    within: npt.NDArray[np.bool_] = snapshot.cable_levels <= ceiling.rank
     return within
 
 
@@ -56,8 +53,6 @@ def refuse_changing_above(snapshot: Snapshot, cable_ids: Sequence[str], ceiling:
         position = snapshot.cable_rows.get(cable_id)
         if position is None:
             continue
-        rows = snapshot.cable_paragraph_rows(cable_id)
-        top = max([snapshot.cables[position].classification.rank, *snapshot.levels[rows].tolist()])
-        if top > ceiling.rank:
+        if int(snapshot.cable_levels[position]) > ceiling.rank:
             raise ForbiddenError(f"{cable_id} is indexed with text above this API key's ceiling {ceiling.value}; "
                                  f"a key with that ceiling may not {doing} it")

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from qa.search.ceiling import cables_within
 from qa.search.filters import Filters, cables_allowed
+from qa.store.bm25_index import KeywordMatch
 from qa.store.snapshot import Snapshot
 from qa.store.window_ids import WINDOWS_PER_PARAGRAPH, window_ids
 
@@ -126,13 +127,6 @@ def _max_by_row(rows: IntArray, offsets: IntArray, vectors: FloatArray, query: F
     return out
 
 
-def _top(scores: FloatArray, depth: int) -> IntArray:
-    """Indices of the ``depth`` highest scores (any order): a partition, not a sort of every paragraph."""
-    if len(scores) <= depth:
-        return np.arange(len(scores), dtype=np.int64)
-    return np.argpartition(-scores, depth - 1)[:depth].astype(np.int64)
-
-
 def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, filters: Filters,
          weights: Weights = Weights()) -> Ranked:
     """Rank the allowed paragraphs for one question (``query`` is its unit vector) in ``mode``."""
@@ -142,19 +136,18 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
         return Ranked(np.zeros(0, dtype=np.int64), empty, empty, empty, empty)
     if mode == "dense":
         return _rank_dense(snapshot, query, mask, weights.candidates)
-    bm25_all = snapshot.bm25.scores(tokens)
-    if mask is not None:
-        bm25_all = np.where(mask, bm25_all, 0.0).astype(np.float32)
+    keywords = snapshot.bm25.match(tokens).within(mask)
     if mode == "bm25":
-        return _rank_bm25(bm25_all, weights.candidates)
-    return _rank_hybrid(snapshot, query, tokens, bm25_all, mask, filters, weights)
+        return _rank_bm25(keywords, weights.candidates)
+    return _rank_hybrid(snapshot, query, tokens, keywords, mask, filters, weights)
 
 
-def _rank_bm25(bm25_all: FloatArray, depth: int) -> Ranked:
-    hits = np.flatnonzero(bm25_all > 0)
-    order = hits[np.argsort(-bm25_all[hits], kind="stable")][:depth]
-    zeros = np.zeros(len(order), dtype=np.float32)
-    return Ranked(order.astype(np.int64), bm25_all[order], zeros, bm25_all[order], zeros)
+def _rank_bm25(keywords: KeywordMatch, depth: int) -> Ranked:
+    rows, scores = keywords.top(depth)
+    positive = scores > 0
+    rows, scores = rows[positive], scores[positive]
+    zeros = np.zeros(len(rows), dtype=np.float32)
+    return Ranked(rows, scores, zeros, scores, zeros)
 
 
 def _rank_dense(snapshot: Snapshot, query: FloatArray, mask: npt.NDArray[np.bool_] | None, depth: int) -> Ranked:
@@ -171,32 +164,30 @@ def _cable_evidence(snapshot: Snapshot, tokens: list[str], rows: IntArray, filte
     holding anything above it gives no such evidence, or its hidden words would move the scores of
     the paragraphs that are shown.
     """
-    cable_scores = snapshot.cable_bm25.scores(tokens)
-    if filters.max_classification is not None and len(cable_scores):
-        within = cables_within(snapshot, filters.max_classification)
-        cable_scores = np.where(within, cable_scores, 0.0).astype(np.float32)
-    top_cable = float(cable_scores.max()) if len(cable_scores) else 0.0
+    cables = snapshot.cable_bm25.match(tokens)
+    if filters.max_classification is not None:
+        cables = cables.within(cables_within(snapshot, filters.max_classification))
+    _, top_cable = cables.best()
     if top_cable <= 0:
         return np.zeros(len(rows), dtype=np.float32)
-    evidence: FloatArray = cable_scores[snapshot.para_cable[rows]] / top_cable
+    evidence: FloatArray = cables.scores_of(snapshot.para_cable[rows].astype(np.int64)) / top_cable
     return evidence
 
 
-def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], bm25_all: FloatArray,
+def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], keywords: KeywordMatch,
                  mask: npt.NDArray[np.bool_] | None, filters: Filters, weights: Weights) -> Ranked:
     depth = weights.candidates
     dense_rows, _ = _dense_rows(snapshot, query, depth * 2, mask)
-    bm25_top = _top(bm25_all, depth)
-    bm25_top = bm25_top[bm25_all[bm25_top] > 0]
-    rows = np.union1d(dense_rows, bm25_top).astype(np.int64)
+    bm25_top, bm25_top_scores = keywords.top(depth)
+    rows = np.union1d(dense_rows, bm25_top[bm25_top_scores > 0]).astype(np.int64)
     dense = _max_by_row(rows, snapshot.window_offsets, snapshot.window_vectors, query)
     sentence = _max_by_row(rows, snapshot.sentence_offsets, snapshot.sentence_vectors, query)
-    top_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
-    bm25 = bm25_all[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
+    best_row, top_bm25 = keywords.best()
+    bm25 = keywords.scores_of(rows) / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
     cable = _cable_evidence(snapshot, tokens, rows, filters)
     coverage = 1.0  # keyword_trust 0: fixed weights, nothing to measure
     if weights.keyword_trust > 0:
-        coverage = snapshot.bm25.coverage(tokens, int(np.argmax(bm25_all))) if top_bm25 > 0 else 0.0
+        coverage = snapshot.bm25.coverage(tokens, best_row) if top_bm25 > 0 else 0.0
     w_dense, w_bm25, w_sentence, w_cable = fused_weights(weights, coverage)
     score = (w_dense * dense + w_bm25 * bm25 + w_sentence * sentence + w_cable * cable).astype(np.float32)
     order = np.argsort(-score, kind="stable")[:depth]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -22,7 +23,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from qa.errors import IndexCorruptError
 
-__all__ = ["BM25Index", "analyzed"]
+__all__ = ["BM25Index", "KeywordMatch", "analyzed"]
 
 _STEMMER = "english"
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's default, named so documents and questions share it
@@ -41,6 +42,62 @@ def _both_ways(match: re.Match[str]) -> str:
 def analyzed(text: str) -> str:
     """``text`` with apostrophes inside words dropped and each hyphenated word given joined and split."""
     return _HYPHENATED.sub(_both_ways, _INNER_APOSTROPHE.sub("", text))
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordMatch:
+    """The documents holding at least one of a question's terms, with their BM25 scores.
+
+    ``docs`` ascend; every other document scores 0. The scores are bm25s's own: the same float32
+    term scores added in the same order as its exhaustive scorer adds them, so they are equal bit
+    for bit, while the work is proportional to the terms' postings, not to the index's size.
+    """
+
+    docs: npt.NDArray[np.int64]
+    scores: npt.NDArray[np.float32]
+
+    @classmethod
+    def none(cls) -> KeywordMatch:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+    def within(self, allowed: npt.NDArray[np.bool_] | None) -> KeywordMatch:
+        """Only the documents ``allowed`` (a mask over every document) lets through; None allows all."""
+        if allowed is None:
+            return self
+        keep = allowed[self.docs]
+        return KeywordMatch(self.docs[keep], self.scores[keep])
+
+    def best(self) -> tuple[int, float]:
+        """The best document and its score (the lowest id among equals); (-1, 0.0) when none matched."""
+        if len(self.docs) == 0:
+            return -1, 0.0
+        i = int(np.argmax(self.scores))
+        return int(self.docs[i]), float(self.scores[i])
+
+    def top(self, depth: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """The ``depth`` best documents and their scores, best first, equal scores by ascending id."""
+        order = np.argsort(-self.scores, kind="stable")[:depth] if len(self.docs) <= 4 * depth \
+            else _top_stable(self.scores, depth)
+        return self.docs[order], self.scores[order]
+
+    def scores_of(self, docs: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """The scores of ``docs`` (0 for a document that matched nothing)."""
+        out = np.zeros(len(docs), dtype=np.float32)
+        if len(self.docs) == 0 or len(docs) == 0:
+            return out
+        at = np.minimum(np.searchsorted(self.docs, docs), len(self.docs) - 1)
+        found = self.docs[at] == docs
+        out[found] = self.scores[at[found]]
+        return out
+
+
+def _top_stable(scores: npt.NDArray[np.float32], depth: int) -> npt.NDArray[np.int64]:
+    """Positions of the ``depth`` highest scores, best first, equal scores in position order:
+    a partition around the depth-th score, then a sort of what passes (not of every match)."""
+    threshold = np.partition(scores, len(scores) - depth)[len(scores) - depth]
+    chosen = np.flatnonzero(scores >= threshold)
+    order = chosen[np.argsort(-scores[chosen], kind="stable")][:depth]
+    return order.astype(np.int64)
 
 
 class BM25Index:
@@ -71,7 +128,8 @@ class BM25Index:
         return list(self._stemmer.stemWords(words))
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
-        """BM25 score of every document for the query (zeros where nothing matches)."""
+        """BM25 score of every document for the query (zeros where nothing matches): bm25s's exhaustive
+        scorer, which touches every document; searches use :meth:`match`, tests compare the two."""
         if self.size == 0:
             return np.zeros(0, dtype=np.float32)
         vocab = self._retriever.vocab_dict
@@ -79,6 +137,43 @@ class BM25Index:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def match(self, query_tokens: list[str]) -> KeywordMatch:
+        """The documents holding any of the terms, scored, reading only those terms' postings.
+
+        bm25s keeps each term's postings as one column of a CSC matrix (documents ascending, with
+        the term's precomputed BM25 contribution); a document's score is the sum of its terms'
+        contributions, taken in query order as bm25s's exhaustive scorer takes them.
+        """
+        ids = [self._retriever.vocab_dict[t] for t in query_tokens if t in self._retriever.vocab_dict]
+        if self.size == 0 or not ids:
+            return KeywordMatch.none()
+        matrix = self._retriever.scores
+        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        docs = np.concatenate([indices[indptr[i]:indptr[i + 1]] for i in ids]).astype(np.int64)
+        contributions = np.concatenate([data[indptr[i]:indptr[i + 1]] for i in ids])
+        unique, slot = np.unique(docs, return_inverse=True)
+        scores = np.zeros(len(unique), dtype=contributions.dtype)
+        np.add.at(scores, slot, contributions)
+        return KeywordMatch(unique, scores.astype(np.float32, copy=False))
+
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold ``term`` (0 for a term the index has never seen)."""
+        token = self._retriever.vocab_dict.get(term)
+        if token is None or self.size == 0:
+            return 0
+        indptr = self._retriever.scores["indptr"]
+        return int(indptr[token + 1] - indptr[token])
+
+    def holds(self, term: str, doc: int) -> bool:
+        """Whether document ``doc`` holds ``term``: a binary search in the term's postings."""
+        token = self._retriever.vocab_dict.get(term)
+        if token is None or self.size == 0:
+            return False
+        matrix = self._retriever.scores
+        postings = matrix["indices"][matrix["indptr"][token]:matrix["indptr"][token + 1]]
+        at = int(np.searchsorted(postings, doc))
+        return at < len(postings) and int(postings[at]) == doc
 
     def coverage(self, query_tokens: list[str], row: int) -> float:
         """How much of the question document ``row`` contains: the IDF-weighted share of the question's
@@ -89,15 +184,12 @@ class BM25Index:
         terms = list(dict.fromkeys(query_tokens))
         if not terms or self.size == 0:
             return 0.0
-        vocab = self._retriever.vocab_dict
         total = found = 0.0
         for term in terms:
-            scores = (np.asarray(self._retriever.get_scores([term])) if term in vocab
-                      else np.zeros(self.size, dtype=np.float32))
-            df = int(np.count_nonzero(scores))
+            df = self.document_frequency(term)
             idf = float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
             total += idf
-            if 0 <= row < self.size and scores[row] > 0:
+            if 0 <= row < self.size and self.holds(term, row):
                 found += idf
         return found / total if total > 0 else 0.0
 

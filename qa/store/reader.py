@@ -91,12 +91,17 @@ def assemble(folder: Path | None, manifest: Manifest, store: Store | None, vecto
     order = np.argsort(vectors.sentence_pids, kind="stable")
     sentence_pids = vectors.sentence_pids[order]
     bounds = np.append(pids, np.iinfo(np.int64).max)
+    para_cable = np.array([columns.positions[r.cable_id] for r in rows], dtype=np.int32)
+    levels = np.array([r.level for r in rows], dtype=np.int8)
+    cable_levels = np.array([c.classification.rank for c in cables], dtype=np.int8)
+    if len(rows):
+        np.maximum.at(cable_levels, para_cable, levels)
     return Snapshot(
         folder=folder, manifest=manifest, store=store, cables=cables, columns=columns, pids=pids,
-        para_cable=np.array([columns.positions[r.cable_id] for r in rows], dtype=np.int32),
+        para_cable=para_cable,
         numbers=np.array([r.number for r in rows], dtype=np.int32),
         occurrences=np.array([r.occurrence for r in rows], dtype=np.int16),
-        levels=np.array([r.level for r in rows], dtype=np.int8),
+        levels=levels, cable_levels=cable_levels,
         markings=tuple(r.marking for r in rows), sections=tuple(r.section for r in rows),
         texts=tuple(r.text for r in rows),
         window_vectors=vectors.windows, window_pids=vectors.window_pids,

@@ -55,6 +55,7 @@ class Snapshot:
     numbers: npt.NDArray[np.int32]
     occurrences: npt.NDArray[np.int16]  # 2 for the second paragraph printed under the same number
     levels: npt.NDArray[np.int8]
+    cable_levels: npt.NDArray[np.int8]  # per cable: the highest of its banner and its paragraphs' levels
     markings: tuple[str | None, ...]
     sections: tuple[str | None, ...]
     texts: tuple[str, ...]

@@ -1,0 +1,101 @@
+"""BM25 from the query terms' postings gives exactly what bm25s's exhaustive scorer gives.
+
+The searches score only the documents that hold a question term (``BM25Index.match``); these tests
+score the same questions exhaustively (``BM25Index.scores``, every document) and hold the two equal,
+bit for bit, over the whole corpus's paragraphs where ``../shared`` is present, else over the seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from eval.questions import bundled_questions_path, load_questions
+from qa.cables.corpus import iter_cable_files, read_cable_file, seed_cable_path
+from qa.errors import CableParseError
+from qa.store.bm25_index import BM25Index
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
+EXTRA = ("missile defense Lavrov", "Sakhalin pipeline Koz'mino", "the", "nuclear", "Tu-95 bomber airspace",
+         "zzzz unknown words only", "Russia Russia Russia", "")
+
+
+def _paragraphs() -> list[str]:
+    files = sorted(iter_cable_files([CORPUS])) if CORPUS.is_dir() else []
+    texts = []
+    for path in [seed_cable_path(), *files]:
+        try:
+            cable = read_cable_file(path)
+        except CableParseError:
+            continue
+        texts += [f"{p.section or ''}. {p.text}" for p in cable.paragraphs]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def index() -> BM25Index:
+    return BM25Index.build(_paragraphs())
+
+
+@pytest.fixture(scope="module")
+def questions(index: BM25Index) -> list[list[str]]:
+    texts = [q.question for q in load_questions(bundled_questions_path())] + list(EXTRA)
+    return [index.tokens(text) for text in texts]
+
+
+def _exhaustive_top(scores: npt.NDArray[np.float32], depth: int) -> npt.NDArray[np.int64]:
+    hits = np.flatnonzero(scores > 0)
+    return hits[np.argsort(-scores[hits], kind="stable")][:depth].astype(np.int64)
+
+
+def test_matches_hold_every_document_with_a_score_and_exactly_its_score(index: BM25Index,
+                                                                      questions: list[list[str]]) -> None:
+    assert index.size > 1000 or not CORPUS.is_dir()
+    for terms in questions:
+        every = index.scores(terms)
+        match = index.match(terms)
+        assert np.array_equal(match.docs, np.flatnonzero(every)), terms
+        assert np.array_equal(match.scores, every[match.docs]), terms  # bit for bit, not approximately
+
+
+@pytest.mark.parametrize("depth", [1, 10, 100, 1000])
+def test_top_k_equals_the_exhaustive_ranking_with_ties_by_position(index: BM25Index, questions: list[list[str]],
+                                                                   depth: int) -> None:
+    for terms in questions:
+        every = index.scores(terms)
+        docs, scores = index.match(terms).top(depth)
+        assert np.array_equal(docs, _exhaustive_top(every, depth)), terms
+        assert np.array_equal(scores, every[docs])
+
+
+def test_a_mask_applied_inside_equals_the_masked_exhaustive_scores(index: BM25Index,
+                                                                   questions: list[list[str]]) -> None:
+    allowed = np.random.default_rng(7).random(index.size) < 0.3
+    for terms in questions:
+        every = np.where(allowed, index.scores(terms), 0.0).astype(np.float32)
+        match = index.match(terms).within(allowed)
+        assert np.array_equal(match.docs, np.flatnonzero(every))
+        assert np.array_equal(match.top(50)[0], _exhaustive_top(every, 50))
+        best, top = match.best()
+        assert top == float(every.max()) and (best == int(np.argmax(every)) or top == 0.0)
+        probe = np.arange(0, index.size, 97, dtype=np.int64)
+        assert np.array_equal(match.scores_of(probe), every[probe])
+
+
+def test_coverage_from_postings_equals_coverage_from_exhaustive_document_frequencies(
+        index: BM25Index, questions: list[list[str]]) -> None:
+    for terms in questions[:40]:
+        distinct = list(dict.fromkeys(terms))
+        best, _ = index.match(terms).best()
+        total = found = 0.0
+        for term in distinct:
+            scores = index.scores([term])
+            df = int(np.count_nonzero(scores))
+            idf = float(np.log(1.0 + (index.size - df + 0.5) / (df + 0.5)))
+            total += idf
+            found += idf if best >= 0 and scores[best] > 0 else 0.0
+        expected = found / total if total > 0 else 0.0
+        assert index.coverage(terms, best) == pytest.approx(expected, abs=1e-12)
