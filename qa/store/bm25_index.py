@@ -46,58 +46,62 @@ def analyzed(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class KeywordMatch:
-    """The documents holding at least one of a question's terms, with their BM25 scores.
+    """A question's BM25 scores, read from its terms' postings only.
 
-    ``docs`` ascend; every other document scores 0. The scores are bm25s's own: the same float32
-    term scores added in the same order as its exhaustive scorer adds them, so they are equal bit
-    for bit, while the work is proportional to the terms' postings, not to the index's size.
+    ``totals`` holds every document's score (bm25s's own float32 sums, added in its order, so equal
+    bit for bit to its exhaustive scorer), allocated zeroed and touched only where a term occurs;
+    ``docs`` lists the documents holding a term, once per term that holds them. Every method here
+    costs time in proportion to ``docs``, never to the index's size. ``allowed`` (a mask over every
+    document, or None) hides the documents a filter leaves out.
     """
 
+    totals: npt.NDArray[np.float32]
     docs: npt.NDArray[np.int64]
-    scores: npt.NDArray[np.float32]
+    terms: int  # the question's term occurrences: a document is listed at most this often
+    allowed: npt.NDArray[np.bool_] | None = None
 
     @classmethod
-    def none(cls) -> KeywordMatch:
-        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+    def none(cls, size: int) -> KeywordMatch:
+        return cls(np.zeros(size, dtype=np.float32), np.zeros(0, dtype=np.int64), 0)
 
     def within(self, allowed: npt.NDArray[np.bool_] | None) -> KeywordMatch:
-        """Only the documents ``allowed`` (a mask over every document) lets through; None allows all."""
+        """Only the documents ``allowed`` lets through (None allows all); combines with an earlier mask."""
         if allowed is None:
             return self
-        keep = allowed[self.docs]
-        return KeywordMatch(self.docs[keep], self.scores[keep])
+        both = allowed if self.allowed is None else allowed & self.allowed
+        return KeywordMatch(self.totals, self.docs[both[self.docs]], self.terms, both)
 
     def best(self) -> tuple[int, float]:
         """The best document and its score (the lowest id among equals); (-1, 0.0) when none matched."""
         if len(self.docs) == 0:
             return -1, 0.0
-        i = int(np.argmax(self.scores))
-        return int(self.docs[i]), float(self.scores[i])
+        scores = self.totals[self.docs]
+        top = scores.max()
+        return int(self.docs[scores == top].min()), float(top)
 
     def top(self, depth: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """The ``depth`` best documents and their scores, best first, equal scores by ascending id."""
-        order = np.argsort(-self.scores, kind="stable")[:depth] if len(self.docs) <= 4 * depth \
-            else _top_stable(self.scores, depth)
-        return self.docs[order], self.scores[order]
+        """The ``depth`` best documents and their scores, best first, equal scores by ascending id.
+
+        A document is listed at most ``terms`` times, so the ``depth * terms`` best listings hold at
+        least ``depth`` documents: only those (and any equal to the last) are deduplicated and sorted.
+        """
+        docs = self.docs
+        wanted = depth * max(self.terms, 1)
+        if len(docs) > wanted:
+            scores = self.totals[docs]
+            threshold = np.partition(scores, len(scores) - wanted)[len(scores) - wanted]
+            docs = docs[scores >= threshold]
+        docs = np.unique(docs)
+        scores = self.totals[docs]
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return docs[order], scores[order]
 
     def scores_of(self, docs: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-        """The scores of ``docs`` (0 for a document that matched nothing)."""
-        out = np.zeros(len(docs), dtype=np.float32)
-        if len(self.docs) == 0 or len(docs) == 0:
-            return out
-        at = np.minimum(np.searchsorted(self.docs, docs), len(self.docs) - 1)
-        found = self.docs[at] == docs
-        out[found] = self.scores[at[found]]
-        return out
-
-
-def _top_stable(scores: npt.NDArray[np.float32], depth: int) -> npt.NDArray[np.int64]:
-    """Positions of the ``depth`` highest scores, best first, equal scores in position order:
-    a partition around the depth-th score, then a sort of what passes (not of every match)."""
-    threshold = np.partition(scores, len(scores) - depth)[len(scores) - depth]
-    chosen = np.flatnonzero(scores >= threshold)
-    order = chosen[np.argsort(-scores[chosen], kind="stable")][:depth]
-    return order.astype(np.int64)
+        """The scores of ``docs`` (0 for a document that matched nothing or that ``allowed`` hides)."""
+        scores = self.totals[docs]
+        if self.allowed is not None:
+            scores = np.where(self.allowed[docs], scores, np.float32(0.0))
+        return scores.astype(np.float32, copy=False)
 
 
 class BM25Index:
@@ -139,23 +143,22 @@ class BM25Index:
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
     def match(self, query_tokens: list[str]) -> KeywordMatch:
-        """The documents holding any of the terms, scored, reading only those terms' postings.
+        """The question's scores from its terms' postings alone.
 
         bm25s keeps each term's postings as one column of a CSC matrix (documents ascending, with
         the term's precomputed BM25 contribution); a document's score is the sum of its terms'
-        contributions, taken in query order as bm25s's exhaustive scorer takes them.
+        contributions, added in query order into a zeroed array as bm25s's exhaustive scorer adds them.
         """
         ids = [self._retriever.vocab_dict[t] for t in query_tokens if t in self._retriever.vocab_dict]
         if self.size == 0 or not ids:
-            return KeywordMatch.none()
+            return KeywordMatch.none(self.size)
         matrix = self._retriever.scores
         indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
         docs = np.concatenate([indices[indptr[i]:indptr[i + 1]] for i in ids]).astype(np.int64)
         contributions = np.concatenate([data[indptr[i]:indptr[i + 1]] for i in ids])
-        unique, slot = np.unique(docs, return_inverse=True)
-        scores = np.zeros(len(unique), dtype=contributions.dtype)
-        np.add.at(scores, slot, contributions)
-        return KeywordMatch(unique, scores.astype(np.float32, copy=False))
+        totals = np.zeros(self.size, dtype=np.float32)
+        np.add.at(totals, docs, contributions)
+        return KeywordMatch(totals, docs, len(ids))
 
     def document_frequency(self, term: str) -> int:
         """How many documents hold ``term`` (0 for a term the index has never seen)."""

@@ -1,0 +1,100 @@
+"""BM25 at scale: the searches' postings-only scorer against bm25s's exhaustive one, side by side.
+
+    python -m bench.bm25 [--copies 1,10,50,175] [--out bench/results]
+
+The documents are the corpus's paragraphs (``../shared/corpus``, 14,342 with the seed) repeated
+``copies`` times, so 175 copies is about the full release's 2.5 million paragraphs. Repeats keep
+the vocabulary and grow every term's postings in proportion, as more cables of the same kind
+would. The questions are the seed eval's 114. For each size: build time, then per question the
+exhaustive path (score every document, mask, partition the top 100) and the postings path
+(``BM25Index.match`` and ``top``), p50 / p99 of each and their ratio, and a check that both
+return the same top 100.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from eval.questions import bundled_questions_path, load_questions
+from qa.cables.corpus import iter_cable_files, read_cable_file, seed_cable_path
+from qa.errors import CableParseError
+from qa.store.bm25_index import BM25Index
+
+DEPTH = 100
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "cables"
+
+
+def _paragraphs() -> list[str]:
+    texts = []
+    for path in [seed_cable_path(), *sorted(iter_cable_files([CORPUS]))]:
+        try:
+            cable = read_cable_file(path)
+        except CableParseError:
+            continue
+        texts += [f"{p.section or ''}. {p.text}" for p in cable.paragraphs]
+    return texts
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    return float(np.percentile(samples, 50)), float(np.percentile(samples, 99))
+
+
+def _measure(texts: list[str], copies: int, questions: list[str]) -> dict[str, float | int | bool]:
+    started = time.perf_counter()
+    index = BM25Index.build(texts * copies)
+    built = time.perf_counter() - started
+    exhaustive, postings = [], []
+    same = True
+    for question in questions:
+        terms = index.tokens(question)
+        t0 = time.perf_counter()
+        scores = index.scores(terms)
+        hits = np.flatnonzero(scores > 0)
+        top = hits[np.argsort(-scores[hits], kind="stable")][:DEPTH] if len(hits) <= 4 * DEPTH else \
+            hits[np.argpartition(-scores[hits], DEPTH - 1)[:DEPTH]]
+        t1 = time.perf_counter()
+        docs, _ = index.match(terms).top(DEPTH)
+        t2 = time.perf_counter()
+        exhaustive.append((t1 - t0) * 1000)
+        postings.append((t2 - t1) * 1000)
+        same &= set(docs.tolist()) == set(top.tolist()) or len(hits) > DEPTH  # ties at the cut may differ
+    e50, e99 = _percentiles(exhaustive)
+    p50, p99 = _percentiles(postings)
+    return {"documents": index.size, "build_s": round(built, 1), "exhaustive_p50_ms": round(e50, 3),
+            "exhaustive_p99_ms": round(e99, 3), "postings_p50_ms": round(p50, 3), "postings_p99_ms": round(p99, 3),
+            "speedup_p50": round(e50 / p50, 2) if p50 else 0.0, "same_top": same}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", default="1,10,50,175")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    texts = _paragraphs()
+    questions = [q.question for q in load_questions(bundled_questions_path())]
+    rows = []
+    for copies in [int(c) for c in args.copies.split(",")]:
+        row = _measure(texts, copies, questions)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    report = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+              "load_average": os.getloadavg()[0], "questions": len(questions), "depth": DEPTH, "rows": rows}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bm25.json").write_text(json.dumps(report, indent=1) + "\n")
+    lines = ["| documents | build | exhaustive p50 / p99 | postings p50 / p99 | p50 ratio |", "|---|---|---|---|---|"]
+    lines += [f"| {r['documents']:,} | {r['build_s']} s | {r['exhaustive_p50_ms']} / {r['exhaustive_p99_ms']} ms | "
+              f"{r['postings_p50_ms']} / {r['postings_p99_ms']} ms | {r['speedup_p50']}x |" for r in rows]
+    (args.out / "bm25.md").write_text(f"BM25 top-{DEPTH}, {len(questions)} seed questions, load average "
+                                      f"{report['load_average']:.1f}\n\n" + "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
