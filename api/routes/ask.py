@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from api.deps import CallerDep, ClientDep, IndexDep, SettingsDep, StateDep
 from api.errors import error_responses
 from api.limits import take_tokens
+from api.request_context import note_mode
 from api.schemas import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut
 from api.views import answer_out, search_filters
 from qa.cable_index import check_question
@@ -30,7 +31,8 @@ _BODY_ERRORS = error_responses(400, 401, 413, 422, 429,
 
 
 def _checked(question: str, field: str, k: int, mode: str, settings: Settings) -> str:
-    """The shared question checks, with the configured length limit, naming ``field``."""
+    """The shared question checks, with the configured length limit, naming ``field``; notes the mode."""
+    note_mode(mode)
     try:
         return check_question(question, k, mode, settings.max_question_chars)
     except InvalidQueryError as error:
