@@ -167,7 +167,12 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process: alive
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # no /proc: the signal is all there is to go by
+    # A zombie has exited and waits for its parent (uvicorn's supervisor) to reap it.
+    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
 
 
 def forget_dead_workers(folder: Path) -> list[int]:
