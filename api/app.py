@@ -46,7 +46,9 @@ Errors share one body: `{"detail": "<field>: <message>", "error": "<code>"}` (42
 field). Writes (`POST`/`DELETE /cables`) need `X-API-Key` or `Authorization: Bearer` when a key is configured.
 Every client IP gets `CABLEQA_RATE_LIMIT_PER_MINUTE` requests a minute (429 with `Retry-After` beyond);
 `/ask/batch` costs one a question. Requests must name this server in `Host` (`CABLEQA_ALLOWED_HOSTS`), and
-writes from a browser must come from its own pages or `CABLEQA_CORS_ORIGINS` (403 otherwise).
+writes from a browser must come from its own pages or `CABLEQA_CORS_ORIGINS` (403 otherwise). Every response
+carries `X-Request-ID`: the request's own when it sends a sane one (1-128 of `A-Za-z0-9._:=+/-`), else a new one.
+Prometheus metrics are at `/metrics`.
 """
 
 
@@ -58,7 +60,7 @@ def package_version() -> str:
 
 
 def _start(settings: Settings, encoder: Encoder | None, limiter: RateLimiter | None,
-           metrics: ServerMetrics) -> AppState:
+           server_metrics: ServerMetrics) -> AppState:
     keys = KeyRing.from_settings(settings)  # a bad CABLEQA_API_KEYS fails here, before the slow part
     anonymous = settings.anonymous_max_classification
     ceiling = parse_classification_name(anonymous, "anonymous_max_classification") if anonymous else None
@@ -67,27 +69,27 @@ def _start(settings: Settings, encoder: Encoder | None, limiter: RateLimiter | N
     index = open_index(settings, encoder or load_encoder(settings), say=log.info)
     return AppState(settings=settings, index=index, keys=keys, anonymous_ceiling=ceiling, limiter=limiter,
                     started=datetime.now(UTC), started_clock=time.monotonic(), version=package_version(),
-                    metrics=metrics)
+                    metrics=server_metrics)
 
 
 def _lifespan(settings: Settings, encoder: Encoder | None, limiter: RateLimiter | None,
-              metrics: ServerMetrics) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+              server_metrics: ServerMetrics) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = _start(settings, encoder, limiter, metrics)
+        state = _start(settings, encoder, limiter, server_metrics)
         app.state.cableqa = state
         manifest = state.index.snapshot.manifest
         log.info("cableqa ready: %d cables, %d paragraphs, generation %d, model %s", manifest.cables,
                  manifest.paragraphs, manifest.generation, manifest.model)
         shared = multiprocess_folder()
         log.info("metrics at /metrics%s", f", shared by the workers in {shared}" if shared else "")
-        metrics.running(state.version, manifest.model)
+        server_metrics.running(state.version, manifest.model)
         # The follower reports every generation this process serves: its own writes and other processes'.
         try:
-            with CommitFollower(state.index, settings.follow_interval_s, on_change=metrics.serving):
+            with CommitFollower(state.index, settings.follow_interval_s, on_change=server_metrics.serving):
                 yield
         finally:
-            metrics.stopping()
+            server_metrics.stopping()
 
     return lifespan
 
