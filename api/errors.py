@@ -8,7 +8,9 @@ Framework errors are translated here too, so every error body has one shape::
     {"detail": "k: must be between 1 and 100, got 0", "error": "invalid_query", "errors": [...]}
 
 ``errors`` (field-level problems) is present for 422s only. Routes never build error
-responses or raise ``HTTPException``: they raise a :class:`~qa.errors.CableqaError`.
+responses or raise ``HTTPException``: they raise a :class:`~qa.errors.CableqaError`. Every
+response built here notes its ``error`` code on the request (:func:`~api.request_context.note_error`)
+for the errors metric.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from api.http_errors import (
     UnauthorizedError,
     UploadTooLargeError,
 )
+from api.request_context import note_error
 from api.schemas import ErrorOut
 from qa.errors import (
     CableParseError,
@@ -52,8 +55,8 @@ from qa.errors import (
     UnknownParagraphError,
 )
 
-__all__ = ["EXCEPTION_HANDLERS", "STATUS", "error_code", "error_response", "error_responses", "status_of",
-           "validation_errors"]
+__all__ = ["EXCEPTION_HANDLERS", "STATUS", "error_code", "error_response", "error_responses", "internal_error_response",
+           "status_of", "validation_errors"]
 
 log = logging.getLogger("cableqa.api")
 
@@ -112,6 +115,7 @@ def _headers(error: CableqaError) -> dict[str, str]:
 def error_response(error: CableqaError) -> JSONResponse:
     """The response for one domain error: its status, ``detail`` and ``error`` code, and headers."""
     body: dict[str, Any] = {"detail": error.message, "error": error_code(type(error))}
+    note_error(body["error"])
     if isinstance(error, InvalidQueryError):
         body["errors"] = [{"loc": error.field.split("."), "msg": error.reason, "type": "invalid_query"}]
     return JSONResponse(body, status_code=status_of(error), headers=_headers(error))
@@ -143,6 +147,7 @@ def validation_errors(errors: Sequence[Any]) -> JSONResponse:
     items = [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
               "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", "invalid"))} for e in errors]
     detail = "; ".join(_say(e, i) for e, i in zip(errors, items, strict=True)) or "invalid request"
+    note_error("invalid_query")
     return JSONResponse({"detail": detail, "error": "invalid_query", "errors": items}, status_code=422)
 
 
@@ -172,13 +177,20 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Respo
     elif exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
         # e.g. an integer of more than 4,300 digits; what follows ";" is advice for Python programmers
         detail = f"body: not valid JSON ({str(exc.__cause__).split(';')[0]})"
-    return JSONResponse({"detail": detail, "error": _HTTP_CODES.get(exc.status_code, "http_error")},
-                        status_code=exc.status_code, headers=exc.headers)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    note_error(code)
+    return JSONResponse({"detail": detail, "error": code}, status_code=exc.status_code, headers=exc.headers)
+
+
+def internal_error_response() -> JSONResponse:
+    """The 500 for an error nothing else handled: no detail, since its message may say anything."""
+    note_error("internal")
+    return JSONResponse({"detail": "internal server error", "error": "internal"}, status_code=500)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse({"detail": "internal server error", "error": "internal"}, status_code=500)
+    return internal_error_response()
 
 
 Handler = Callable[[Request, Any], Coroutine[Any, Any, Response]]

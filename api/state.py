@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from api.keys import KeyRing
+from api.metrics import ServerMetrics
 from api.ratelimit import RateLimiter
 from qa.cables.classification import Classification
 from qa.service import CableIndex
@@ -24,3 +25,4 @@ class AppState:
     started: datetime  # UTC
     started_clock: float  # time.monotonic() at start, for uptime
     version: str  # cableqa's, as installed
+    metrics: ServerMetrics

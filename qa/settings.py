@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     )
     anonymous_max_classification: str | None = Field(
         default=None, description="Ceiling for reads that present no API key (e.g. UNCLASSIFIED); empty = none")
+    metrics_require_key: bool = Field(
+        default=False, description="Server: /metrics answers only requests with a valid API key (needs "
+        "CABLEQA_API_KEY or CABLEQA_API_KEYS); off = open, like /health")
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per client IP; 0 = off")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed cross-site, comma-separated; empty = no CORS headers")

@@ -14,6 +14,7 @@ from api.access import search_filters
 from api.deps import CallerDep, ClientDep, IndexDep, SettingsDep, StateDep
 from api.errors import error_responses
 from api.limits import take_tokens
+from api.request_context import note_mode
 from api.schemas import AnswerOut, AskIn, AskQuery, BatchIn, BatchOut
 from api.views import answer_out
 from qa.errors import InvalidQueryError
@@ -38,6 +39,7 @@ _BODY_ERRORS = error_responses(400, 401, 413, 422, 429,
              "it has `subject` null: the subject line is as classified as its cable.")
 def ask(body: AskIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) -> AnswerOut:
     mode = body.mode or settings.default_mode
+    note_mode(mode)
     query = index.query(body.question, body.k, mode)
     filters = search_filters(body.filters.to_filters(), caller)
     return answer_out(index.answer([query], filters)[0], filters.max_classification)
@@ -50,6 +52,7 @@ def ask(body: AskIn, index: IndexDep, settings: SettingsDep, caller: CallerDep) 
 def ask_get(query: Annotated[AskQuery, Query()], index: IndexDep, settings: SettingsDep,
             caller: CallerDep) -> AnswerOut:
     mode = query.mode or settings.default_mode
+    note_mode(mode)
     checked = index.query(query.q, query.k, mode, field="q")
     filters = search_filters(query.to_filters(), caller)
     return answer_out(index.answer([checked], filters)[0], filters.max_classification)
@@ -71,6 +74,7 @@ def ask_batch(body: BatchIn, index: IndexDep, settings: SettingsDep, caller: Cal
     if len(body.questions) > 1:  # the first was taken, from the headers alone, before the body was read
         take_tokens(state.limiter, client, len(body.questions) - 1)
     mode = body.mode or settings.default_mode
+    note_mode(mode)
     queries = [index.query(q, body.k, mode, field=f"questions[{i}]") for i, q in enumerate(body.questions)]
     filters = search_filters(body.filters.to_filters(), caller)
     answers = index.answer(queries, filters)

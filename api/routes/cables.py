@@ -14,9 +14,10 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.access import ceiling_for, check_uploads_within, search_filters
-from api.deps import CallerDep, IndexDep, SettingsDep, WriterDep
+from api.deps import CallerDep, IndexDep, SettingsDep, StateDep, WriterDep
 from api.errors import error_responses
 from api.keys import Caller
+from api.request_context import note_mode
 from api.schemas import (
     AnswerOut,
     CableListOut,
@@ -123,10 +124,12 @@ def read_references(cable_id: CableId, index: IndexDep, caller: CallerDep,
 def similar(cable_id: CableId, number: ParagraphLabel,
             query: Annotated[SimilarQuery, Query()], index: IndexDep, settings: SettingsDep,
             caller: CallerDep) -> AnswerOut:
+    mode = query.mode or settings.default_mode
+    note_mode(mode)
     filters = search_filters(query.to_filters(), caller)
     paragraph, occurrence = _label(number)
     answer = similar_paragraphs(index.snapshot, cable_id.strip().upper(), paragraph, k=query.k,
-                                mode=query.mode or settings.default_mode, filters=filters,
+                                mode=mode, filters=filters,
                                 include_own_cable=query.include_own_cable, weights=index.weights,
                                 occurrence=occurrence)
     return answer_out(answer, filters.max_classification)
@@ -164,9 +167,13 @@ def _ingest(index: CableIndex, body: bytes, content_type: str | None, caller: Ca
                  "application/json": {"schema": {"$ref": "#/components/schemas/UploadIn"},
                                       "example": {"cables": ["<full text of one cable>"]}},
              }}})
-async def upload_cables(request: Request, index: IndexDep, caller: WriterDep) -> IngestOut:
+async def upload_cables(request: Request, index: IndexDep, caller: WriterDep, state: StateDep) -> IngestOut:
     body = await request.body()  # bounded by BodyLimitMiddleware (Content-Length and bytes received)
-    return await run_in_threadpool(_ingest, index, body, request.headers.get("content-type"), caller)
+    with state.metrics.uploads_in_flight.track_inprogress():
+        out = await run_in_threadpool(_ingest, index, body, request.headers.get("content-type"), caller)
+    state.metrics.ingested_cables.inc(out.cables)
+    state.metrics.ingested_paragraphs.inc(out.paragraphs)
+    return out
 
 
 @router.delete("/{cable_id}", response_model=DeleteOut,
@@ -174,6 +181,8 @@ async def upload_cables(request: Request, index: IndexDep, caller: WriterDep) ->
                summary="Delete a cable", description="Removes the cable and its paragraphs from every search "
                "mode, in one atomic index generation. Needs write access, like uploads; a key with a ceiling "
                "may not delete a cable classified above it (403).")
-def delete_cable(cable_id: CableId, index: IndexDep, caller: WriterDep) -> DeleteOut:
+def delete_cable(cable_id: CableId, index: IndexDep, caller: WriterDep, state: StateDep) -> DeleteOut:
     wanted = cable_id.strip().upper()
-    return DeleteOut(deleted=wanted, index=index_size(index.delete(wanted, ceiling=caller.ceiling)))
+    out = DeleteOut(deleted=wanted, index=index_size(index.delete(wanted, ceiling=caller.ceiling)))
+    state.metrics.deleted_cables.inc()
+    return out

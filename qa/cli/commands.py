@@ -336,6 +336,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the web page."""
     import os
+    import tempfile
 
     import uvicorn
 
@@ -345,10 +346,16 @@ def serve(
     if host:
         os.environ["CABLEQA_HOST"] = host
     get_settings.cache_clear()
-    # X-Forwarded-For is believed only from CABLEQA_TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1).
-    uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level="info", proxy_headers=bool(settings.trusted_proxies),
-                forwarded_allow_ips=settings.trusted_proxies or None)
+    # The workers add up their metrics in a folder of this server's own (api/metrics.py), named before
+    # anything imports prometheus_client; an operator's PROMETHEUS_MULTIPROC_DIR is used as given.
+    with tempfile.TemporaryDirectory(prefix="cableqa-metrics-") as metrics_dir:
+        Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)).mkdir(parents=True, exist_ok=True)
+        from api.logs import log_config
+
+        # X-Forwarded-For is believed only from CABLEQA_TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1).
+        uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                    workers=workers, log_config=log_config(), log_level="info",
+                    proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None)
 
 
 def _print_cable(data: dict[str, object]) -> None:
