@@ -35,7 +35,7 @@ from qa.records import Cable, Paragraph
 
 __all__ = ["PARSER_VERSION", "parse_cable"]
 
-PARSER_VERSION = "3"  # 3: paragraphs from the cable's own labels (gaps, repeats, N), (C) N.)
+PARSER_VERSION = "4"  # 4: one Reference per cable a REF item names, with its year_source
 
 _FIRST_PARAGRAPH = re.compile(
     r"^[ \t]*(?:¶[ \t]*|\[\d+\]\(#\)[ \t]*)?1[ \t]?[.,](?!\d)[ \t]*(?:\([A-Za-z/ ,]{1,30}\)|[A-Z\"“])"
@@ -164,9 +164,8 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
     limit = first_para.start() if first_para else foreign_at
     header = text[:limit]
     classification, caveats = _apply_caveat_lines(classification, caveats, find_caveat_lines(header))
-    year = when.year if when else _id_year(cable_id)
     subject, subject_at = parse_subject(header)
-    references, refs_end = parse_references(header, year)
+    references, refs_end = parse_references(header, cable_id)
     classified_by, reasons, cb_end = parse_classified_by(header)
     eo, declassify_on, declassify_text = parse_declassification(header)
     tags_match = _TAGS_LINE.search(header)
@@ -294,14 +293,6 @@ def _other_record_start(text: str, cable_id: str, body_start: int) -> int:
         if match.group("id") != cable_id:
             return match.start()
     return len(text)
-
-
-def _id_year(cable_id: str) -> int | None:
-    """The year an id's two leading digits stand for (``05PARIS5539`` -> 2005), when it has them."""
-    if not cable_id[:2].isdigit():
-        return None
-    yy = int(cable_id[:2])
-    return yy + (1900 if yy >= 60 else 2000)
 
 
 def _subject_end(header: str, subject_at: int) -> int:
