@@ -169,69 +169,84 @@ def _furniture_class(raw: str) -> str:
     return "furniture"
 
 
+def _underline_previous(out: list[BodyLine | None], raws: list[str], i: int) -> None:
+    """Mark the line above the rule ``raws[i]`` as a heading, unless it is a sentence over a framed heading.
+
+    A dash line over a framed heading, right under a sentence: "... END SUMMARY." / "----" /
+    "Heading" / "----". The sentence stays text; an unfinished line is a heading's first half.
+    """
+    previous = out[-1] if out else None
+    if previous is None or len(previous.text) > 100 or PARA_START.match(previous.text):
+        return
+    top_frame = (i + 2 < len(raws) and 0 < len(raws[i + 1].strip()) <= 100
+                 and not PARA_START.match(raws[i + 1]) and bool(_UNDERLINE.match(raws[i + 2]))
+                 and bool(SENTENCE_END.search(previous.text)))
+    if not top_frame:
+        out[-1] = BodyLine(previous.start, previous.end, previous.text, True, previous.where)
+
+
+def _dropped_class(raw: str) -> str | None:
+    """The class of a whole line the body leaves out (furniture, header remnant), or None for text."""
+    if _NOISE_LINE.match(raw):
+        return _furniture_class(raw)  # dropped without breaking the paragraph around it
+    if _HEADER_REMNANT.match(raw):
+        return "header remnant"
+    return None
+
+
+def _text_line(text: str, raw: str, line_start: int) -> BodyLine | tuple[int, int] | None:
+    """The text of the line ``raw`` (at ``line_start``) with page furniture run into it cut out.
+
+    A line that was only mid-line page markers gives its span instead; an empty one None.
+    """
+    line_end = line_start + len(raw)
+    cut = _INLINE_PAGE.match(raw) or _LEADING_SIPDIS.match(raw)
+    if cut:
+        line_start += cut.end()
+    trail = _TRAILING_BANNER.search(raw)
+    if trail and trail.start() > (cut.end() if cut else 0):
+        line_end -= len(raw) - trail.start()
+    kept = text[line_start:line_end]
+    lead = len(kept) - len(kept.lstrip())
+    kept = kept.strip()
+    if _MIDLINE_PAGE.search(kept):
+        line = _without_midline_pages(kept, line_start + lead)
+        return line if line is not None else (line_start, line_end)
+    return BodyLine(line_start + lead, line_start + lead + len(kept), kept) if kept else None
+
+
 def read_lines(text: str, start: int, dropped: list[tuple[int, int, str]] | None = None) -> list[BodyLine | None]:
     """Body lines with noise cut out; ``None`` stands for a blank line.
 
     ``dropped``, when given, receives each whole line left out, with its class.
     """
     out: list[BodyLine | None] = []
-    offset = start
     raws = text[start:].split("\n")
     skip_to = -1
+    line_start = start
     for i, raw in enumerate(raws):
-        line_start, line_end = offset, offset + len(raw)
-        offset = line_end + 1
-        if i <= skip_to:
-            if dropped is not None:
-                dropped.append((line_start, line_end, "repeated routing"))
-            continue
-        if _ROUTING_START.match(raw):
+        at, line_start = line_start, line_start + len(raw) + 1
+        if i > skip_to and _ROUTING_START.match(raw):
             end = _repeated_header_end(raws, i)
-            if end is not None:
-                skip_to = end
-                if dropped is not None:
-                    dropped.append((line_start, line_end, "repeated routing"))
-                continue
-        if not raw.strip():
+            skip_to = end if end is not None else skip_to
+        kind = "repeated routing" if i <= skip_to else None
+        if kind is None and not raw.strip():
             out.append(None)
             continue
-        if _UNDERLINE.match(raw):
-            previous = out[-1] if out else None
-            # A dash line over a framed heading, right under a sentence: "... END SUMMARY." / "----" /
-            # "Heading" / "----". The sentence stays text; an unfinished line is a heading's first half.
-            top_frame = (i + 2 < len(raws) and 0 < len(raws[i + 1].strip()) <= 100
-                         and not PARA_START.match(raws[i + 1]) and bool(_UNDERLINE.match(raws[i + 2]))
-                         and previous is not None and bool(SENTENCE_END.search(previous.text)))
-            if previous is not None and not top_frame and len(previous.text) <= 100 \
-                    and not PARA_START.match(previous.text):
-                out[-1] = BodyLine(previous.start, previous.end, previous.text, True, previous.where)
+        if kind is None and _UNDERLINE.match(raw):
+            _underline_previous(out, raws, i)
             continue
-        if _NOISE_LINE.match(raw):
-            if dropped is not None:
-                dropped.append((line_start, line_end, _furniture_class(raw)))
-            continue  # furniture: dropped without breaking the paragraph around it
-        if _HEADER_REMNANT.match(raw):
-            if dropped is not None:
-                dropped.append((line_start, line_end, "header remnant"))
-            continue
-        cut = _INLINE_PAGE.match(raw) or _LEADING_SIPDIS.match(raw)
-        if cut:
-            line_start += cut.end()
-        trail = _TRAILING_BANNER.search(raw)
-        if trail and trail.start() > (cut.end() if cut else 0):
-            line_end = offset - 1 - (len(raw) - trail.start())
-        kept = text[line_start:line_end]
-        lead = len(kept) - len(kept.lstrip())
-        kept = kept.strip()
-        if _MIDLINE_PAGE.search(kept):
-            line = _without_midline_pages(kept, line_start + lead)
-            if line is not None:
+        span = (at, at + len(raw))
+        kind = kind or _dropped_class(raw)
+        if kind is None:
+            line = _text_line(text, raw, at)
+            if isinstance(line, BodyLine):
                 out.append(line)
-            elif dropped is not None:
-                dropped.append((line_start, line_end, "page marker"))
-            continue
-        if kept:
-            out.append(BodyLine(line_start + lead, line_start + lead + len(kept), kept))
+            if not isinstance(line, tuple):
+                continue
+            kind, span = "page marker", line
+        if dropped is not None:
+            dropped.append((*span, kind))
     return out
 
 
