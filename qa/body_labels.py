@@ -111,7 +111,6 @@ def number_labels(labels: list[Label | None]) -> tuple[list[int | None], list[in
     """
     first_marked = next((lb for lb in labels if lb is not None and lb.mark), None)
     paren_style = first_marked is not None and first_marked.paren
-    marks_used = first_marked is not None
     contents = contents_entries(labels)
     numbers: list[int | None] = [None] * len(labels)
     renumbered: list[int] = []
@@ -122,30 +121,36 @@ def number_labels(labels: list[Label | None]) -> tuple[list[int | None], list[in
             continue
         if label.empty and (i + 1 == len(labels) or labels[i + 1] is not None):
             continue  # "1. (C)" run onto the Classified By line and printed again below; "11." alone
-        printed, number = label.printed, None
-        digits = str(printed)
-        stray_one = len(digits) > 1 and digits[0] == "1" and int(digits[1:]) == expected
         if label.mark:
-            number = expected if printed != expected and stray_one else printed
             in_list = False
-        elif marks_used:
-            if printed == expected and not in_list:
-                number = printed
-            elif printed < expected:
-                in_list = True  # a quoted list restarting its own count
-        elif printed == expected:
-            number = printed
-        elif stray_one:
-            number = expected
-        elif printed > expected and (label.after_blank or printed <= expected + 2):
-            number = printed  # a gap in an unmarked cable's numbering, at a block start
-        elif printed < expected and printed not in used and label.after_blank:
-            number = printed  # the source's own order: 4, 6, 5
+        elif first_marked is not None and label.printed < expected:
+            in_list = True  # a quoted list restarting its own count
+        number = _number_of(label, expected, first_marked is not None, in_list, used)
         if number is None:
             continue
-        if number != printed:
+        if number != label.printed:
             renumbered.append(number)
         numbers[i] = number
         used.add(number)
         expected = number + 1
     return numbers, renumbered
+
+
+def _number_of(label: Label, expected: int, marks_used: bool, in_list: bool, used: set[int]) -> int | None:
+    """The number ``label`` opens a paragraph under when ``expected`` comes next; None: no paragraph."""
+    printed = label.printed
+    digits = str(printed)
+    stray_one = len(digits) > 1 and digits[0] == "1" and int(digits[1:]) == expected
+    if label.mark:
+        return expected if printed != expected and stray_one else printed
+    if marks_used:
+        return printed if printed == expected and not in_list else None
+    if printed == expected:
+        return printed
+    if stray_one:
+        return expected
+    if printed > expected and (label.after_blank or printed <= expected + 2):
+        return printed  # a gap in an unmarked cable's numbering, at a block start
+    if printed < expected and printed not in used and label.after_blank:
+        return printed  # the source's own order: 4, 6, 5
+    return None
