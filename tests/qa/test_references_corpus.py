@@ -9,7 +9,6 @@ citing post the year had not reached) the year before; each exception is listed 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -158,10 +157,6 @@ def test_a_year_is_the_written_one_else_the_citing_cables_else_the_year_before(c
     assert year_before == YEAR_BEFORE
 
 
-def _when(cable: Cable) -> datetime | None:
-    return cable.datetime
-
-
 def test_yearless_references_to_corpus_cables_name_earlier_cables_of_that_year(corpus: ParsedCorpus) -> None:
     """The convention checked where it can be: the cable named is in the corpus with its own date."""
     checked, wrong = 0, []
@@ -170,7 +165,7 @@ def test_yearless_references_to_corpus_cables_name_earlier_cables_of_that_year(c
             target = corpus.cables.get(ref.cable_id or "")
             if ref.year_source not in ("citing year", "year before") or target is None:
                 continue
-            sent, cited = _when(cable), _when(target)
+            sent, cited = cable.datetime, target.datetime
             if sent is None or cited is None:
                 continue
             checked += 1
