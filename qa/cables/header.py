@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from qa.cables.classification import Classification
 from qa.cables.records import Recipient, Reference
+from qa.cables.references import references_of
 from qa.cables.repair import normalise_whitespace
 
 __all__ = [
@@ -333,79 +334,101 @@ def parse_subject(header: str) -> tuple[str | None, int]:
 
 
 _REF_START = re.compile(r"^[ \t]*(?:REF(?:S|TEL|TELS)?|Refs?|Reftels?)\b[ \t]*:?[ \t]*", re.MULTILINE)
-# A REF item's letter: "A.", "A)", "(A)", "a)", "[1](#)B." (a pilcrow artefact).
+# A REF item's letter: "A.", "A)", "(A)", "a)", "A:", "[1](#)B." (a pilcrow artefact); at a line start
+# also a bare "B KUALA LUMPUR 739" and "REF B SECSTATE 76108" (09ABUDHABI754 writes REF before each).
 _REF_ITEM = re.compile(
-    r"(?:^|\s)(?:\[\d+\]\(#\)|¶)?\s*(?:\((?P<paren>[A-Za-z])\)\s*|(?P<letter>[A-Z]|[a-z](?=[.)]\s))\s?[.)](?=\s))")
-# "TOKYO 1002", "07 TOKYO 2690", "2008 BOGOTA 4165", "09SHENYANG 167", "Abu Dhabi 1384".
-_REF_ID = re.compile(
-    r"^(?:(?:19|20)?(?P<yy>\d{2})\s*(?=[A-Za-z]))?"
-    r"(?P<loc>[A-Z][A-Z .'\-]*?[A-Z]|[A-Za-z][a-z]+(?:[ .'\-][A-Z][a-z]+)*)\s+0*(?P<serial>\d{1,6})\b"
+    r"(?:^|\s)(?:\[\d+\]\(#\)|¶)?\s*(?:\((?P<paren>[A-Za-z])\)\s*|(?P<letter>[A-Z]|[a-z](?=[.)]\s))\s?[.):](?=\s))"
+    r"|(?:^|\n)[ \t]*(?:REF[ \t]+)?(?P<bare>[A-Z])[ \t]+(?=[A-Z0-9(])"
 )
-
-
-def _canonical_ref(text: str, cable_year: int | None) -> str | None:
-    match = _REF_ID.match(text.strip())
-    if match is None:
-        return None
-    if match.group("yy"):
-        yy = match.group("yy")
-    elif cable_year is not None:
-        yy = f"{cable_year % 100:02d}"
-    else:
-        return None
-    loc = match.group("loc").replace(" ", "").replace(".", "")
-    if not loc.isalpha() or len(loc) < 3:
-        return None
-    return f"{yy}{loc.upper()}{int(match.group('serial'))}"
+# The release's running page header, run into a reflowed REF line: "RANGOON 00000378 001.4 OF 004".
+_REF_PAGE_MARK = re.compile(r"[ \t]*\b[A-Z][A-Z ]{1,30}?[ \t]\d{8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}\b")
+# An item that is only a year ("B. 2006", "C. 2007 AND PREVIOUS", "D. AND PREVIOUS"): the wrapped end
+# of the item above, which the release lettered as an item of its own (06PARIS1031, 10BAKU97).
+_YEAR_TAIL = re.compile(r"^(?:(?:19|20)\d{2}\b[ \t]*)?(?:AND[ \t]+(?:PREVIOUS|PRIOR)\b.*)?$", re.IGNORECASE)
+# A handling remark run onto the REF line ends the list: "Frankfurt 002808 Sensitive but unclassified; not
+# for Internet Distribution.", "... 2009 BRASILIA 1460 (U) THIS CABLE IS SENSITIVE BUT UNCLASSIFIED ...".
+_REF_HANDLING = re.compile(r"\s+(?:\(U\)\s+THIS\s+CABLE\s+IS\s+)?SENSITIVE\s+BUT\s+UNCLASSIFIED\b.*",
+                           re.IGNORECASE | re.DOTALL)
+_OWN_LETTER = re.compile(r"^\((?P<letter>[A-Z])\)[ \t]+")
 
 
 def _letter(match: re.Match[str]) -> str:
-    return (match.group("paren") or match.group("letter")).upper()
+    return (match.group("paren") or match.group("letter") or match.group("bare")).upper()
 
 
 def _lettered(candidates: list[re.Match[str]]) -> list[re.Match[str]]:
-    """The item letters that run A, B, C ... (a letter may be skipped, none repeated).
+    """The item letters that run A, B, C ... (a letter may be skipped).
 
-    Any other "(U)" or "(b)" is text inside an item: a portion mark, a reason.
+    Any other "(U)" or "(b)" is text inside an item: a portion mark, a reason. A letter
+    repeated at a line start is the source's typing slip for the next item (07TALLINN375 "B) ..."
+    twice); a bare letter counts only at a line start and after a lettered item or before one.
     """
     items: list[re.Match[str]] = []
     for match in candidates:
         previous = _letter(items[-1]) if items else "@"  # the character before "A"
-        if 0 < ord(_letter(match)) - ord(previous) <= (1 if not items else 3):
+        step = ord(_letter(match)) - ord(previous)
+        at_line_start = "\n" in match.group(0) or match.start() == 0
+        if 0 < step <= (1 if not items else 3) or (step == 0 and items and at_line_start):
             items.append(match)
+    if len(items) == 1 and items[0].group("bare"):
+        return []  # "A SECRETARY'S LETTER" alone is text, not item A
     return items
 
 
-def parse_references(header: str, cable_year: int | None) -> tuple[tuple[Reference, ...], int]:
-    """The REF list: letters, text as written and canonical ids; and where it ended."""
+def _items(block: str) -> list[tuple[str | None, str]]:
+    """The REF block's items as (letter, text), an item that is a wrapped year joined to the one above."""
+    padded = " " + block
+    found = _lettered(list(_REF_ITEM.finditer(padded)))
+    if not found:
+        text = normalise_whitespace(_MD_LINK.sub("", block))
+        return [(None, text)] if text else []
+    items: list[tuple[str | None, str]] = []
+    before = normalise_whitespace(_MD_LINK.sub("", padded[:found[0].start()])).strip(" ;,")
+    if before and not re.fullmatch(r"REF\w*:?", before, re.IGNORECASE):
+        items.append((None, before))  # "REF: 09 STATE 96625; A. A)STATE 70789; ...": an unlettered first item
+    for i, item in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(padded)
+        text = normalise_whitespace(_MD_LINK.sub("", padded[item.end():end]))
+        letter = _letter(item)
+        text = re.sub(rf"^\(?{letter}[.):]\s*", "", text, flags=re.IGNORECASE)  # "A. A. STATE 3080", "A. A: HAVANA"
+        text = re.sub(r"\s+\(?[A-Z][.)]$", "", text)  # "C. STATE 112304 / B. D. STATE 32213": a stray letter
+        if items and items[-1][0] is not None and _YEAR_TAIL.match(text):
+            items[-1] = (items[-1][0], f"{items[-1][1]} {text}".strip())
+            continue
+        own = _OWN_LETTER.match(text)  # "C. (B) EMBASSY PARIS ...": the source's own letter under the release's
+        if own is not None:
+            letter, text = own.group("letter"), text[own.end():]
+        items.append((letter, text))
+    return items
+
+
+def parse_references(header: str, citing_id: str) -> tuple[tuple[Reference, ...], int]:
+    """The REF list as one :class:`Reference` per cable named, in the cable ``citing_id``; and where it ended.
+
+    An item naming several cables (``Berlin 1337, Berlin 1340``) gives one Reference each
+    (:func:`qa.cables.references.read_reference`); a year the text omits comes from the citing cable
+    (:func:`qa.cables.references.reference_id` says when, and the Reference's ``year_source`` says so).
+    """
     # An old form's empty "Ref: None" field is not the REF list that may follow it.
     match = next((m for m in _REF_START.finditer(header)
                   if not re.match(r"(?:none|n/a)[ \t]*(?:\n|$)", header[m.end():], re.IGNORECASE)), None)
     if match is None:
         return (), -1
     rest = header[match.end():]
-    stop = re.search(r"\n\s*\n(?!\s*(?:\[\d+\]\(#\)|¶)?\s*[A-Z]\s?[.)]\s)|\s+Classified\s+By\b|\n[ \t]*[-=]{3,}"
+    # ... to a blank line, unless a lettered item or a serial wrapped alone ("(C) SECSTATE" / "" / "36633") follows
+    stop = re.search(r"\n\s*\n(?!\s*(?:\[\d+\]\(#\)|¶)?\s*[A-Z]\s?[.)]\s|[ \t]*\d{1,6}[ \t]*\n)"
+                     r"|\s+Classified\s+By\b|\n[ \t]*[-=]{3,}"
                      rf"|\n\s*\d{{1,3}}\s?\.\s*\(|{BODY_LINE}", rest, re.IGNORECASE)
     block = rest[: stop.start()] if stop else rest
-    items = _lettered(list(_REF_ITEM.finditer(" " + block)))
-    refs: list[Reference] = []
-    if not items:
-        text = normalise_whitespace(_MD_LINK.sub("", block))
-        if text:
-            refs.append(Reference(None, text, _canonical_ref(text, cable_year)))
-    padded = " " + block
-    for i, item in enumerate(items):
-        end = items[i + 1].start() if i + 1 < len(items) else len(padded)
-        text = normalise_whitespace(_MD_LINK.sub("", padded[item.end():end]))
-        letter = _letter(item)
-        text = re.sub(rf"^\(?{letter}[.)]\s*", "", text, flags=re.IGNORECASE)  # "A. A. STATE 3080"
-        refs.append(Reference(letter, text, _canonical_ref(text, cable_year)))
+    items = _items(_REF_HANDLING.sub("", _REF_PAGE_MARK.sub("", block)))
+    refs = [ref for letter, text in items for ref in references_of(text, letter, citing_id)]
     return tuple(refs), match.end() + len(block)
 
 
 _CLASSIFIED_BY = re.compile(
     r"(?:^[ \t]*(?:\([A-Z]{1,3}\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?"
-    r"|(?<=[ \t])Classified[ \t]+By[ \t]*:)"  # run onto the REF line: "REF: LJUBLJANA 20 Classified By: ..."
+    r"|(?<=[ \t])Classified[ \t]+By[ \t]*:"  # run onto the REF line: "REF: LJUBLJANA 20 Classified By: ..."
+    r"|(?<=[.;)][ \t][ \t])Classified[ \t]+By\b)"  # ... or after a sentence: "(GSO and IT).  Classified by S/CT"
     r"[ \t]*(?P<statement>.+?)"
     # ... to a blank line, a REF line, a rule over a heading ("-------" / "SUMMARY"), or the body
     r"(?=\n[ \t]*\n|\n[ \t]*(?-i:REF|Ref)\b|\n[ \t]*[-=]{3,}[ \t]*\n"
@@ -414,7 +437,8 @@ _CLASSIFIED_BY = re.compile(
 )
 _REASONS_WORD = re.compile(r"(?:[.,;]\s*|\s+)(?:for\s+)?R\s?e\s?a\s?[sS]?\s?o\s?n\s?s?\s*:?\s*", re.IGNORECASE)
 _REASONS = re.compile(
-    r"\b1\.?[ ]?[45]\s*(?:\(?[A-H](?:\.?\s*\)|\.(?=\s)|\b)(?:(?:\s*(?:,|/|-|\+|\band\b|&)\s*)+|\s+)?)*", re.IGNORECASE)
+    r"\b1[./]?[ ]?[45]\s*(?:\(?[A-H](?:\.?\s*\)|\.(?=\s)|\b)(?:(?:\s*(?:,|/|-|\+|\band\b|&)\s*)+|\s+)?)*",
+    re.IGNORECASE)
 
 
 def parse_classified_by(header: str) -> tuple[str | None, str | None, int]:
@@ -433,7 +457,7 @@ def parse_classified_by(header: str) -> tuple[str | None, str | None, int]:
     why = normalise_whitespace(reasons.group(0)).rstrip(" ,/&+-") if reasons else None
     if why:
         why = re.sub(r"\s*(?:and|&)$", "", why, flags=re.IGNORECASE).rstrip(" ,")
-        why = re.sub(r"^1\.?\s?([45])", r"1.\1", why)  # "1.\n4 (B)" wrapped, "14 (b)" mistyped
+        why = re.sub(r"^1[./]?\s?([45])", r"1.\1", why)  # "1.\n4 (B)" wrapped, "14 (b)", "1/4 (B)" mistyped
         why = re.sub(r"\s+\)", ")", why)  # "(b and d )", "(D\n)": the closing bracket wrapped
         if why.count(")") > why.count("("):
             why = why[:-1].rstrip() if why.endswith(")") else why  # "(1.4 b,d)": the bracket opened before 1.4

@@ -8,7 +8,8 @@ its ``problems`` listed, so nothing fails silently.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from qa.cables.body import split_body
 from qa.cables.classification import Classification, Marking, highest_marking, parse_portion_mark
@@ -30,12 +31,12 @@ from qa.cables.header import (
     parse_transmission_id,
     parse_zny_classification,
 )
-from qa.cables.records import Cable, Paragraph
+from qa.cables.records import Cable, Paragraph, Reference
 from qa.errors import CableParseError
 
 __all__ = ["PARSER_VERSION", "parse_cable"]
 
-PARSER_VERSION = "3"  # 3: paragraphs from the cable's own labels (gaps, repeats, N), (C) N.)
+PARSER_VERSION = "4"  # 4: one Reference per cable a REF item names, with its year_source
 
 _FIRST_PARAGRAPH = re.compile(
     r"^[ \t]*(?:¶[ \t]*|\[\d+\]\(#\)[ \t]*)?1[ \t]?[.,](?!\d)[ \t]*(?:\([A-Za-z/ ,]{1,30}\)|[A-Z\"“])"
@@ -130,60 +131,95 @@ def _header_end(text: str, limit: int, *ends: int) -> int:
     return max(candidates) if candidates else limit
 
 
-def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -> Cable:
-    """Parse one cable. ``id_hint`` (a file name's stem) is used only when the text lacks its id."""
-    _check_text(text, source)
-    problems: list[str] = []
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """Who sent the cable and when: its id, banner, date-time group and FM line."""
+
+    id: str
+    banner: Banner | None
+    when: datetime | None
+    precedence: str | None
+    dtg_at: int | None  # where the date-time group starts
+    origin: str | None
+    problems: tuple[str, ...]
+
+
+def _identify(text: str, source: str, id_hint: str | None) -> _Identity:
+    """The cable's id and routing facts; a text with none of them is no cable."""
     banner = find_banner(text)
     dtg = parse_dtg(text)
     origin = parse_origin(text)
     if banner is None and dtg is None and origin is None and not _TAGS_LINE.search(text):
         raise CableParseError(
             "not a cable: no classification banner, date-time group, FM line or TAGS found", source)
-    when, precedence = (dtg[0], dtg[1]) if dtg else (None, None)
+    problems: list[str] = []
+    when, precedence, dtg_at = dtg if dtg else (None, None, None)
     if origin is None and banner is not None and set(banner.location) != {"X"}:
         origin = banner.location
         problems.append("no FM line: origin taken from the banner's location")
     cable_id = _identity(text, banner, origin, when, id_hint, problems, source)
     if when is None:
         problems.append("no date-time group")
+    return _Identity(cable_id, banner, when, precedence, dtg_at, origin, tuple(problems))
 
-    routing_level = parse_zny_classification(text)
+
+def _header_level(text: str, banner: Banner | None,
+                  origin: str | None) -> tuple[Classification, tuple[str, ...], str | None]:
+    """The level and caveats the header gives (banner, else routing line, else a lone level line),
+    and a problem when it gives none."""
     if banner is not None and not _banner_is_foreign(text, banner, origin):
-        classification, caveats = banner.classification, banner.caveats
-    elif routing_level is not None:
-        classification, caveats = routing_level, ()
-    elif (lone := find_lone_classification(text)) is not None:
-        classification, caveats = lone
-    else:
-        classification, caveats = Classification.UNCLASSIFIED, ()
-        problems.append("no classification banner; treated as UNCLASSIFIED")
+        return banner.classification, banner.caveats, None
+    routing_level = parse_zny_classification(text)
+    if routing_level is not None:
+        return routing_level, (), None
+    lone = find_lone_classification(text)
+    if lone is not None:
+        return lone[0], lone[1], None
+    return Classification.UNCLASSIFIED, (), "no classification banner; treated as UNCLASSIFIED"
 
-    foreign_at = _other_record_start(text, cable_id, banner.end if banner else 0)
-    first_para = _FIRST_PARAGRAPH.search(text, banner.end if banner else 0, foreign_at)
-    limit = first_para.start() if first_para else foreign_at
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """The header's content fields and where the body starts."""
+
+    text: str
+    subject: str | None
+    references: tuple[Reference, ...]
+    classified_by: str | None
+    reasons: str | None
+    eo: str | None
+    declassify_on: date | None
+    declassify_text: str | None
+    body_start: int
+
+
+def _read_header(text: str, ident: _Identity, limit: int, body_labelled: bool) -> _Header:
+    """The header fields of ``text[:limit]``; the body starts after the last of them.
+
+    An old extract with no banner and no labelled paragraph starts its body after the
+    date-time group's line at the earliest.
+    """
     header = text[:limit]
-    classification, caveats = _apply_caveat_lines(classification, caveats, find_caveat_lines(header))
-    year = when.year if when else _id_year(cable_id)
     subject, subject_at = parse_subject(header)
-    references, refs_end = parse_references(header, year)
+    references, refs_end = parse_references(header, ident.id)
     classified_by, reasons, cb_end = parse_classified_by(header)
     eo, declassify_on, declassify_text = parse_declassification(header)
     tags_match = _TAGS_LINE.search(header)
     tags_end = header.find("\n", tags_match.end()) if tags_match else -1
     eo_match = _EO_LINE.search(header)
     eo_end = header.find("\n", eo_match.end()) if eo_match else -1
-    subject_end = _subject_end(header, subject_at)
-    body_start = _header_end(text, limit, cb_end, refs_end, subject_end, tags_end, eo_end,
-                             banner.end if banner else -1)
-    if first_para is None and banner is None and dtg is not None:
-        body_start = max(body_start, text.find("\n", dtg[2]))
+    body_start = _header_end(text, limit, cb_end, refs_end, _subject_end(header, subject_at), tags_end, eo_end,
+                             ident.banner.end if ident.banner else -1)
+    if not body_labelled and ident.banner is None and ident.dtg_at is not None:
+        body_start = max(body_start, text.find("\n", ident.dtg_at))
+    return _Header(header, subject, references, classified_by, reasons, eo, declassify_on, declassify_text,
+                   max(body_start, 0))
 
-    body_end = min(_other_cable_start(text, banner, max(body_start, 0)), foreign_at)
-    if body_end < len(text):
-        problems.append(f"another cable's text is run into this one at offset {body_end}: left out of the body")
-    body = split_body(text[:body_end], max(body_start, 0))
-    paragraphs = body.paragraphs
+
+def _body_problems(text: str, paragraphs: tuple[Paragraph, ...]) -> list[str]:
+    """Why the text is not the whole cable (a partial extract, a body missing or too short); each one
+    makes the cable ``partial``."""
+    problems = []
     if _PARTIAL_EXTRACT in text[:400]:
         problems.append("partial extract: the full text of the original cable is not available")
     body_chars = sum(len(p.text) for p in paragraphs)
@@ -191,34 +227,58 @@ def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -
         problems.append("no body paragraphs")
     elif body_chars < MIN_BODY_CHARS:
         problems.append(f"body is only {body_chars} characters: text looks cut off")
-    partial = any(p.startswith(("partial extract", "no body", "body is only")) for p in problems)
-    raised, why = highest_marking(classification, _markings(banner, classified_by, paragraphs))
+    return problems
+
+
+def parse_cable(text: str, source: str = "<text>", id_hint: str | None = None) -> Cable:
+    """Parse one cable. ``id_hint`` (a file name's stem) is used only when the text lacks its id."""
+    _check_text(text, source)
+    ident = _identify(text, source, id_hint)
+    problems = list(ident.problems)
+    classification, caveats, level_problem = _header_level(text, ident.banner, ident.origin)
+    problems.extend(filter(None, [level_problem]))
+
+    after_banner = ident.banner.end if ident.banner else 0
+    foreign_at = _other_record_start(text, ident.id, after_banner)
+    first_para = _FIRST_PARAGRAPH.search(text, after_banner, foreign_at)
+    header = _read_header(text, ident, first_para.start() if first_para else foreign_at, first_para is not None)
+    classification, caveats = _apply_caveat_lines(classification, caveats, find_caveat_lines(header.text))
+
+    body_end = min(_other_cable_start(text, ident.banner, header.body_start), foreign_at)
+    if body_end < len(text):
+        problems.append(f"another cable's text is run into this one at offset {body_end}: left out of the body")
+    body = split_body(text[:body_end], header.body_start)
+    paragraphs = body.paragraphs
+    cut_off = _body_problems(text, paragraphs)
+    problems.extend(cut_off)
+    partial = bool(cut_off)
+    raised, why = highest_marking(classification, _markings(ident.banner, header.classified_by, paragraphs))
     if why is not None:
         problems.append(f"classification raised from {classification.value} to {raised.value}: {why}")
         classification = raised
 
     return Cable(
-        id=cable_id,
+        id=ident.id,
         classification=classification,
         paragraphs=paragraphs,
         text=text,
         transmission_id=parse_transmission_id(text),
-        datetime=when,
-        precedence=precedence,
-        origin=origin,
-        to=parse_recipients(header, "TO"),
-        info=parse_recipients(header, "INFO"),
+        datetime=ident.when,
+        precedence=ident.precedence,
+        origin=ident.origin,
+        to=parse_recipients(header.text, "TO"),
+        info=parse_recipients(header.text, "INFO"),
         caveats=caveats,
-        section=banner.section if banner else None,
+        section=ident.banner.section if ident.banner else None,
         sipdis=bool(re.search(r"\bSIPDIS\b", text)),
-        eo=eo,
-        declassify_on=declassify_on,
-        declassify_text=declassify_text,
-        tags=parse_tags(header),
-        subject=subject,
-        references=references,
-        classified_by=classified_by,
-        reasons=reasons,
+        eo=header.eo,
+        declassify_on=header.declassify_on,
+        declassify_text=header.declassify_text,
+        tags=parse_tags(header.text),
+        subject=header.subject,
+        references=header.references,
+        classified_by=header.classified_by,
+        reasons=header.reasons,
         signer=body.signer,
         summary_paragraphs=_flagged(paragraphs, _SUMMARY, "SUMMARY", _END_SUMMARY),
         comment_paragraphs=_flagged(paragraphs, _COMMENT, "COMMENT", _END_COMMENT),
@@ -294,14 +354,6 @@ def _other_record_start(text: str, cable_id: str, body_start: int) -> int:
         if match.group("id") != cable_id:
             return match.start()
     return len(text)
-
-
-def _id_year(cable_id: str) -> int | None:
-    """The year an id's two leading digits stand for (``05PARIS5539`` -> 2005), when it has them."""
-    if not cable_id[:2].isdigit():
-        return None
-    yy = int(cable_id[:2])
-    return yy + (1900 if yy >= 60 else 2000)
 
 
 def _subject_end(header: str, subject_at: int) -> int:

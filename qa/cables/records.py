@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 from qa.cables.classification import Classification, parse_portion_mark
 
-__all__ = ["Cable", "Paragraph", "Recipient", "Reference", "paragraph_label", "parse_paragraph_label"]
+__all__ = ["Cable", "Paragraph", "Recipient", "Reference", "YearSource", "paragraph_label", "parse_paragraph_label"]
+
+#: Where a reference's year comes from: ``"written"`` in its text (``07 TOKYO 2690``); ``"citing year"``,
+#: the citing cable's year, for a text without one (``TOKYO 1002``: the cable convention for a cable of
+#: the same year); ``"year before"``, for a text without one that names the citing post with a serial
+#: above the citing cable's own, which that year cannot have reached yet (``BRASILIA 1666`` in 09BRASILIA28).
+YearSource = Literal["written", "citing year", "year before"]
 
 
 def _ordinal(n: int) -> str:
@@ -44,11 +51,17 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """One ``REF`` item: its letter (``A``), the text as written and its canonical id."""
+    """One cable (or other document) a ``REF`` line names: its item's letter (``A``), the text as
+    written and its canonical id; ``year_source`` says where the id's year comes from (None: no id).
+
+    An item naming several cables (``Berlin 1337, Berlin 1340``, ``TRIPOLI 33, 53``) gives one
+    Reference each, all with the item's letter.
+    """
 
     letter: str | None
     text: str
     cable_id: str | None
+    year_source: YearSource | None = None
 
 
 @dataclass(frozen=True, slots=True)

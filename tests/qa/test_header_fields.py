@@ -130,33 +130,90 @@ def test_subject_drops_its_portion_mark_and_joins_its_continuation() -> None:
     assert subject == "EXILED ZIMBABWEAN BUSINESSMEN FLOAT ZIMBABWE POWERSHARING IDEA"
 
 
-@pytest.mark.parametrize(("line", "year", "expected"), [
+@pytest.mark.parametrize(("line", "citing", "expected"), [
     # the seed: a pilcrow artefact before B and C, year omitted for A and B
-    ("REF: A. TOKYO 1002\n[1](#)B. TOKYO 0366\n[1](#)C. 07 TOKYO 2690\n\nClassified By: x", 2008,
+    ("REF: A. TOKYO 1002\n[1](#)B. TOKYO 0366\n[1](#)C. 07 TOKYO 2690\n\nClassified By: x", "08TOKYO1074",
      [("A", "08TOKYO1002"), ("B", "08TOKYO366"), ("C", "07TOKYO2690")]),
     # 09BELGRADE841: letters in brackets
-    ("REF: (A) 08 BELGRADE 98, (B) 08 BELGRADE 1333\n", 2009, [("A", "08BELGRADE98"), ("B", "08BELGRADE1333")]),
-    # 09ROME97: lower-case letters
-    ("REF: a) 08 STATE 134386 b) ROME 451\n", 2009, [("A", "08STATE134386"), ("B", "09ROME451")]),
+    ("REF: (A) 08 BELGRADE 98, (B) 08 BELGRADE 1333\n", "09BELGRADE841",
+     [("A", "08BELGRADE98"), ("B", "08BELGRADE1333")]),
+    # 09ROME97: lower-case letters; ROME 451 is far above 97, sent in January: the year before
+    ("REF: a) 08 STATE 134386 b) ROME 451\n", "09ROME97", [("A", "08STATE134386"), ("B", "08ROME451")]),
     # 08RANGOON749: a four-digit year, and a reference that is not a cable
-    ("REF: A. 2007 STATE 162091  B. USDAO RANGOON IIR 6 812 0131 08\n", 2008,
-     [("A", "07STATE162091"), ("B", "08USDAORANGOONIIR6")]),
+    ("REF: A. 2007 STATE 162091  B. USDAO RANGOON IIR 6 812 0131 08\n", "08RANGOON749",
+     [("A", "07STATE162091"), ("B", None)]),
     # 10VATICAN13: each letter written twice
-    ("REF: A. A. STATE 3080  B. B. 09 VATICAN 132\n", 2010, [("A", "10STATE3080"), ("B", "09VATICAN132")]),
+    ("REF: A. A. STATE 3080  B. B. 09 VATICAN 132\n", "10VATICAN13", [("A", "10STATE3080"), ("B", "09VATICAN132")]),
     # 08KUALALUMPUR317: one reference, and the body's first (unnumbered) line right under it
-    ("REF: STATE 40380\n (SBU) Poloff delivered reftel demarche and nonpaper to Adi Mohammed\n", 2008,
+    ("REF: STATE 40380\n (SBU) Poloff delivered reftel demarche and nonpaper to Adi Mohammed\n", "08KUALALUMPUR317",
      [(None, "08STATE40380")]),
+    # 09KUALALUMPUR752: the second letter written bare at a line start
+    ("REF: A. SECSTATE 90063\nB KUALA LUMPUR 739\n\nClassified By: x", "09KUALALUMPUR752",
+     [("A", "09STATE90063"), ("B", "09KUALALUMPUR739")]),
+    # 09ABUDHABI754: "REF A" / "REF B", the first not a cable
+    ("REF A SECRETARY'S LETTER TO MBZ ON PUMA HELICOPTERS \nREF B SECSTATE 76108 \n\n", "09ABUDHABI754",
+     [("A", None), ("B", "09STATE76108")]),
+    # 07TALLINN375: letter B written twice, the second for the third item
+    ("REF: A) TALLINN 366 B) LEE-GOLDSTEIN EMAIL 05/11/07 \nB) TALLINN 347 \n\n", "07TALLINN375",
+     [("A", "07TALLINN366"), ("B", None), ("B", "07TALLINN347")]),
+    # 06PARIS1031: the release lettered a wrapped year as an item; the source's own letters are in brackets
+    ("REF: A. (A) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 17 \n\nB. 2006 \nC. (B) PARIS 1000\n\n", "06PARIS1031",
+     [("A", None), ("B", "06PARIS1000")]),
 ])
 def test_reference_forms_give_letters_and_canonical_ids(
-        line: str, year: int, expected: list[tuple[str | None, str]]) -> None:
-    references, _ = parse_references(line, year)
+        line: str, citing: str, expected: list[tuple[str | None, str | None]]) -> None:
+    references, _ = parse_references(line, citing)
     assert [(r.letter, r.cable_id) for r in references] == expected
+
+
+@pytest.mark.parametrize(("line", "citing", "expected"), [
+    # 09BERLIN1360: three cables in one item
+    ("Ref: Berlin 1337, Berlin 1340, Berlin 1167 \n", "09BERLIN1360",
+     [("Berlin 1337", "09BERLIN1337"), ("Berlin 1340", "09BERLIN1340"), ("Berlin 1167", "09BERLIN1167")]),
+    # 06TRIPOLI198: a second serial of the same post
+    ("REF: TRIPOLI 33, 53\n", "06TRIPOLI198", [("TRIPOLI 33", "06TRIPOLI33"), ("53", "06TRIPOLI53")]),
+    # 08ISLAMABAD483: two cables side by side, the second with its year
+    ("REF: LAHORE 25 07 ISLAMABAD 5138\n", "08ISLAMABAD483",
+     [("LAHORE 25", "08LAHORE25"), ("07 ISLAMABAD 5138", "07ISLAMABAD5138")]),
+    # 72TEHRAN4789: an airgram, then a cable after a colon
+    ("REF: TEHRAN'S A-077 OF MAY 15, 1972: TEHRAN 3312 \n", "72TEHRAN4789",
+     [("TEHRAN'S A-077 OF MAY 15, 1972", None), ("TEHRAN 3312", "72TEHRAN3312")]),
+    # 09SAOPAULO660: semicolons, and a year in brackets before the post
+    ("REF: BRASILIA 1250; RECIFE 66; (08) SAO PAULO 581 \n", "09SAOPAULO660",
+     [("BRASILIA 1250", "09BRASILIA1250"), ("RECIFE 66", "09RECIFE66"), ("(08) SAO PAULO 581", "08SAOPAULO581")]),
+    # 09MOSCOW821: the year written after the serial
+    ("REF: MOSCOW 03242 2008 \n", "09MOSCOW821", [("MOSCOW 03242 2008", "08MOSCOW3242")]),
+    # 09RANGOON378: the reflowed layout ran a page marker into the REF line
+    ("REF: RANGOON 330 RANGOON 00000378 001.4 OF 004 \n", "09RANGOON378", [("RANGOON 330", "09RANGOON330")]),
+    # 09BERLIN1636: a handling remark run onto the REF line
+    ("Ref: Frankfurt 002808 Sensitive but unclassified; not for Internet Distribution.\n", "09BERLIN1636",
+     [("Frankfurt 002808", "09FRANKFURT2808")]),
+])
+def test_an_item_naming_several_cables_gives_one_reference_each(
+        line: str, citing: str, expected: list[tuple[str, str | None]]) -> None:
+    references, _ = parse_references(line, citing)
+    assert [(r.text, r.cable_id) for r in references] == expected
+
+
+@pytest.mark.parametrize(("line", "citing", "expected"), [
+    ("REF: 07 TOKYO 2690\n", "08TOKYO1074", ("07TOKYO2690", "written")),
+    ("REF: TOKYO 1002\n", "08TOKYO1074", ("08TOKYO1002", "citing year")),  # below the citing serial
+    ("REF: BRASILIA 1666\n", "09BRASILIA28", ("08BRASILIA1666", "year before")),  # sent 8 January 2009
+    ("REF: BRASILIA 1412 (EPD SCENESETTER)\n", "09BRASILIA1411", ("09BRASILIA1412", "citing year")),  # companion
+    ("REF: STATE 120288\n", "10STATE9124", ("09STATE120288", "year before")),
+    ("REF: MADRID 1366\n", "09TOKYO28", ("09MADRID1366", "citing year")),  # another post: nothing to check
+])
+def test_a_yearless_reference_says_where_its_year_comes_from(
+        line: str, citing: str, expected: tuple[str, str]) -> None:
+    (reference,), _ = parse_references(line, citing)
+    assert (reference.cable_id, reference.year_source) == expected
 
 
 def test_reference_text_stops_at_a_classified_by_on_the_same_line() -> None:
     # 08STOCKHOLM51
     references, _ = parse_references(
-        "REF: LJUBLJANA 20 Classified By: DCM Robert Silverman for reasons \n1.4 (b) and (d). Summary -------", 2008)
+        "REF: LJUBLJANA 20 Classified By: DCM Robert Silverman for reasons \n1.4 (b) and (d). Summary -------",
+        "08STOCKHOLM51")
     assert [(r.text, r.cable_id) for r in references] == [("LJUBLJANA 20", "08LJUBLJANA20")]
 
 
@@ -184,6 +241,15 @@ def test_banner_eo_and_tags_on_one_line_are_all_read() -> None:
     assert parse_tags(line) == ("MASS", "MARR", "MCAP", "MOPS", "PARM", "PGOV")
 
 
+def test_classified_by_run_onto_the_ref_line_is_header_not_paragraph_0(corpus_cable: Callable[[str], Cable]) -> None:
+    # 09STATE15113 line 27: "REF: STATE 6461  PLEASE PASS TO ... (GSO and IT).  Classified by S/CT DAS, Susan F.
+    # Burk, Reason: 1/4 (B), (D), (E), and (G)", then "1. (U//FOUO) This is an action request"
+    cable = corpus_cable("09STATE15113")
+    assert (cable.classified_by, cable.reasons) == ("S/CT DAS, Susan F. Burk", "1.4 (B), (D), (E), and (G)")
+    assert (cable.paragraphs[0].label, cable.paragraphs[0].text) == ("1", "This is an action request; see Para. 13.")
+    assert [r.cable_id for r in cable.references] == ["09STATE6461"]
+
+
 def test_one_line_header_cable_parses_into_its_six_paragraphs(corpus_cable: Callable[[str], Cable]) -> None:
     cable = corpus_cable("10STATE284")
     assert cable.id == "10STATE284"
@@ -206,6 +272,8 @@ def test_one_line_header_cable_parses_into_its_six_paragraphs(corpus_cable: Call
      "Deputy Chief of Mission J. Robert Manzanares", "1.4 (B) and (D)"),
     ("CLASSIFIED BY: Brian A. Nichols, Deputy Chief of Mission; REASON: 1.4(B), (C), (D) \n\n",  # 10BOGOTA243
      "Brian A. Nichols, Deputy Chief of Mission", "1.4(B), (C), (D)"),
+    ("Classified By: CDA  Robert Silverman for reasons: 1/4 (B), (D), (E), and (G)  \n\n",  # 09STOCKHOLM194
+     "CDA Robert Silverman", "1.4 (B), (D), (E), and (G)"),
 ])
 def test_classified_by_statement_gives_who_and_reasons(statement: str, who: str, reasons: str) -> None:
     assert parse_classified_by(statement)[:2] == (who, reasons)

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from qa.cables.body import split_body
+from qa.cables.body_lines import read_lines
+from qa.cables.body_signers import split_signer
 from qa.cables.classification import Classification
 from qa.cables.parse import parse_cable
 from qa.cables.records import Cable, Recipient
@@ -65,6 +67,17 @@ def test_seed_references_take_the_cable_year_when_the_ref_omits_it(seed: Cable) 
     assert [r.letter for r in seed.references] == ["A", "B", "C"]
     assert [r.text for r in seed.references] == ["TOKYO 1002", "TOKYO 0366", "07 TOKYO 2690"]
     assert [r.cable_id for r in seed.references] == ["08TOKYO1002", "08TOKYO366", "07TOKYO2690"]
+    assert [r.year_source for r in seed.references] == ["citing year", "citing year", "written"]
+
+
+def test_seed_signer_is_taken_off_the_last_line_without_changing_the_lines_read(seed_text: str) -> None:
+    # the seed ends "... SCHIEFFER" on a line of its own
+    blocks = [[line] for line in read_lines(seed_text, seed_text.index("1. (C)")) if line is not None]
+    before = [list(block) for block in blocks]
+    rest, signer = split_signer(blocks)
+    assert signer == "SCHIEFFER"
+    assert blocks == before  # pure: the blocks passed in are left as they were
+    assert rest == blocks[:-1] and blocks[-1][0].text == "SCHIEFFER"
 
 
 def test_seed_classified_by_statement_splits_into_who_and_reasons(seed: Cable) -> None:
