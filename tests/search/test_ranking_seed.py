@@ -1,15 +1,12 @@
-"""Retrieval over the seed cable alone: modes, highlights, persistence, re-ingest and delete."""
+"""Retrieval over the seed cable alone: every mode, each hit's metadata, highlights."""
 
 from __future__ import annotations
 
 import pytest
+from suite_support import LAVROV
 
-from embeddings.encoder import SentenceTransformerEncoder
-from qa.cables.records import Cable
 from qa.ingest.sentences import sentence_spans
 from qa.service import CableIndex
-
-LAVROV = "what did Lavrov say about missile defense"
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -40,36 +37,3 @@ def test_each_highlight_cuts_out_a_real_sentence_of_its_paragraph(seed_index: Ca
 def test_lavrov_highlight_is_his_answer_about_japans_missile_defense(seed_index: CableIndex) -> None:
     highlight = seed_index.ask(LAVROV, k=1).hits[0].highlight.text
     assert highlight.startswith("According to Otsuki, Lavrov responded that")
-
-
-def test_reloading_the_saved_index_gives_identical_hits_and_scores(seed_index: CableIndex,
-                                                                   encoder: SentenceTransformerEncoder) -> None:
-    reloaded = CableIndex.open(seed_index.root, encoder)
-    for question in (LAVROV, "Tu-95 intrusion", "Baluyevsky", "Sakhalin II pipeline port"):
-        for mode in ("hybrid", "dense", "bm25"):
-            before = seed_index.ask(question, k=9, mode=mode).hits
-            after = reloaded.ask(question, k=9, mode=mode).hits
-            assert [(h.citation, round(h.score, 6)) for h in before] == [(h.citation, round(h.score, 6)) for h in after]
-
-
-def test_reingesting_the_same_cable_leaves_the_paragraph_count_unchanged(
-        tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed: Cable) -> None:
-    index = CableIndex.open(tmp_path_factory.mktemp("again") / "index", encoder)
-    index.ingest([seed])
-    index.ingest([seed])
-    index.ingest([seed, seed])
-    assert (index.snapshot.manifest.cables, index.snapshot.manifest.paragraphs) == (1, 9)
-    assert index.snapshot.size == 9
-    assert index.ask(LAVROV, k=1).hits[0].citation == "08TOKYO1074 ¶3"
-
-
-def test_deleting_a_cable_removes_its_paragraphs_from_every_mode(
-        tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed: Cable) -> None:
-    index = CableIndex.open(tmp_path_factory.mktemp("delete") / "index", encoder)
-    index.ingest([seed])
-    index.delete("08TOKYO1074")
-    for mode in ("hybrid", "dense", "bm25"):
-        assert index.ask(LAVROV, k=5, mode=mode).hits == ()
-    reloaded = CableIndex.open(index.root, encoder)
-    assert reloaded.snapshot.manifest.paragraphs == 0
-    assert reloaded.ask(LAVROV, k=5).hits == ()
