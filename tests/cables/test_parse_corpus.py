@@ -92,7 +92,7 @@ def test_origin_agrees_with_the_publisher_for_99_percent(agreement: AgreementRep
 
 
 def test_classification_agrees_with_the_publisher_for_99_percent(agreement: AgreementReport) -> None:
-    # A level raised by the cable's own markings (tests/qa/test_citations.py lists them) is ours by rule.
+    # A level raised by the cable's own markings (tests/cables/test_citations.py lists them) is ours by rule.
     ours = [d for d in agreement.disagreements if d.field == "classification" and d.cause != RAISED_BY_MARKINGS]
     assert 1 - len(ours) / agreement.compared >= 0.99, _listed(agreement, "classification")
 
