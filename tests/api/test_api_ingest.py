@@ -28,8 +28,8 @@ def _cited(client: TestClient, question: str, mode: str = "hybrid") -> list[str]
 
 
 def test_uploaded_cable_is_cited_survives_restart_and_once_deleted_is_gone_everywhere(
-        make_client: AppFactory, index_copy: Callable[[], Path], corpus_text: Callable[[str], str]) -> None:
-    root = index_copy()
+        make_client: AppFactory, seed_copy: Callable[[], Path], corpus_text: Callable[[str], str]) -> None:
+    root = seed_copy()
     # Two cables in one text body, separated by a form feed on a line of its own.
     body = corpus_text("09MOSCOW2747") + "\n\f\n" + corpus_text("07MOSCOW104")
     with make_client(root) as client:

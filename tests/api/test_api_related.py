@@ -12,25 +12,23 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_support import copy_index
 
 from api.schemas import AnswerOut, CableOut, ReferencesOut
-from embeddings.encoder import SentenceTransformerEncoder
-from qa.cables.corpus import read_cable_file, seed_cable_path
+from embeddings.encoder import Encoder
+from qa.cables.corpus import read_cable_file
 from qa.service import CableIndex
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 AppFactory = Callable[..., AbstractContextManager[TestClient]]
 CABLES = ("10MOSCOW266", "09MOSCOW1273", "10BERLIN128", "09BERLIN1528")
 
 
 @pytest.fixture(scope="module")
-def related_dir(tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder) -> Path:
-    if not (CORPUS / "cables").is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    folder = tmp_path_factory.mktemp("related-api") / "index"
-    index = CableIndex.open(folder, encoder)
-    index.ingest([read_cable_file(seed_cable_path()),
-                  *(read_cable_file(CORPUS / "cables" / f"{name}.txt") for name in CABLES)])
+def related_dir(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, encoder: Encoder,
+                corpus: Path) -> Path:
+    """The seed index with the four cables added; each test opens it through ``make_client`` and only reads."""
+    folder = copy_index(seed_index_dir, tmp_path_factory.mktemp("related-api") / "index")
+    CableIndex.open(folder, encoder).ingest([read_cable_file(corpus / "cables" / f"{name}.txt") for name in CABLES])
     return folder
 
 

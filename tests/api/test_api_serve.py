@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from qa.cables.corpus import seed_cable_path
 
@@ -44,9 +42,8 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path, timeou
 
 
 @pytest.fixture
-def server(client: TestClient, seed_index_dir: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    index = tmp_path / "index"
-    shutil.copytree(seed_index_dir, index)  # built by the session app: the server only loads it
+def server(seed_copy: Callable[[], Path], tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    index = seed_copy()  # the server only loads it
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
     env["CABLEQA_MAX_UPLOAD_BYTES"] = "4000"

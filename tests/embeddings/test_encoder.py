@@ -1,4 +1,8 @@
-"""The real bundled model: shapes, unit norms, names, and one semantic check on the seed cable."""
+"""The real bundled model: shapes, unit norms, names, and one semantic check on the seed cable.
+
+The checks every encoder owes (the ``Encoder`` protocol) run on torch and on the ONNX encoder
+``cableqa serve`` loads by default; the loading checks are torch's own.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import BUNDLED_MODEL_NAME, SentenceTransformerEncoder
+from embeddings.encoder import BUNDLED_MODEL_NAME, Encoder, SentenceTransformerEncoder
 from embeddings.errors import InvalidInputError, ModelUnavailableError
 
 # Paragraphs 3 and 7 of 08TOKYO1074, the bundled seed cable.
@@ -17,19 +21,26 @@ LAVROV_ON_MISSILE_DEFENSE = (
 SUMMIT_ON_G8_MARGINS = "Japan and Russia agreed to hold a bilateral summit meeting on the margins of the G8"
 
 
+@pytest.fixture(params=["torch", "served"])
+def any_encoder(request: pytest.FixtureRequest) -> Encoder:
+    """The bundled model on torch, then as ``cableqa serve`` loads it (ONNX, int8 questions)."""
+    loaded: Encoder = request.getfixturevalue("torch_encoder" if request.param == "torch" else "encoder")
+    return loaded
+
+
 def test_bundled_model_reports_hub_name_384_dimensions_and_256_tokens(
-    encoder: SentenceTransformerEncoder,
+    any_encoder: Encoder,
 ) -> None:
-    assert encoder.model_name == BUNDLED_MODEL_NAME == "sentence-transformers/all-MiniLM-L6-v2"
-    assert encoder.dimension == 384
-    assert encoder.max_tokens == 256
+    assert any_encoder.model_name == BUNDLED_MODEL_NAME == "sentence-transformers/all-MiniLM-L6-v2"
+    assert any_encoder.dimension == 384
+    assert any_encoder.max_tokens == 256
 
 
 def test_queries_and_documents_become_contiguous_float32_unit_rows(
-    encoder: SentenceTransformerEncoder,
+    any_encoder: Encoder,
 ) -> None:
-    queries = encoder.encode_queries(["what did Lavrov say about missile defense", "Sakhalin II"])
-    documents = encoder.encode_documents([LAVROV_ON_MISSILE_DEFENSE, SUMMIT_ON_G8_MARGINS, "x"])
+    queries = any_encoder.encode_queries(["what did Lavrov say about missile defense", "Sakhalin II"])
+    documents = any_encoder.encode_documents([LAVROV_ON_MISSILE_DEFENSE, SUMMIT_ON_G8_MARGINS, "x"])
 
     for vectors, rows in ((queries, 2), (documents, 3)):
         assert vectors.shape == (rows, 384)
@@ -38,24 +49,24 @@ def test_queries_and_documents_become_contiguous_float32_unit_rows(
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_no_texts_give_zero_rows_of_the_model_width(encoder: SentenceTransformerEncoder) -> None:
-    assert encoder.encode_queries([]).shape == (0, 384)
-    assert encoder.encode_documents(()).shape == (0, 384)
+def test_no_texts_give_zero_rows_of_the_model_width(any_encoder: Encoder) -> None:
+    assert any_encoder.encode_queries([]).shape == (0, 384)
+    assert any_encoder.encode_documents(()).shape == (0, 384)
 
 
 def test_a_bare_string_is_refused_rather_than_encoded_letter_by_letter(
-    encoder: SentenceTransformerEncoder,
+    any_encoder: Encoder,
 ) -> None:
     with pytest.raises(InvalidInputError) as caught:
-        encoder.encode_queries("what did Lavrov say")
+        any_encoder.encode_queries("what did Lavrov say")
     assert caught.value.field == "texts"
 
 
 def test_lavrov_missile_defense_sentence_is_nearer_the_question_than_the_summit_sentence(
-    encoder: SentenceTransformerEncoder,
+    any_encoder: Encoder,
 ) -> None:
-    query = encoder.encode_queries(["what did Lavrov say about missile defense"])[0]
-    lavrov, summit = encoder.encode_documents([LAVROV_ON_MISSILE_DEFENSE, SUMMIT_ON_G8_MARGINS])
+    query = any_encoder.encode_queries(["what did Lavrov say about missile defense"])[0]
+    lavrov, summit = any_encoder.encode_documents([LAVROV_ON_MISSILE_DEFENSE, SUMMIT_ON_G8_MARGINS])
 
     assert float(query @ lavrov) > float(query @ summit) + 0.2
 

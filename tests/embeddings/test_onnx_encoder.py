@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from suite_support import REPO
 
 from embeddings.encoder import BUNDLED_MODEL_NAME, Encoder, SentenceTransformerEncoder
 from embeddings.errors import InvalidInputError, ModelUnavailableError
@@ -31,9 +32,6 @@ from qa.ingest.vectors import encode_cables
 from qa.settings import Settings
 from qa.startup import load_encoder
 from qa.store.batch import EncodedBatch
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
-REPO = Path(__file__).resolve().parents[2]
 
 
 class Export:
@@ -68,12 +66,10 @@ def seed_cable() -> Cable:
 
 
 @pytest.fixture(scope="session")
-def corpus_cables() -> list[Cable]:
+def corpus_cables(corpus: Path) -> list[Cable]:
     """The first 40 corpus cables by file name (about 300 paragraphs, some longer than 256 tokens)."""
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
     cables = []
-    for path in sorted(CORPUS.glob("*.txt"))[:40]:
+    for path in sorted((corpus / "cables").glob("*.txt"))[:40]:
         try:
             cables.append(read_cable_file(path))
         except CableParseError:
@@ -87,8 +83,9 @@ def seed_questions() -> list[EvalQuestion]:
 
 
 @pytest.fixture(scope="session")
-def torch_batch(encoder: SentenceTransformerEncoder, seed_cable: Cable, corpus_cables: list[Cable]) -> EncodedBatch:
-    return encode_cables([seed_cable, *corpus_cables[:12]], encoder, "context")
+def torch_batch(torch_encoder: SentenceTransformerEncoder, seed_cable: Cable,
+                corpus_cables: list[Cable]) -> EncodedBatch:
+    return encode_cables([seed_cable, *corpus_cables[:12]], torch_encoder, "context")
 
 
 def _cosines(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -102,33 +99,33 @@ def _passages(cables: list[Cable]) -> list[str]:
 
 
 def test_onnx_reports_the_torch_model_name_dimension_and_token_limit(
-    onnx_fp32: OnnxEncoder, onnx_int8: OnnxEncoder, encoder: SentenceTransformerEncoder
+    onnx_fp32: OnnxEncoder, onnx_int8: OnnxEncoder, torch_encoder: SentenceTransformerEncoder
 ) -> None:
     typed: Encoder = onnx_int8  # the protocol, checked by mypy
     for candidate in (onnx_fp32, typed):
-        assert candidate.model_name == encoder.model_name == BUNDLED_MODEL_NAME
-        assert candidate.dimension == encoder.dimension == 384
-        assert candidate.max_tokens == encoder.max_tokens == 256
+        assert candidate.model_name == torch_encoder.model_name == BUNDLED_MODEL_NAME
+        assert candidate.dimension == torch_encoder.dimension == 384
+        assert candidate.max_tokens == torch_encoder.max_tokens == 256
 
 
 def test_fp32_question_vectors_match_sentence_transformers(
-    onnx_fp32: OnnxEncoder, encoder: SentenceTransformerEncoder, seed_questions: list[EvalQuestion]
+    onnx_fp32: OnnxEncoder, torch_encoder: SentenceTransformerEncoder, seed_questions: list[EvalQuestion]
 ) -> None:
     texts = [q.question for q in seed_questions]
     vectors = onnx_fp32.encode_queries(texts)
 
     assert vectors.dtype == np.float32 and vectors.flags.c_contiguous
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert _cosines(vectors, encoder.encode_queries(texts)).min() >= 0.9999
+    assert _cosines(vectors, torch_encoder.encode_queries(texts)).min() >= 0.9999
 
 
 def test_fp32_paragraph_vectors_match_sentence_transformers_including_truncated_ones(
-    onnx_fp32: OnnxEncoder, encoder: SentenceTransformerEncoder, seed_cable: Cable, corpus_cables: list[Cable]
+    onnx_fp32: OnnxEncoder, torch_encoder: SentenceTransformerEncoder, seed_cable: Cable, corpus_cables: list[Cable]
 ) -> None:
     texts = _passages([seed_cable, *corpus_cables[:12]])
     longest = max(len(onnx_fp32.windows(t)) for t in texts)
 
-    cosines = _cosines(onnx_fp32.encode_documents(texts), encoder.encode_documents(texts))
+    cosines = _cosines(onnx_fp32.encode_documents(texts), torch_encoder.encode_documents(texts))
 
     assert longest > 1, "some paragraph should run past the 256-token limit"
     assert cosines.min() >= 0.9999
@@ -176,17 +173,17 @@ def test_int8_vectors_stay_close_to_the_torch_path(onnx_int8: OnnxEncoder, torch
 
 
 def test_int8_question_vectors_stay_close_to_sentence_transformers(
-    onnx_int8: OnnxEncoder, encoder: SentenceTransformerEncoder, seed_questions: list[EvalQuestion]
+    onnx_int8: OnnxEncoder, torch_encoder: SentenceTransformerEncoder, seed_questions: list[EvalQuestion]
 ) -> None:
     texts = [q.question for q in seed_questions]
 
-    cosines = _cosines(onnx_int8.encode_queries(texts), encoder.encode_queries(texts))
+    cosines = _cosines(onnx_int8.encode_queries(texts), torch_encoder.encode_queries(texts))
 
     assert cosines.min() >= 0.98 and cosines.mean() >= 0.99  # measured: min 0.988, mean 0.994
 
 
 def test_int8_ranks_the_seed_paragraphs_for_the_eval_questions_as_well_as_torch(
-    onnx_int8: OnnxEncoder, onnx_fp32: OnnxEncoder, encoder: SentenceTransformerEncoder, seed_cable: Cable,
+    onnx_int8: OnnxEncoder, onnx_fp32: OnnxEncoder, torch_encoder: SentenceTransformerEncoder, seed_cable: Cable,
     seed_questions: list[EvalQuestion],
 ) -> None:
     answerable = [q for q in seed_questions if q.answerable]
@@ -200,7 +197,7 @@ def test_int8_ranks_the_seed_paragraphs_for_the_eval_questions_as_well_as_torch(
     def hit_at_1(ranked: npt.NDArray[np.int64]) -> float:
         return float(np.mean([citations[r[0]] in q.relevant for q, r in zip(answerable, ranked, strict=True)]))
 
-    torch_ranked, fp32_ranked, int8_ranked = rankings(encoder), rankings(onnx_fp32), rankings(onnx_int8)
+    torch_ranked, fp32_ranked, int8_ranked = rankings(torch_encoder), rankings(onnx_fp32), rankings(onnx_int8)
 
     np.testing.assert_array_equal(fp32_ranked, torch_ranked)
     # Measured: int8 picks the same first paragraph for 84 of 91 questions; hit@1 0.714 against 0.725 (one question).
@@ -209,26 +206,26 @@ def test_int8_ranks_the_seed_paragraphs_for_the_eval_questions_as_well_as_torch(
 
 
 def test_windows_are_the_torch_encoders_windows(
-    onnx_fp32: OnnxEncoder, encoder: SentenceTransformerEncoder, corpus_cables: list[Cable]
+    onnx_fp32: OnnxEncoder, torch_encoder: SentenceTransformerEncoder, corpus_cables: list[Cable]
 ) -> None:
     texts = _passages(corpus_cables)
     cut = 0
     for text in texts:
         for overlap in (0, 32):
             windows = onnx_fp32.windows(text, overlap)
-            assert windows == encoder.windows(text, overlap)
+            assert windows == torch_encoder.windows(text, overlap)
             cut += len(windows) > 1
     assert cut >= 10
 
 
 def test_span_vectors_pool_the_tokens_inside_each_span_and_fall_back_to_the_passage(
-    onnx_fp32: OnnxEncoder, encoder: SentenceTransformerEncoder
+    onnx_fp32: OnnxEncoder, torch_encoder: SentenceTransformerEncoder
 ) -> None:
     text = "Lavrov responded that the aim of Japan's missile defense is obvious. The summit will be in July."
     spans = [[(0, 68), (69, len(text)), (5, 5)], []]
 
     passages, per_text = onnx_fp32.encode_passages([text, "Sakhalin II"], spans)
-    torch_passages, torch_per_text = encoder.encode_passages([text, "Sakhalin II"], spans)
+    torch_passages, torch_per_text = torch_encoder.encode_passages([text, "Sakhalin II"], spans)
 
     assert [v.shape for v in per_text] == [(3, 384), (0, 384)]
     assert _cosines(per_text[0], torch_per_text[0]).min() >= 0.9999
@@ -277,7 +274,7 @@ def test_loading_a_cached_export_imports_neither_torch_nor_sentence_transformers
 
 
 def test_a_damaged_cached_model_is_detected_and_exported_again(
-    export: Export, onnx_fp32: OnnxEncoder, encoder: SentenceTransformerEncoder, tmp_path: Path
+    export: Export, onnx_fp32: OnnxEncoder, torch_encoder: SentenceTransformerEncoder, tmp_path: Path
 ) -> None:
     for path in (onnx_fp32.model_path, onnx_fp32.model_path.with_suffix(".json")):
         shutil.copy2(path, tmp_path / path.name)
@@ -294,7 +291,7 @@ def test_a_damaged_cached_model_is_detected_and_exported_again(
     record = json.loads(damaged.with_suffix(".json").read_text())
     assert damaged.stat().st_size == record["bytes"]
     question = ["what did Lavrov say about missile defense"]
-    assert float(repaired.encode_queries(question)[0] @ encoder.encode_queries(question)[0]) >= 0.9999
+    assert float(repaired.encode_queries(question)[0] @ torch_encoder.encode_queries(question)[0]) >= 0.9999
 
 
 def test_load_encoder_picks_the_backend_from_settings(export: Export, onnx_int8: OnnxEncoder) -> None:

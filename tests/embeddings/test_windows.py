@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from embeddings.errors import InvalidInputError
 from embeddings.windows import token_windows
 
@@ -22,7 +22,7 @@ def seed_cable() -> str:
 
 
 @pytest.fixture(scope="module")
-def tokenizer(encoder: SentenceTransformerEncoder) -> PreTrainedTokenizerBase:
+def tokenizer(encoder: Encoder) -> PreTrainedTokenizerBase:
     """The bundled model's tokenizer, loaded on its own to check windows independently.
 
     Imported after the encoder fixture, whose loader sets the hub's offline variables first.
@@ -58,13 +58,13 @@ def test_overlap_as_large_as_the_window_is_refused() -> None:
     assert caught.value.field == "overlap_tokens"
 
 
-def test_short_seed_paragraph_is_a_single_window(encoder: SentenceTransformerEncoder, seed_cable: str) -> None:
+def test_short_seed_paragraph_is_a_single_window(encoder: Encoder, seed_cable: str) -> None:
     paragraph = seed_cable[seed_cable.index("13. (C)") : seed_cable.index("Air Intrusion")].strip()
     assert encoder.windows(paragraph) == [(0, len(paragraph))]
 
 
 def test_two_thousand_words_of_cable_get_overlapping_windows_that_fit_and_cover_it(
-    encoder: SentenceTransformerEncoder, seed_cable: str, tokenizer: PreTrainedTokenizerBase
+    encoder: Encoder, seed_cable: str, tokenizer: PreTrainedTokenizerBase
 ) -> None:
     text = seed_cable + "\n\n" + seed_cable
     assert len(text.split()) > 2000
@@ -84,6 +84,6 @@ def test_two_thousand_words_of_cable_get_overlapping_windows_that_fit_and_cover_
         assert start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())
 
 
-def test_encoder_refuses_a_negative_overlap(encoder: SentenceTransformerEncoder, seed_cable: str) -> None:
+def test_encoder_refuses_a_negative_overlap(encoder: Encoder, seed_cable: str) -> None:
     with pytest.raises(InvalidInputError):
         encoder.windows(seed_cable, overlap_tokens=-1)

@@ -1,8 +1,9 @@
-"""Fixtures for the reliability tests: a real seed index and apps over copies of index folders.
+"""Fixtures for the reliability tests: real apps over copies of index folders.
 
 Everything is real: the session's one model (``encoder``), FAISS, BM25, SQLite, and HTTP
 through the app's own middleware and handlers. Each test that writes gets its own copy of
-an index folder; the shared ones are never written after they are built.
+an index folder (most often of the session's seed index, ``seed_index_dir``); the shared ones
+are never written after they are built.
 """
 
 from __future__ import annotations
@@ -16,29 +17,13 @@ import pytest
 from fastapi.testclient import TestClient
 from reliability_support import build_app
 
-from embeddings.encoder import SentenceTransformerEncoder
-from qa.cables.corpus import read_cable_file, seed_cable_path
-from qa.cables.records import Cable
-from qa.service import CableIndex
+from embeddings.encoder import Encoder
 
 AppFactory = Callable[..., AbstractContextManager[TestClient]]
 
 
-@pytest.fixture(scope="session")
-def seed() -> Cable:
-    return read_cable_file(seed_cable_path())
-
-
-@pytest.fixture(scope="session")
-def seed_root(tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed: Cable) -> Path:
-    """An index folder holding the seed cable alone (generation 1); copy it before writing."""
-    root = tmp_path_factory.mktemp("reliability-seed") / "index"
-    CableIndex.open(root, encoder).ingest([seed])
-    return root
-
-
 @pytest.fixture
-def make_client(encoder: SentenceTransformerEncoder) -> AppFactory:
+def make_client(encoder: Encoder) -> AppFactory:
     """``with make_client(folder, api_key="k") as client:`` a real app over ``folder``."""
 
     @contextmanager
@@ -47,5 +32,3 @@ def make_client(encoder: SentenceTransformerEncoder) -> AppFactory:
             yield client
 
     return make
-
-

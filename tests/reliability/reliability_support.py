@@ -1,4 +1,4 @@
-"""Helpers the reliability tests share: corpus picks, index copies, a real ``cableqa serve``.
+"""Helpers the reliability tests share: corpus picks, apps over an index folder, a real ``cableqa serve``.
 
 Imported by name (``from reliability_support import ...``): pytest puts this folder on the path.
 """
@@ -6,10 +6,8 @@ Imported by name (``from reliability_support import ...``): pytest puts this fol
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,18 +17,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from suite_support import REPO, cli, corpus_or_skip
 
 from api.app import create_app
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.classification import Classification
 from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
 from qa.errors import CableParseError
 from qa.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
-LAVROV = "what did Lavrov say about missile defense"
 
 
 def levels_of(cable: Cable) -> set[Classification]:
@@ -41,9 +36,7 @@ def levels_of(cable: Cable) -> set[Classification]:
 def small_corpus_cables(limit: int, *, max_bytes: int = 6000, min_paragraphs: int = 2,
                         skip: int = 0) -> list[Path]:
     """The ``limit`` smallest whole corpus cables (by size, then name) that parse with enough paragraphs."""
-    folder = CORPUS / "cables"
-    if not folder.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    folder = corpus_or_skip() / "cables"
     files = sorted((p for p in folder.glob("*.txt") if p.stat().st_size <= max_bytes),
                    key=lambda p: (p.stat().st_size, p.name))
     picked: list[Path] = []
@@ -59,11 +52,6 @@ def small_corpus_cables(limit: int, *, max_bytes: int = 6000, min_paragraphs: in
     return picked[skip:]
 
 
-def copy_index(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target)
-    return target
-
-
 def reliability_settings(index_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test app: no rate limit (the tests send bursts), else the defaults."""
     values: dict[str, Any] = {"index_dir": index_dir, "rate_limit_per_minute": 0}
@@ -71,7 +59,7 @@ def reliability_settings(index_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def build_app(index_dir: Path, encoder: SentenceTransformerEncoder, **settings: Any) -> FastAPI:
+def build_app(index_dir: Path, encoder: Encoder, **settings: Any) -> FastAPI:
     return create_app(reliability_settings(index_dir, **settings), encoder=encoder)
 
 
@@ -86,11 +74,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
     env.update(extra)
     return env
-
-
-def cli(*args: str) -> list[str]:
-    """The ``cableqa`` command as this interpreter runs it (no reliance on the console script)."""
-    return [sys.executable, "-c", "from qa.cli import main; main()", *args]
 
 
 @contextmanager

@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from reliability_support import CORPUS, build_app, copy_index, levels_of
+from reliability_support import build_app, levels_of
+from suite_support import copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from eval.questions import bundled_questions_path, load_questions
 from qa.cables.classification import Classification
 from qa.cables.corpus import read_cable_file
@@ -54,11 +55,9 @@ def _kind(cable: Cable) -> str:
 
 
 @pytest.fixture(scope="module")
-def picked() -> list[Cable]:
+def picked(corpus: Path) -> list[Cable]:
     """09MOSCOW2747 (SBU, S/NF and C portions under a SECRET banner) and 40 more, by kind and size."""
-    folder = CORPUS / "cables"
-    if not folder.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    folder = corpus / "cables"
     cables = [read_cable_file(folder / "09MOSCOW2747.txt")]
     wanted = Counter(QUOTAS)
     for path in sorted(folder.glob("*.txt"), key=lambda p: (p.stat().st_size, p.name)):
@@ -77,9 +76,9 @@ def picked() -> list[Cable]:
 
 
 @pytest.fixture(scope="module")
-def leaks_client(picked: list[Cable], seed_root: Path, encoder: SentenceTransformerEncoder,
+def leaks_client(picked: list[Cable], seed_index_dir: Path, encoder: Encoder,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    root = copy_index(seed_root, tmp_path_factory.mktemp("ceiling") / "index")
+    root = copy_index(seed_index_dir, tmp_path_factory.mktemp("ceiling") / "index")
     CableIndex.open(root, encoder).ingest(picked)
     keys = ",".join(f"{key}:{NAMES[level]}" for level, key in KEYS.items())
     with TestClient(build_app(root, encoder, api_keys=keys), raise_server_exceptions=False) as client:
@@ -209,7 +208,7 @@ def test_reading_cables_withholds_and_counts_what_is_above_the_ceiling(leaks_cli
 
 @pytest.mark.corpus
 def test_hybrid_scores_owe_nothing_to_text_above_the_ceiling(index: CableIndex, stored: dict[str, Cable],
-                                                             encoder: SentenceTransformerEncoder) -> None:
+                                                             encoder: Encoder) -> None:
     """A hit's cable-level BM25 term is 0 where its cable holds anything the reader may not see.
 
     Fixed weights (``keyword_trust=0``), so each hit's cable term is its score less the other terms; with

@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from reliability_support import CORPUS, LAVROV, copy_index
+from suite_support import LAVROV, copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
 from qa.errors import UnknownCableError
@@ -50,17 +50,14 @@ def _cited(index: CableIndex, question: str, mode: str) -> Cited:
 
 
 @pytest.fixture(scope="module")
-def moscow() -> Cable:
-    path = CORPUS / "cables" / "09MOSCOW2747.txt"
-    if not path.is_file():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    return read_cable_file(path)
+def moscow(corpus: Path) -> Cable:
+    return read_cable_file(corpus / "cables" / "09MOSCOW2747.txt")
 
 
 @pytest.mark.corpus
 def test_readers_during_ingest_and_delete_see_before_or_after_and_never_fail(
-        seed_root: Path, moscow: Cable, encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    index = CableIndex.open(copy_index(seed_root, tmp_path / "index"), encoder)
+        seed_index_dir: Path, moscow: Cable, encoder: Encoder, tmp_path: Path) -> None:
+    index = CableIndex.open(copy_index(seed_index_dir, tmp_path / "index"), encoder)
     before = _answers(index)
     index.ingest([moscow])
     after = _answers(index)

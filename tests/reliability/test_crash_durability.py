@@ -24,9 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reliability_support import LAVROV, REPO, clean_env, cli, copy_index, small_corpus_cables
+from reliability_support import clean_env, small_corpus_cables
+from suite_support import LAVROV, REPO, cli, copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
 from qa.service import CableIndex
 from qa.store.generations import current_generation, generation_number
@@ -76,10 +77,10 @@ def questions(cable_folder: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def states(seed_root: Path, cable_folder: Path, questions: list[str], encoder: SentenceTransformerEncoder,
+def states(seed_index_dir: Path, cable_folder: Path, questions: list[str], encoder: Encoder,
            tmp_path_factory: pytest.TempPathFactory) -> list[State]:
     """The five states a complete commit can leave, in order, from the same commits made in-process."""
-    index = CableIndex.open(copy_index(seed_root, tmp_path_factory.mktemp("crash-ref") / "index"), encoder)
+    index = CableIndex.open(copy_index(seed_index_dir, tmp_path_factory.mktemp("crash-ref") / "index"), encoder)
     cables = [read_cable_file(p) for p in sorted(cable_folder.glob("*.txt"))]
     found = [_state(index, questions)]
     for start in range(0, len(cables), COMMIT_EVERY):
@@ -152,12 +153,12 @@ def _ingest(root: Path, folder: Path, log: Path) -> subprocess.Popen[bytes]:
 
 @pytest.mark.corpus
 def test_kill_9_during_ingest_leaves_the_last_complete_commit_and_the_next_ingest_finishes_the_job(
-        seed_root: Path, cable_folder: Path, questions: list[str], states: list[State],
-        encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
+        seed_index_dir: Path, cable_folder: Path, questions: list[str], states: list[State],
+        encoder: Encoder, tmp_path: Path) -> None:
     seen: dict[str, int] = {}
     roots: dict[str, Path] = {}
     for moment, wait in KILL_AT.items():
-        root = copy_index(seed_root, tmp_path / f"index-{len(roots)}")
+        root = copy_index(seed_index_dir, tmp_path / f"index-{len(roots)}")
         process = _ingest(root, cable_folder, tmp_path / f"ingest-{len(roots)}.log")
         try:
             wait(process, root)

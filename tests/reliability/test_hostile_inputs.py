@@ -27,10 +27,11 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from reliability_support import LAVROV, build_app, copy_index, free_port
+from reliability_support import build_app, free_port
 from starlette.types import Message, Receive, Scope, Send
+from suite_support import LAVROV, copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.corpus import seed_cable_path
 
 KEY = {"X-API-Key": "hostile-test-key"}
@@ -164,9 +165,9 @@ def _observe(client: TestClient) -> tuple[Any, Any]:
 
 
 @pytest.fixture(scope="module")
-def hostile(seed_root: Path, encoder: SentenceTransformerEncoder,
+def hostile(seed_index_dir: Path, encoder: Encoder,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, tuple[Any, Any]]]:
-    root = copy_index(seed_root, tmp_path_factory.mktemp("hostile") / "index")
+    root = copy_index(seed_index_dir, tmp_path_factory.mktemp("hostile") / "index")
     app = build_app(root, encoder, api_key=KEY["X-API-Key"])
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, _observe(client)
@@ -210,10 +211,10 @@ class _Counting:
 
 
 @pytest.fixture(scope="module")
-def live(seed_root: Path, encoder: SentenceTransformerEncoder,
+def live(seed_index_dir: Path, encoder: Encoder,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, _Counting]]:
     """The same app served by uvicorn on a loopback port (in a thread, sharing the loaded model)."""
-    root = copy_index(seed_root, tmp_path_factory.mktemp("hostile-live") / "index")
+    root = copy_index(seed_index_dir, tmp_path_factory.mktemp("hostile-live") / "index")
     counting = _Counting(build_app(root, encoder, api_key=KEY["X-API-Key"]))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(counting, host="127.0.0.1", port=port, log_level="warning"))

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from reliability_support import CORPUS, REPO, clean_env, copy_index, serve
+from reliability_support import clean_env, serve
+from suite_support import CORPUS, REPO, copy_index
 
 from bench.load import loopback_url
 from qa.cables.corpus import seed_cable_path
@@ -32,10 +33,10 @@ def test_load_script_refuses_any_address_but_loopback() -> None:
             loopback_url(url)
 
 
-def test_300_requests_with_an_upload_mid_run_all_succeed(seed_root: Path, tmp_path: Path) -> None:
+def test_300_requests_with_an_upload_mid_run_all_succeed(seed_index_dir: Path, tmp_path: Path) -> None:
     moscow = CORPUS / "cables" / "09MOSCOW2747.txt"
     upload = moscow if moscow.is_file() else seed_cable_path()  # without the corpus: the seed replaces itself
-    root = copy_index(seed_root, tmp_path / "index")
+    root = copy_index(seed_index_dir, tmp_path / "index")
     env = clean_env(CABLEQA_RATE_LIMIT_PER_MINUTE="0", CABLEQA_API_KEY=KEY)
     with serve(root, tmp_path / "serve.log", env=env) as (base, process):
         run = subprocess.run(

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from reliability_support import REPO, clean_env, cli, copy_index, free_port, serve, small_corpus_cables
+from reliability_support import clean_env, free_port, serve, small_corpus_cables
+from suite_support import REPO, cli, copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
 from qa.service import CableIndex
 from qa.store.generations import CURRENT, generations
@@ -35,7 +36,7 @@ def _run(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedPr
                           timeout=timeout, check=False)
 
 
-def _cable_ids(root: Path, encoder: SentenceTransformerEncoder) -> set[str]:
+def _cable_ids(root: Path, encoder: Encoder) -> set[str]:
     """What a fresh process-independent open of the folder holds (a restart, as far as the index goes)."""
     return set(CableIndex.open(root, encoder).snapshot.cable_rows)
 
@@ -70,8 +71,8 @@ def _folder_of(files: list[Path], target: Path) -> Path:
 
 
 def test_a_server_answers_for_a_cli_ingest_within_a_second_and_its_next_upload_keeps_it(
-        seed_root: Path, cable_files: list[Path], encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+        seed_index_dir: Path, cable_files: list[Path], encoder: Encoder, tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     by_cli, by_http = read_cable_file(cable_files[0]), read_cable_file(cable_files[1])
     with serve(root, tmp_path / "serve.log") as (base, _):
         assert httpx.get(f"{base}/cables/{by_cli.id}").status_code == 404
@@ -88,8 +89,8 @@ def test_a_server_answers_for_a_cli_ingest_within_a_second_and_its_next_upload_k
 
 
 def test_b_two_concurrent_cli_ingests_commit_every_two_and_keep_the_union(
-        seed_root: Path, cable_files: list[Path], encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+        seed_index_dir: Path, cable_files: list[Path], encoder: Encoder, tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     first = _folder_of(cable_files[:8], tmp_path / "first")
     second = _folder_of(cable_files[8:16], tmp_path / "second")
     runs = [subprocess.Popen(cli("ingest", str(folder), "--index", str(root), "--commit-every", "2"), cwd=REPO,
@@ -105,8 +106,8 @@ def test_b_two_concurrent_cli_ingests_commit_every_two_and_keep_the_union(
 
 
 def test_c_four_workers_keep_every_acknowledged_upload_and_agree_within_a_second(
-        seed_root: Path, cable_files: list[Path], encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+        seed_index_dir: Path, cable_files: list[Path], encoder: Encoder, tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     texts = [p.read_bytes() for p in cable_files[:20]]
     ids = [read_cable_file(p).id for p in cable_files[:20]]
     uploads = [(ids[i % 20], texts[i % 20]) for i in range(40)]  # each cable twice: replaces race with adds
@@ -138,8 +139,8 @@ def _note_of(root: Path) -> str:
 
 
 def test_d_kill_9_of_a_writer_holding_the_lock_lets_the_next_writer_in_at_once(
-        seed_root: Path, cable_files: list[Path], encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+        seed_index_dir: Path, cable_files: list[Path], encoder: Encoder, tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     folder = _folder_of(cable_files[:12], tmp_path / "cables")
     writer = subprocess.Popen(cli("ingest", str(folder), "--index", str(root), "--commit-every", "1"), cwd=REPO,
                               env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -162,8 +163,8 @@ def test_d_kill_9_of_a_writer_holding_the_lock_lets_the_next_writer_in_at_once(
 
 
 def test_a_second_writer_past_its_wait_names_the_holder_cli_exits_nonzero_http_503(
-        seed_root: Path, cable_files: list[Path], tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+        seed_index_dir: Path, cable_files: list[Path], tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     before = _folder_digest(root / (root / CURRENT).read_text().strip())
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path\n"
@@ -199,8 +200,8 @@ def test_e_ten_cold_starts_of_two_workers_on_empty_folders_build_one_seed_each(t
 
 
 def test_f_a_folder_with_generations_but_no_current_is_refused_by_every_command_and_left_untouched(
-        seed_root: Path, cable_files: list[Path], tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+        seed_index_dir: Path, cable_files: list[Path], tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     (root / CURRENT).unlink()
     before = _folder_digest(root)
     for args in (["ask", "Lavrov", "--index", str(root)],
@@ -214,8 +215,8 @@ def test_f_a_folder_with_generations_but_no_current_is_refused_by_every_command_
 
 
 def test_a_reader_in_another_process_keeps_answering_from_a_generation_pruned_under_it(
-        seed_root: Path, cable_files: list[Path], encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+        seed_index_dir: Path, cable_files: list[Path], encoder: Encoder, tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     reader = CableIndex.open(root, encoder)
     held = reader.snapshot
     expected = [(h.citation, round(h.score, 5)) for h in reader.ask("what did Lavrov say about missile defense").hits]

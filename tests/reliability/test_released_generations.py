@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import copy_index
+from suite_support import copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.records import Cable
 from qa.service import CableIndex
 
@@ -50,9 +50,9 @@ def no_cyclic_gc() -> Iterator[None]:
         gc.enable()
 
 
-def test_only_the_live_store_stays_open_after_many_writes(no_cyclic_gc: None, seed_root: Path, seed: Cable,
-                                                          encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+def test_only_the_live_store_stays_open_after_many_writes(no_cyclic_gc: None, seed_index_dir: Path, seed: Cable,
+                                                          encoder: Encoder, tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     index = CableIndex.open(root, encoder)
     held = index.snapshot  # a reader still busy with generation 1
     for _ in range(6):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from reliability_support import CORPUS, copy_index
+from suite_support import copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
 from qa.service import CableIndex
 
@@ -24,12 +24,10 @@ CABLE = "06CARACAS958"
 
 
 @pytest.fixture(scope="module")
-def caracas_root(tmp_path_factory: pytest.TempPathFactory, seed_root: Path,
-                 encoder: SentenceTransformerEncoder) -> Path:
-    path = CORPUS / "cables" / f"{CABLE}.txt"
-    if not path.is_file():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    root = copy_index(seed_root, tmp_path_factory.mktemp("repeated") / "index")
+def caracas_root(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, encoder: Encoder,
+                 corpus: Path) -> Path:
+    path = corpus / "cables" / f"{CABLE}.txt"
+    root = copy_index(seed_index_dir, tmp_path_factory.mktemp("repeated") / "index")
     CableIndex.open(root, encoder).ingest([read_cable_file(path)])
     return root
 
@@ -55,7 +53,7 @@ def test_a_repeated_number_is_read_by_its_label(caracas_root: Path, make_client:
         assert similar.status_code == 200 and similar.json()["question"] == f"{CABLE} ¶6 (2nd)"
 
 
-def test_search_hits_cite_the_second_paragraph_as_2nd(caracas_root: Path, encoder: SentenceTransformerEncoder
+def test_search_hits_cite_the_second_paragraph_as_2nd(caracas_root: Path, encoder: Encoder
                                                       ) -> None:
     index = CableIndex.open(caracas_root, encoder)
     second_five = index.paragraph(CABLE, 5, 2)[1].text

@@ -16,7 +16,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
-from reliability_support import CORPUS, build_app, copy_index
+from reliability_support import build_app
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,8 +26,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from suite_support import copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 
 GENERATE_ONLY = (hypothesis.Phase.explicit, hypothesis.Phase.generate, hypothesis.Phase.shrink)
 
@@ -47,9 +48,9 @@ CASES = [(label, mode) for label in OPERATIONS for mode in (GenerationMode.POSIT
 
 
 @pytest.fixture(scope="module")
-def api_schema(seed_root: Path, encoder: SentenceTransformerEncoder,
+def api_schema(seed_index_dir: Path, encoder: Encoder,
                tmp_path_factory: pytest.TempPathFactory) -> Any:
-    root = copy_index(seed_root, tmp_path_factory.mktemp("schemathesis") / "index")
+    root = copy_index(seed_index_dir, tmp_path_factory.mktemp("schemathesis") / "index")
     app = build_app(root, encoder, api_key=KEY)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -75,12 +76,9 @@ def test_generated_requests_get_no_server_error_and_conform_to_the_schema(
 
 
 @pytest.mark.corpus
-def test_real_uploads_reads_and_deletes_conform_to_the_schema(api_schema: Any) -> None:
+def test_real_uploads_reads_and_deletes_conform_to_the_schema(api_schema: Any, corpus: Path) -> None:
     """The 2xx bodies generated data rarely reaches: a real upload (both media types), reads, a delete."""
-    moscow = CORPUS / "cables" / "09MOSCOW2747.txt"
-    if not moscow.is_file():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    text = moscow.read_text(encoding="utf-8")
+    text = (corpus / "cables" / "09MOSCOW2747.txt").read_text(encoding="utf-8")
     upload = api_schema.find_operation_by_label("POST /cables")
     cases = [
         upload.Case(body=text, media_type="text/plain"),

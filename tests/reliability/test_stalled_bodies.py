@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from reliability_support import clean_env, copy_index, serve
+from reliability_support import clean_env, serve
+from suite_support import copy_index
 
 CONNECTIONS = 100
 CLIENTS = 25
@@ -73,8 +74,8 @@ class Stalled:
         return int(first[1]) if len(first) > 1 else 0
 
 
-def test_stalled_bodies_are_bounded_in_memory_and_closed(seed_root: Path, tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+def test_stalled_bodies_are_bounded_in_memory_and_closed(seed_index_dir: Path, tmp_path: Path) -> None:
+    root = copy_index(seed_index_dir, tmp_path / "index")
     env = clean_env(CABLEQA_BODY_TIMEOUT_S=str(TIMEOUT_S), CABLEQA_RATE_LIMIT_PER_MINUTE="0",
                     CABLEQA_MAX_INFLIGHT_BODIES=str(INFLIGHT), CABLEQA_MAX_UPLOAD_BYTES=str(MAX_UPLOAD))
     with serve(root, tmp_path / "serve.log", env=env) as (base, process):

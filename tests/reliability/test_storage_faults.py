@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from reliability_support import CORPUS, copy_index
+from suite_support import copy_index, corpus_or_skip
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.errors import IndexCorruptError
 from qa.service import CableIndex
 from qa.store.generations import CURRENT
@@ -31,9 +31,9 @@ def _live(root: Path) -> Path:
     return root / (root / CURRENT).read_text().strip()
 
 
-def test_a_zeroed_page_of_the_store_is_refused_on_load(seed_root: Path, encoder: SentenceTransformerEncoder,
+def test_a_zeroed_page_of_the_store_is_refused_on_load(seed_index_dir: Path, encoder: Encoder,
                                                        tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+    root = copy_index(seed_index_dir, tmp_path / "index")
     store = _live(root) / "store.sqlite"
     data = bytearray(store.read_bytes())
     data[4096:8192] = bytes(4096)  # one zeroed 4 KiB page, as a bad disk sector leaves it
@@ -42,28 +42,28 @@ def test_a_zeroed_page_of_the_store_is_refused_on_load(seed_root: Path, encoder:
         CableIndex.open(root, encoder)
 
 
-def test_a_reversed_vector_id_file_is_refused_on_load(seed_root: Path, encoder: SentenceTransformerEncoder,
+def test_a_reversed_vector_id_file_is_refused_on_load(seed_index_dir: Path, encoder: Encoder,
                                                       tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+    root = copy_index(seed_index_dir, tmp_path / "index")
     pids = _live(root) / "window_pids.npy"
     np.save(pids, np.load(pids)[::-1].copy())
     with pytest.raises(IndexCorruptError, match=r"window_pids\.npy does not match"):
         CableIndex.open(root, encoder)
 
 
-def test_a_file_missing_from_a_generation_is_named(seed_root: Path, encoder: SentenceTransformerEncoder,
+def test_a_file_missing_from_a_generation_is_named(seed_index_dir: Path, encoder: Encoder,
                                                    tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+    root = copy_index(seed_index_dir, tmp_path / "index")
     (_live(root) / "sentences.npy").unlink()
     with pytest.raises(IndexCorruptError, match=r"missing sentences\.npy"):
         CableIndex.open(root, encoder)
 
 
 @pytest.mark.parametrize("damage", ["not utf-8", "a folder", "a stray name"])
-def test_a_damaged_current_is_a_named_error_not_a_traceback(damage: str, seed_root: Path,
-                                                            encoder: SentenceTransformerEncoder,
+def test_a_damaged_current_is_a_named_error_not_a_traceback(damage: str, seed_index_dir: Path,
+                                                            encoder: Encoder,
                                                             tmp_path: Path) -> None:
-    root = copy_index(seed_root, tmp_path / "index")
+    root = copy_index(seed_index_dir, tmp_path / "index")
     pointer = root / CURRENT
     pointer.unlink()
     if damage == "not utf-8":
@@ -92,16 +92,14 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
 
 
 def _upload_first_cable(client: TestClient) -> tuple[int, dict[str, object]]:
-    files = sorted((CORPUS / "cables").glob("*.txt"))
-    if not files:
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    files = sorted((corpus_or_skip() / "cables").glob("*.txt"))
     response = client.post("/cables", content=files[0].read_bytes(), headers={"Content-Type": "text/plain"})
     return response.status_code, response.json()
 
 
-def test_a_read_only_folder_answers_503_naming_it_and_keeps_serving(tmpfs: Path, seed_root: Path,
+def test_a_read_only_folder_answers_503_naming_it_and_keeps_serving(tmpfs: Path, seed_index_dir: Path,
                                                                     make_client: AppFactory) -> None:
-    root = copy_index(seed_root, tmpfs / "index")
+    root = copy_index(seed_index_dir, tmpfs / "index")
     subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
     with make_client(root) as client:
         status, body = _upload_first_cable(client)
@@ -112,9 +110,9 @@ def test_a_read_only_folder_answers_503_naming_it_and_keeps_serving(tmpfs: Path,
         assert client.post("/ask", json={"question": "Lavrov missile defense"}).status_code == 200
 
 
-def test_a_full_disk_answers_507_and_loses_nothing(tmpfs: Path, seed_root: Path, make_client: AppFactory,
-                                                   encoder: SentenceTransformerEncoder) -> None:
-    root = copy_index(seed_root, tmpfs / "index")
+def test_a_full_disk_answers_507_and_loses_nothing(tmpfs: Path, seed_index_dir: Path, make_client: AppFactory,
+                                                   encoder: Encoder) -> None:
+    root = copy_index(seed_index_dir, tmpfs / "index")
     live = _live(root)
     filler = tmpfs / "filler"
     free = shutil.disk_usage(tmpfs).free

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from reliability_support import CORPUS, copy_index
+from suite_support import copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
 from qa.service import CableIndex
 
@@ -26,13 +26,11 @@ AppFactory = Callable[..., AbstractContextManager[TestClient]]
 
 
 @pytest.fixture(scope="module")
-def corpus_root(tmp_path_factory: pytest.TempPathFactory, seed_root: Path,
-                encoder: SentenceTransformerEncoder) -> Path:
+def corpus_root(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, encoder: Encoder,
+                corpus: Path) -> Path:
     """The seed plus 08ISLAMABAD2524 (SECRET, 18 paragraphs) and 05PARIS479 (SECRET, one unmarked-low paragraph)."""
-    files = [CORPUS / "cables" / f"{name}.txt" for name in ("08ISLAMABAD2524", "05PARIS479")]
-    if not all(f.is_file() for f in files):
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    root = copy_index(seed_root, tmp_path_factory.mktemp("security") / "index")
+    files = [corpus / "cables" / f"{name}.txt" for name in ("08ISLAMABAD2524", "05PARIS479")]
+    root = copy_index(seed_index_dir, tmp_path_factory.mktemp("security") / "index")
     CableIndex.open(root, encoder).ingest([read_cable_file(f) for f in files])
     return root
 

@@ -10,10 +10,12 @@ one the README uses.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 import pytest
+from suite_support import copy_index
 from web_support import SCREENSHOTS, open_page, playwright_or_skip, serve, server_env
 
 if TYPE_CHECKING:
@@ -41,10 +43,10 @@ SECTION_HEADINGS = ["Lavrov and Khristenko", "Missile Defense - No Concerns?", "
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real ``cableqa serve`` on a fresh index (built from the seed) and a free loopback port."""
+def server(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path) -> Iterator[str]:
+    """The real ``cableqa serve`` on a copy of the session's seed index and a free loopback port."""
     root = tmp_path_factory.mktemp("web")
-    with serve(root / "index", root / "server.log", server_env()) as base:
+    with serve(copy_index(seed_index_dir, root / "index"), root / "server.log", server_env()) as base:
         yield base
 
 

@@ -10,32 +10,32 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 import pytest
-from web_support import REPO, SCREENSHOTS, cli, open_page, playwright_or_skip, serve, server_env
+from suite_support import REPO, cli, copy_index
+from web_support import SCREENSHOTS, open_page, playwright_or_skip, serve, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 expect = playwright_or_skip().expect
 
-CORPUS = REPO.parent / "shared" / "corpus" / "cables"
 CABLES = ("10BERLIN128", "09BERLIN1528", "10MOSCOW266", "09MOSCOW1273")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``cableqa ingest`` of the seed and the four cables, then the real ``cableqa serve`` on a free port."""
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
+def server(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, corpus: Path) -> Iterator[str]:
+    """``cableqa ingest`` of the four cables into a copy of the session's seed index, then the real
+    ``cableqa serve`` on a free port."""
     root = tmp_path_factory.mktemp("web-related")
+    index = copy_index(seed_index_dir, root / "index")
     env = server_env()
-    subprocess.run(cli("ingest", str(REPO / "qa" / "data" / "08TOKYO1074.txt"),
-                       *(str(CORPUS / f"{name}.txt") for name in CABLES), "--index", str(root / "index")),
+    subprocess.run(cli("ingest", *(str(corpus / "cables" / f"{name}.txt") for name in CABLES), "--index", str(index)),
                    check=True, capture_output=True, env=env, cwd=REPO, timeout=600)
-    with serve(root / "index", root / "server.log", env) as base:
+    with serve(index, root / "server.log", env) as base:
         yield base
 
 

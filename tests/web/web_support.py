@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from suite_support import REPO, cli
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "tests" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -52,11 +51,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def cli(*args: str) -> list[str]:
-    """The ``cableqa`` command as this interpreter runs it (no reliance on the console script)."""
-    return [sys.executable, "-c", "from qa.cli import main; main()", *args]
 
 
 def server_env(*, default_settings: bool = False) -> dict[str, str]:

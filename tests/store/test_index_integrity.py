@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.errors import IndexCorruptError, IndexMismatchError
 from qa.service import CableIndex
 from qa.store.generations import current_generation
 
 
 @pytest.fixture()
-def index_copy(seed_index: CableIndex, tmp_path: Path) -> Path:
-    root = tmp_path / "index"
-    shutil.copytree(seed_index.root, root)
-    return root
+def index_copy(seed_copy: Callable[[], Path]) -> Path:
+    return seed_copy()
 
 
 def _truncate(path: Path) -> None:
@@ -37,7 +35,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-def test_damaged_index_is_refused_with_a_rebuild_hint(index_copy: Path, encoder: SentenceTransformerEncoder,
+def test_damaged_index_is_refused_with_a_rebuild_hint(index_copy: Path, encoder: Encoder,
                                                       damage: str) -> None:
     DAMAGE[damage](current_generation(index_copy))
     with pytest.raises(IndexCorruptError) as error:
@@ -46,7 +44,7 @@ def test_damaged_index_is_refused_with_a_rebuild_hint(index_copy: Path, encoder:
 
 
 def test_manifest_counts_that_disagree_with_the_store_are_refused(index_copy: Path,
-                                                                  encoder: SentenceTransformerEncoder) -> None:
+                                                                  encoder: Encoder) -> None:
     manifest = current_generation(index_copy) / "manifest.json"
     data = json.loads(manifest.read_text())
     data["paragraphs"] += 1
@@ -56,7 +54,7 @@ def test_manifest_counts_that_disagree_with_the_store_are_refused(index_copy: Pa
 
 
 def test_index_built_by_another_model_is_refused_and_names_both(index_copy: Path,
-                                                                encoder: SentenceTransformerEncoder) -> None:
+                                                                encoder: Encoder) -> None:
     manifest = current_generation(index_copy) / "manifest.json"
     data = json.loads(manifest.read_text())
     data["model"] = "intfloat/e5-small-v2"
@@ -68,14 +66,14 @@ def test_index_built_by_another_model_is_refused_and_names_both(index_copy: Path
 
 
 def test_current_pointer_to_a_missing_generation_is_refused(index_copy: Path,
-                                                            encoder: SentenceTransformerEncoder) -> None:
+                                                            encoder: Encoder) -> None:
     (index_copy / "CURRENT").write_text("gen-000099\n")
     with pytest.raises(IndexCorruptError, match="gen-000099"):
         CableIndex.open(index_copy, encoder)
 
 
 def test_a_half_written_staging_folder_is_ignored_and_cleared_by_the_next_save(
-        index_copy: Path, encoder: SentenceTransformerEncoder) -> None:
+        index_copy: Path, encoder: Encoder) -> None:
     stale = index_copy / ".tmp-gen-000042"
     stale.mkdir()
     (stale / "dense.faiss").write_bytes(b"half")

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from suite_support import REPO
+
 from qa.cables.corpus import seed_cable_path
 
-ROOT = Path(__file__).resolve().parents[2]
 # What the ``cableqa`` console script runs (``qa.cli:main``), in whatever environment runs the tests.
 CABLEQA = [sys.executable, "-c", "from qa.cli import main; main()"]
 
@@ -21,7 +22,7 @@ PARAGRAPH_KEYS = {"number", "occurrence", "label", "marking", "section", "text",
 
 
 def cableqa(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CABLEQA, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([*CABLEQA, *map(str, args)], cwd=REPO, capture_output=True, text=True,
                           encoding="utf-8", timeout=120, check=False)
 
 

@@ -1,8 +1,8 @@
-"""Fixtures for the parser tests: the bundled seed cable and the shared real-cable corpus.
+"""Fixtures for the parser tests: the seed cable's text and the shared real-cable corpus, parsed.
 
-The corpus lives beside the checkout (``../shared/corpus``) and is not part of the project:
-every fixture that needs it skips the test where it is absent, so the suite passes without it.
-The corpus is parsed once per session (about 6 s for 1,346 cables).
+Every fixture built on ``corpus`` (``tests/conftest.py``) skips the test where ``../shared/corpus``
+is absent, so the suite passes without it. The corpus is parsed once per session (about 6 s for
+1,346 cables).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import pytest
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
 from qa.errors import CableParseError
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 
 @dataclass(frozen=True)
@@ -36,35 +34,23 @@ def seed_text() -> str:
 
 
 @pytest.fixture(scope="session")
-def seed() -> Cable:
-    return read_cable_file(seed_cable_path())
-
-
-@pytest.fixture(scope="session")
-def corpus_dir() -> Path:
-    if not (CORPUS / "cables").is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    return CORPUS
-
-
-@pytest.fixture(scope="session")
-def corpus(corpus_dir: Path) -> ParsedCorpus:
+def parsed_corpus(corpus: Path) -> ParsedCorpus:
     cables: dict[str, Cable] = {}
     failures: dict[str, CableParseError] = {}
-    files = sorted((corpus_dir / "cables").glob("*.txt"))
+    files = sorted((corpus / "cables").glob("*.txt"))
     for path in files:
         try:
             cables[path.stem] = read_cable_file(path)
         except CableParseError as error:
             failures[path.stem] = error
-    return ParsedCorpus(corpus_dir, cables, failures, len(files))
+    return ParsedCorpus(corpus, cables, failures, len(files))
 
 
 @pytest.fixture(scope="session")
-def corpus_cable(corpus: ParsedCorpus) -> Callable[[str], Cable]:
+def corpus_cable(parsed_corpus: ParsedCorpus) -> Callable[[str], Cable]:
     """``corpus_cable("08ISLAMABAD405")``: one parsed corpus cable by its file name."""
 
     def get(name: str) -> Cable:
-        return corpus.cables[name]
+        return parsed_corpus.cables[name]
 
     return get

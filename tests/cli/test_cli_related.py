@@ -11,8 +11,6 @@ import pytest
 
 from eval.trec import write_run
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
-
 
 def _cli(*args: str, index: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     where = ["--index", str(index)] if index else []
@@ -20,11 +18,10 @@ def _cli(*args: str, index: Path | None = None, check: bool = True) -> subproces
                           capture_output=True, text=True, timeout=600, check=check)
 
 
-def test_refs_and_similar_on_cables_that_cite_each_other(tmp_path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
+def test_refs_and_similar_on_cables_that_cite_each_other(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
-    _cli("ingest", str(CORPUS / "10BERLIN128.txt"), str(CORPUS / "09BERLIN1528.txt"), index=index)
+    cables = corpus / "cables"
+    _cli("ingest", str(cables / "10BERLIN128.txt"), str(cables / "09BERLIN1528.txt"), index=index)
     links = json.loads(_cli("refs", "09berlin1528", "--json", index=index).stdout)
     assert [c["cable_id"] for c in links["referenced_by"]] == ["10BERLIN128"]
     assert "09BERLIN1393" in {r["cable_id"] for r in links["references"]}

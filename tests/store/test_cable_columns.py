@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
+from suite_support import CORPUS
 
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.errors import CableParseError
@@ -13,12 +13,10 @@ from qa.search.filters import Filters, cables_allowed, make_filters
 from qa.store.cable_columns import CableColumns
 from qa.store.snapshot import CableMeta
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
-
 
 @pytest.fixture(scope="module")
 def metas() -> list[CableMeta]:
-    files = [seed_cable_path(), *sorted(CORPUS.glob("*.txt"))]
+    files = [seed_cable_path(), *sorted((CORPUS / "cables").glob("*.txt"))]  # the seed alone without the corpus
     out = []
     for path in files:
         try:

@@ -77,9 +77,9 @@ def test_text_that_is_not_a_cable_says_what_is_missing(tmp_path: Path) -> None:
     assert raised.value.reason.startswith("not a cable: no classification banner, date-time group, FM line")
 
 
-def test_corpus_readme_is_not_a_cable(corpus_dir: Path) -> None:
+def test_corpus_readme_is_not_a_cable(corpus: Path) -> None:
     with pytest.raises(CableParseError, match="not a cable"):
-        read_cable_file(corpus_dir / "README.md")
+        read_cable_file(corpus / "README.md")
 
 
 def test_body_without_its_header_is_not_a_cable(seed_text: str) -> None:
@@ -158,16 +158,16 @@ TRUNCATED = {
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", sorted(TRUNCATED))
-def test_truncated_cable_is_partial_and_lists_its_problems(corpus_dir: Path, name: str) -> None:
-    cable = read_cable_file(corpus_dir / "truncated" / f"{name}.txt")
+def test_truncated_cable_is_partial_and_lists_its_problems(corpus: Path, name: str) -> None:
+    cable = read_cable_file(corpus / "truncated" / f"{name}.txt")
     assert cable.id == name
     assert cable.partial is True
     assert cable.problems == TRUNCATED[name]
 
 
 @pytest.mark.corpus
-def test_truncated_cable_with_a_malformed_id_error_names_file_and_missing_banner(corpus_dir: Path) -> None:
-    path = corpus_dir / "truncated" / "7575LIBREVILLE1895.txt"
+def test_truncated_cable_with_a_malformed_id_error_names_file_and_missing_banner(corpus: Path) -> None:
+    path = corpus / "truncated" / "7575LIBREVILLE1895.txt"
     with pytest.raises(CableParseError) as raised:
         read_cable_file(path)
     assert str(path) in raised.value.message
@@ -175,8 +175,8 @@ def test_truncated_cable_with_a_malformed_id_error_names_file_and_missing_banner
 
 
 @pytest.mark.corpus
-def test_every_truncated_file_is_an_error_or_a_flagged_cable(corpus_dir: Path) -> None:
-    files = sorted((corpus_dir / "truncated").glob("*.txt"))
+def test_every_truncated_file_is_an_error_or_a_flagged_cable(corpus: Path) -> None:
+    files = sorted((corpus / "truncated").glob("*.txt"))
     assert len(files) == 13
     for path in files:
         try:

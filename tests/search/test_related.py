@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from suite_support import copy_index
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.classification import Classification
 from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable, Reference
@@ -23,19 +24,16 @@ from qa.search.reference_graph import reference_graph, visible_links
 from qa.search.similar import parse_paragraph_citation, similar_paragraphs
 from qa.service import CableIndex
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 RELATED = ("10MOSCOW266", "09MOSCOW1273", "08MOSCOW3380", "08KYIV2173", "08ASTANA338", "10BERLIN128",
            "10BERLIN153", "09BERLIN1528", "07MADRID546", "07MADRID520")
 ENERGY = ("pipeline", "gas", "oil", "energy", "sakhalin", "gazprom", "lng", "export")
 
 
 @pytest.fixture(scope="module")
-def related_index(tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder,
-                  seed: Cable) -> CableIndex:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
-    index = CableIndex.open(tmp_path_factory.mktemp("related") / "index", encoder)
-    index.ingest([seed, *(read_cable_file(CORPUS / "cables" / f"{name}.txt") for name in RELATED)])
+def related_index(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, encoder: Encoder,
+                  corpus: Path) -> CableIndex:
+    index = CableIndex.open(copy_index(seed_index_dir, tmp_path_factory.mktemp("related") / "index"), encoder)
+    index.ingest([read_cable_file(corpus / "cables" / f"{name}.txt") for name in RELATED])
     return index
 
 
@@ -92,11 +90,11 @@ def test_cable_above_the_ceiling_is_counted_never_named(related_index: CableInde
 
 
 def test_graph_after_an_upload_reuses_unchanged_cables(related_index: CableIndex, tmp_path: Path,
-                                                       encoder: SentenceTransformerEncoder, seed: Cable) -> None:
+                                                       encoder: Encoder, corpus: Path) -> None:
     index = CableIndex.open(tmp_path / "index", encoder)
-    index.ingest([read_cable_file(CORPUS / "cables" / "10BERLIN128.txt")])
+    index.ingest([read_cable_file(corpus / "cables" / "10BERLIN128.txt")])
     assert reference_graph(index.snapshot).cited_by == {}
-    index.ingest([read_cable_file(CORPUS / "cables" / "09BERLIN1528.txt")])
+    index.ingest([read_cable_file(corpus / "cables" / "09BERLIN1528.txt")])
     assert reference_graph(index.snapshot).cited_by == {"09BERLIN1528": ("10BERLIN128",)}
 
 

@@ -1,6 +1,6 @@
 """The whole shared corpus: every cable parses, agrees with the publisher's metadata, numbers cleanly.
 
-The corpus is parsed once per session (``corpus`` fixture); the agreement report is built with
+The corpus is parsed once per session (``parsed_corpus`` fixture); the agreement report is built with
 ``eval.parser_agreement.compare`` on those cables, exactly as ``eval.parser_agreement.run`` builds
 it (publisher rows whose file is under ``cables/``), without parsing the corpus a second time.
 """
@@ -50,27 +50,27 @@ KNOWN_FURNITURE: dict[tuple[str, int], str] = {}
 
 
 @pytest.fixture(scope="session")
-def agreement(corpus: ParsedCorpus) -> AgreementReport:
-    rows = [(Path(r.file).stem, r) for r in load_publisher_rows(corpus.root / "MANIFEST.csv")
-            if (corpus.root / "cables" / r.file).exists()]
-    failed = tuple((r.id, corpus.failures[name].message) for name, r in rows if name in corpus.failures)
-    compared = [(corpus.cables[name], r) for name, r in rows if name in corpus.cables]
+def agreement(parsed_corpus: ParsedCorpus) -> AgreementReport:
+    rows = [(Path(r.file).stem, r) for r in load_publisher_rows(parsed_corpus.root / "MANIFEST.csv")
+            if (parsed_corpus.root / "cables" / r.file).exists()]
+    failed = tuple((r.id, parsed_corpus.failures[name].message) for name, r in rows if name in parsed_corpus.failures)
+    compared = [(parsed_corpus.cables[name], r) for name, r in rows if name in parsed_corpus.cables]
     disagreements = tuple(d for cable, row in compared for d in compare(cable, row))
     return AgreementReport(len(compared), failed, disagreements)
 
 
-def test_every_corpus_cable_parses_without_error(corpus: ParsedCorpus) -> None:
-    assert corpus.files == CORPUS_CABLES
-    assert corpus.failures == {}, {name: e.message for name, e in corpus.failures.items()}
-    assert len(corpus.cables) == CORPUS_CABLES
+def test_every_corpus_cable_parses_without_error(parsed_corpus: ParsedCorpus) -> None:
+    assert parsed_corpus.files == CORPUS_CABLES
+    assert parsed_corpus.failures == {}, {name: e.message for name, e in parsed_corpus.failures.items()}
+    assert len(parsed_corpus.cables) == CORPUS_CABLES
 
 
-def test_every_cable_has_an_id_and_paragraphs(corpus: ParsedCorpus) -> None:
+def test_every_cable_has_an_id_and_paragraphs(parsed_corpus: ParsedCorpus) -> None:
     # 73TEHRAN2077 holds only its header: the body under it is 06THEHAGUE131's, left out and said.
-    empty = [name for name, cable in corpus.cables.items() if not cable.paragraphs
+    empty = [name for name, cable in parsed_corpus.cables.items() if not cable.paragraphs
              and not any("another cable" in p for p in cable.problems)]
     assert empty == []
-    assert all(cable.id for cable in corpus.cables.values())
+    assert all(cable.id for cable in parsed_corpus.cables.values())
 
 
 def test_publisher_rows_are_compared_and_none_fails(agreement: AgreementReport) -> None:
@@ -92,14 +92,14 @@ def test_origin_agrees_with_the_publisher_for_99_percent(agreement: AgreementRep
 
 
 def test_classification_agrees_with_the_publisher_for_99_percent(agreement: AgreementReport) -> None:
-    # A level raised by the cable's own markings (tests/qa/test_citations.py lists them) is ours by rule.
+    # A level raised by the cable's own markings (tests/cables/test_citations.py lists them) is ours by rule.
     ours = [d for d in agreement.disagreements if d.field == "classification" and d.cause != RAISED_BY_MARKINGS]
     assert 1 - len(ours) / agreement.compared >= 0.99, _listed(agreement, "classification")
 
 
 def test_created_date_agrees_for_every_cable_whose_text_has_a_date_time_group(
-        agreement: AgreementReport, corpus: ParsedCorpus) -> None:
-    by_id = {cable.id: cable for cable in corpus.cables.values()}
+        agreement: AgreementReport, parsed_corpus: ParsedCorpus) -> None:
+    by_id = {cable.id: cable for cable in parsed_corpus.cables.values()}
     wrong = [d for d in agreement.disagreements if d.field == "created" and by_id[d.cable_id].datetime is not None]
     assert wrong == [], _listed(agreement, "created")
     missing = [d for d in agreement.disagreements if d.field == "created"]
@@ -124,8 +124,8 @@ def _numbered(cable: Cable) -> bool:
     return any(not p.unnumbered for p in cable.paragraphs)
 
 
-def test_paragraph_numbers_run_one_to_n_save_for_the_sources_own_gaps(corpus: ParsedCorpus) -> None:
-    numbered = [cable for cable in corpus.cables.values() if _numbered(cable)]
+def test_paragraph_numbers_run_one_to_n_save_for_the_sources_own_gaps(parsed_corpus: ParsedCorpus) -> None:
+    numbered = [cable for cable in parsed_corpus.cables.values() if _numbered(cable)]
     exceptions = [e for e in map(numbering_exception, numbered) if e is not None]
     parser_caused = [e for e in exceptions if not e.source_caused]
     assert parser_caused == [], "\n".join(f"{e.cable_id}: {e.cause} {e.numbers}" for e in parser_caused)
@@ -137,17 +137,17 @@ def test_paragraph_numbers_run_one_to_n_save_for_the_sources_own_gaps(corpus: Pa
     assert strict >= 0.93, "\n".join(f"{e.cable_id}: {e.cause}" for e in exceptions)
 
 
-def test_no_paragraph_carries_page_furniture(corpus: ParsedCorpus) -> None:
+def test_no_paragraph_carries_page_furniture(parsed_corpus: ParsedCorpus) -> None:
     found = [f"{cable.id} ¶{p.number} {what}: …{p.text[max(0, m.start() - 40):m.end() + 20]}…"
-             for cable in corpus.cables.values() for p in cable.paragraphs
+             for cable in parsed_corpus.cables.values() for p in cable.paragraphs
              for what, pattern in FURNITURE.items() if (m := pattern.search(p.text))
              and (cable.id, p.number) not in KNOWN_FURNITURE]
     assert found == [], "\n".join(found)
 
 
-def test_spans_lie_inside_the_text_in_order_without_overlap(corpus: ParsedCorpus) -> None:
+def test_spans_lie_inside_the_text_in_order_without_overlap(parsed_corpus: ParsedCorpus) -> None:
     bad = []
-    for cable in corpus.cables.values():
+    for cable in parsed_corpus.cables.values():
         spans = [(p.start, p.end) for p in cable.paragraphs]
         inside = all(0 <= start < end <= len(cable.text) for start, end in spans)
         ordered = all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
@@ -156,12 +156,12 @@ def test_spans_lie_inside_the_text_in_order_without_overlap(corpus: ParsedCorpus
     assert bad == []
 
 
-def test_a_numbered_paragraphs_span_starts_with_its_printed_label(corpus: ParsedCorpus) -> None:
+def test_a_numbered_paragraphs_span_starts_with_its_printed_label(parsed_corpus: ParsedCorpus) -> None:
     # "3." for ¶3, or "13." where a pilcrow became a stray "1"; ¶1 whose label was lost starts at its mark;
     # "8. 7." (09LAPAZ1784: a list number the release put before the cable's own label) is ¶7.
     label = re.compile(r"(?:¶\s*|\[\d+\]\(#\)\s*)?(?:\d{1,3}\.[ \t]+(?=\d{1,3}\.\s))?(\d{1,3})")
     wrong = []
-    for cable in corpus.cables.values():
+    for cable in parsed_corpus.cables.values():
         for p in cable.paragraphs:
             if p.unnumbered:
                 continue
@@ -172,6 +172,6 @@ def test_a_numbered_paragraphs_span_starts_with_its_printed_label(corpus: Parsed
     assert wrong == [], "\n".join(wrong)
 
 
-def test_every_paragraph_has_text(corpus: ParsedCorpus) -> None:
-    empty = [f"{c.id} ¶{p.number}" for c in corpus.cables.values() for p in c.paragraphs if not p.text.strip()]
+def test_every_paragraph_has_text(parsed_corpus: ParsedCorpus) -> None:
+    empty = [f"{c.id} ¶{p.number}" for c in parsed_corpus.cables.values() for p in c.paragraphs if not p.text.strip()]
     assert empty == []

@@ -48,16 +48,16 @@ def test_paragraph_label_names_a_repeat_by_its_occurrence() -> None:
 
 
 def test_every_marked_label_in_the_corpus_starts_its_paragraph_or_sits_in_a_quoted_list(
-        corpus: ParsedCorpus) -> None:
-    report = audit_corpus(corpus.cables.values())
+        parsed_corpus: ParsedCorpus) -> None:
+    report = audit_corpus(parsed_corpus.cables.values())
     wrong = report.of("citation")
     assert sorted({f.cable_id for f in wrong}) == sorted(QUOTED_LISTS)
     assert all(re.match(r"[\"']\d\)", f.detail) for f in wrong), "\n".join(map(str, wrong))
 
 
-def test_no_paragraph_holds_a_marked_label_of_a_real_paragraph(corpus: ParsedCorpus) -> None:
+def test_no_paragraph_holds_a_marked_label_of_a_real_paragraph(parsed_corpus: ParsedCorpus) -> None:
     held = []
-    for cable in corpus.cables.values():
+    for cable in parsed_corpus.cables.values():
         if cable.id in QUOTED_LISTS:
             continue
         starts = {p.start for p in cable.paragraphs}
@@ -249,9 +249,9 @@ RAISED = {
 }
 
 
-def test_every_cable_whose_level_rises_is_listed_with_why(corpus: ParsedCorpus) -> None:
+def test_every_cable_whose_level_rises_is_listed_with_why(parsed_corpus: ParsedCorpus) -> None:
     raised = {}
-    for cable in corpus.cables.values():
+    for cable in parsed_corpus.cables.values():
         why = next((p for p in cable.problems if p.startswith("classification raised")), None)
         if why is not None:
             match = re.match(r"classification raised from (.+?) to (.+?): ", why)
@@ -270,11 +270,11 @@ def test_secret_cable_with_an_unclas_routing_line_is_secret(corpus_cable: CableO
                           "portion mark (S) in ¶7, ¶11; Classified By line")
 
 
-def test_quote_repair_never_changes_a_number(corpus: ParsedCorpus) -> None:
+def test_quote_repair_never_changes_a_number(parsed_corpus: ParsedCorpus) -> None:
     # The closing "8" of a quote follows a letter or punctuation, so it is never part of a number of
     # two or more digits: every such number survives the repair unchanged (4 cables lost one before).
     changed = []
-    for cable in corpus.cables.values():
+    for cable in parsed_corpus.cables.values():
         text = normalise_whitespace(cable.text)
         if re.findall(r"\d{2,}", repair_text(text)) != re.findall(r"\d{2,}", text):
             changed.append(cable.id)
@@ -326,9 +326,9 @@ def test_sentence_above_a_framed_heading_stays_text(corpus_cable: CableOf, cable
     assert cable.paragraphs[index + 1].section == next_section
 
 
-def test_underlined_headings_end_no_paragraph_in_the_corpus(corpus: ParsedCorpus) -> None:
+def test_underlined_headings_end_no_paragraph_in_the_corpus(parsed_corpus: ParsedCorpus) -> None:
     # 570 in 296 cables before; 07KAMPALA1449 underlines "LRA" with "- -".
-    glued = audit_corpus(corpus.cables.values()).of("glued heading")
+    glued = audit_corpus(parsed_corpus.cables.values()).of("glued heading")
     assert glued == []
 
 
@@ -344,9 +344,9 @@ def test_mixed_case_signer_leaves_the_last_paragraph(corpus_cable: CableOf, cabl
     assert signer not in cable.paragraphs[-1].text
 
 
-def test_no_last_paragraph_ends_with_a_signer_in_the_corpus(corpus: ParsedCorpus) -> None:
+def test_no_last_paragraph_ends_with_a_signer_in_the_corpus(parsed_corpus: ParsedCorpus) -> None:
     # 171 cables before (Beyrle 24, Murphy 14, Aguirre 10 ...).
-    assert audit_corpus(corpus.cables.values()).of("in-text signer") == []
+    assert audit_corpus(parsed_corpus.cables.values()).of("in-text signer") == []
 
 
 @pytest.mark.parametrize(("cable_id", "reasons"), [
@@ -362,15 +362,15 @@ def test_reasons_are_read_to_their_closing_bracket(corpus_cable: CableOf, cable_
     assert corpus_cable(cable_id).reasons == reasons
 
 
-def test_only_a_source_cut_reason_is_left_unbalanced(corpus: ParsedCorpus) -> None:
+def test_only_a_source_cut_reason_is_left_unbalanced(parsed_corpus: ParsedCorpus) -> None:
     # 38 cables before; 07ISLAMABAD31's own text stops at "Reasons 1.4 (b) and (d" before "1. (C)".
-    cut = audit_corpus(corpus.cables.values()).of("cut reasons")
+    cut = audit_corpus(parsed_corpus.cables.values()).of("cut reasons")
     assert [f.cable_id for f in cut] == ["07ISLAMABAD31"]
 
 
-def test_every_body_line_is_in_a_paragraph_a_section_a_signer_or_named_furniture(corpus: ParsedCorpus) -> None:
+def test_every_body_line_is_in_a_paragraph_a_section_a_signer_or_named_furniture(parsed_corpus: ParsedCorpus) -> None:
     # 51 lines in 26 cables before (two-line headings, sub-headings, a website line under a rule).
-    assert audit_corpus(corpus.cables.values()).of("lost line") == []
+    assert audit_corpus(parsed_corpus.cables.values()).of("lost line") == []
 
 
 def test_heading_and_sub_heading_make_one_section(corpus_cable: CableOf) -> None:
@@ -409,11 +409,11 @@ def test_summary_heading_under_the_classified_by_line_is_not_absorbed(corpus_cab
     assert (cable.paragraphs[0].label, cable.paragraphs[0].section) == ("1", "SUMMARY")
 
 
-def test_info_is_the_addressees_not_the_distribution_codes(corpus: ParsedCorpus, corpus_cable: CableOf) -> None:
+def test_info_is_the_addressees_not_the_distribution_codes(parsed_corpus: ParsedCorpus, corpus_cable: CableOf) -> None:
     # 00HANOI686 line 10: "INFO  LOG-00   NP-00 ..." (distribution), line 21: "INFO NSC WASHDC PRIORITY".
     hanoi = corpus_cable("00HANOI686")
     assert [r.name for r in hanoi.info][:3] == ["NSC WASHDC", "ASEAN COLLECTIVE", "AMEMBASSY BEIJING"]
-    coded = [c.id for c in corpus.cables.values() if any(re.match(r"[A-Z]{1,6}-\d\d\b", r.name) for r in c.info)]
+    coded = [c.id for c in parsed_corpus.cables.values() if any(re.match(r"[A-Z]{1,6}-\d\d\b", r.name) for r in c.info)]
     assert coded == []  # 25 cables before
 
 
@@ -428,9 +428,9 @@ def test_header_remnants_and_heading_marks_are_not_section_names(corpus_cable: C
     assert (first.label, first.section) == (label, section)
 
 
-def test_end_of_quoted_text_stays_with_the_quote(corpus: ParsedCorpus) -> None:
+def test_end_of_quoted_text_stays_with_the_quote(parsed_corpus: ParsedCorpus) -> None:
     # "END TEXT.", "End talking points/non-paper" closed the quote above, and were section names of the
     # paragraph after them in 12 cables.
-    ends = [f"{c.id} ¶{p.label}" for c in corpus.cables.values() for p in c.paragraphs
+    ends = [f"{c.id} ¶{p.label}" for c in parsed_corpus.cables.values() for p in c.paragraphs
             if re.match(r"\W*END\b", p.section or "", re.IGNORECASE)]
     assert ends == []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.records import Cable
 from qa.errors import InvalidQueryError
 from qa.service import CableIndex
@@ -20,7 +20,7 @@ def _cited(index: CableIndex) -> list[list[str]]:
 
 
 def test_auto_moves_from_flat_to_hnsw_as_the_index_grows_and_answers_as_flat_does(
-        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable, mixed_cables: list[Cable],
+        tmp_path: Path, encoder: Encoder, seed: Cable, mixed_cables: list[Cable],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("embeddings.index.AUTO_HNSW_FROM", 40)  # the seed alone has fewer windows
     grown = CableIndex.open(tmp_path / "auto", encoder)
@@ -48,7 +48,7 @@ def test_auto_moves_from_flat_to_hnsw_as_the_index_grows_and_answers_as_flat_doe
 
 
 def test_ingest_encodes_whole_cables_in_chunks_of_about_the_asked_paragraphs(
-        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable, mixed_cables: list[Cable]) -> None:
+        tmp_path: Path, encoder: Encoder, seed: Cable, mixed_cables: list[Cable]) -> None:
     cables = [seed, *mixed_cables]
     reported: list[int] = []
     index = CableIndex.open(tmp_path / "chunks", encoder)
@@ -64,7 +64,7 @@ def test_ingest_encodes_whole_cables_in_chunks_of_about_the_asked_paragraphs(
 
 
 def test_ingest_with_commit_size_publishes_one_generation_per_run_and_ends_where_one_commit_would(
-        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable, mixed_cables: list[Cable]) -> None:
+        tmp_path: Path, encoder: Encoder, seed: Cable, mixed_cables: list[Cable]) -> None:
     cables = [seed, *mixed_cables]
     asked: list[int] = []
     stepped = CableIndex.open(tmp_path / "stepped", encoder)
@@ -90,7 +90,7 @@ def test_ingest_with_commit_size_publishes_one_generation_per_run_and_ends_where
 
 
 def test_a_commit_size_below_one_is_refused_before_anything_is_encoded(
-        tmp_path: Path, encoder: SentenceTransformerEncoder, seed: Cable) -> None:
+        tmp_path: Path, encoder: Encoder, seed: Cable) -> None:
     index = CableIndex.open(tmp_path / "index", encoder)
     with pytest.raises(InvalidQueryError, match="commit_size"):
         index.ingest([seed], commit_size=lambda held: 0)

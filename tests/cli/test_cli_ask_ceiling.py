@@ -7,11 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from qa.cables.classification import Classification, parse_classification_name
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
 SECRET_CABLE = "08MOSCOW2701"  # banner SECRET; paragraphs marked (C), (SBU) and (U)
 
 
@@ -20,10 +17,8 @@ def _cli(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=600, check=True)
 
 
-def test_a_hit_from_a_cable_above_the_ceiling_comes_without_its_subject(tmp_path: Path) -> None:
-    source = CORPUS / f"{SECRET_CABLE}.txt"
-    if not source.exists():
-        pytest.skip("../shared/corpus is absent")
+def test_a_hit_from_a_cable_above_the_ceiling_comes_without_its_subject(corpus: Path, tmp_path: Path) -> None:
+    source = corpus / "cables" / f"{SECRET_CABLE}.txt"
     index = tmp_path / "index"
     _cli("ingest", str(source), index=index)
     question = "What questions remain about the Sarkozy-Medvedev agreement?"
