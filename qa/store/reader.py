@@ -88,7 +88,8 @@ def assemble(folder: Path | None, manifest: Manifest, store: Store | None, vecto
     columns = CableColumns.build(cables)
     rows = store.paragraphs() if store else []
     pids = np.array([r.pid for r in rows], dtype=np.int64)
-    order = np.argsort(vectors.sentence_pids, kind="stable")
+    sorted_already = len(vectors.sentence_pids) < 2 or bool(np.all(np.diff(vectors.sentence_pids) >= 0))
+    order = slice(None) if sorted_already else np.argsort(vectors.sentence_pids, kind="stable")
     sentence_pids = vectors.sentence_pids[order]
     bounds = np.append(pids, np.iinfo(np.int64).max)
     para_cable = np.array([columns.positions[r.cable_id] for r in rows], dtype=np.int32)
@@ -122,9 +123,11 @@ def empty_snapshot(model: str, dimension: int, index_type: str, scheme: str) -> 
                     (BM25Index.build([]), BM25Index.build([])))
 
 
-def _load_array(folder: Path, name: str) -> np.ndarray:
+def _load_array(folder: Path, name: str, mapped: bool = False) -> np.ndarray:
+    """One saved array; ``mapped`` leaves it in the page cache (read-only, shared by every process
+    serving this generation) instead of copying it into this process's memory."""
     try:
-        array: np.ndarray = np.load(folder / name, allow_pickle=False)
+        array: np.ndarray = np.load(folder / name, allow_pickle=False, mmap_mode="r" if mapped else None)
         return array
     except (OSError, ValueError, EOFError) as error:
         raise IndexCorruptError(
@@ -132,10 +135,12 @@ def _load_array(folder: Path, name: str) -> np.ndarray:
 
 
 def _load_vectors(folder: Path) -> VectorArrays:
+    # The vectors stay memory-mapped: workers serving one generation share one copy, and sentence
+    # vectors stay float16 (float32 only for the few rows a question rescores: the same products).
     return VectorArrays(
-        windows=_load_array(folder, "windows.npy"),
+        windows=_load_array(folder, "windows.npy", mapped=True),
         window_pids=_load_array(folder, "window_pids.npy"),
-        sentences=_load_array(folder, "sentences.npy").astype(np.float32),
+        sentences=_load_array(folder, "sentences.npy", mapped=True),
         sentence_pids=_load_array(folder, "sentence_pids.npy"),
         sentence_spans=_load_array(folder, "sentence_spans.npy"),
     )

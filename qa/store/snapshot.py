@@ -59,11 +59,11 @@ class Snapshot:
     markings: tuple[str | None, ...]
     sections: tuple[str | None, ...]
     texts: tuple[str, ...]
-    window_vectors: FloatArray
+    window_vectors: FloatArray  # memory-mapped once loaded
     window_pids: IntArray  # ascending
     window_offsets: IntArray  # row r's windows are [offsets[r], offsets[r + 1])
     dense: VectorIndex
-    sentence_vectors: FloatArray
+    sentence_vectors: npt.NDArray[np.floating]  # float16, memory-mapped once loaded
     sentence_pids: IntArray
     sentence_spans: npt.NDArray[np.int32]
     sentence_offsets: IntArray  # row r's sentences are [offsets[r], offsets[r + 1])
