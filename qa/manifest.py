@@ -49,7 +49,8 @@ class Manifest:
             raise IndexMismatchError(
                 f"index at {where.parent} was built with model {self.model!r}, but CABLEQA_MODEL and "
                 f"CABLEQA_ENCODER_BACKEND give {model!r}; vectors of two models (or of the onnx-int8 and the "
-                f"fp32 backends) cannot be mixed: set them back, or {rebuild}")
+                f"fp32 backends) cannot be mixed: set them to match the index (CABLEQA_ENCODER_BACKEND=onnx "
+                f"for one without '+onnx-int8'), or {rebuild}")
         if self.parser_version != parser_version:
             raise IndexMismatchError(
                 f"index at {where.parent} was built by parser version {self.parser_version}, this is "

@@ -48,7 +48,8 @@ def server(client: TestClient, seed_index_dir: Path, tmp_path: Path) -> Iterator
     index = tmp_path / "index"
     shutil.copytree(seed_index_dir, index)  # built by the session app: the server only loads it
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
+    # Keeps the fixture index's encoder backend (tests/conftest.py).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_") or k == "CABLEQA_ENCODER_BACKEND"}
     env["CABLEQA_MAX_UPLOAD_BYTES"] = "4000"
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
