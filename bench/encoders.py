@@ -13,6 +13,11 @@ question at a time (the eval set's), backends again taking turns. Agreement is t
 window and sentence vector to the torch backend's; ranking is dense retrieval of whole paragraphs
 (best window) for the seed questions, with the corpus paragraphs as distractors.
 
+Besides the backends a user can choose, two int8 recipes the package does not ship can run for
+comparison (``bench/int8_variants.py``): ``onnx-int8-batched`` (the int8 graph on batches of many
+texts, whose vectors depend on their batch-mates) and ``onnx-int8-static`` (onnxruntime static
+quantisation calibrated on ``--calibration`` corpus paragraphs the bench does not encode).
+
 Prints a markdown table. ``api/`` never imports this package.
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.int8_variants import batched_int8, static_int8
 from embeddings.encoder import Encoder, FloatArray, SentenceTransformerEncoder
 from embeddings.onnx_encoder import OnnxEncoder
 from eval.metrics import evaluate
@@ -34,12 +41,13 @@ from eval.questions import bundled_questions_path, load_questions, to_qrels
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
 from qa.errors import CableParseError
+from qa.ingest.passages import passage_text
 from qa.ingest.vectors import encode_cables
 from qa.store.batch import EncodedBatch, merge_batches
 
 __all__ = ["main"]
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "onnx", "onnx-int8", "onnx-int8-batched", "onnx-int8-static")
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cables"
 
 
@@ -82,14 +90,30 @@ class _Run:
     query_ms: list[float] = field(default_factory=list)
 
 
-def _load(name: str, batch_size: int, cache_dir: Path | None) -> _Run:
+def _load(name: str, batch_size: int, cache_dir: Path | None, calibration: list[str], scratch: Path) -> _Run:
     started = time.perf_counter()
     if name == "torch":
         encoder: Encoder = SentenceTransformerEncoder(batch_size=batch_size)
+    elif name == "onnx-int8-static":
+        encoder = static_int8(OnnxEncoder(cache_dir=cache_dir, batch_size=batch_size), calibration, scratch)
     else:
-        encoder = OnnxEncoder(variant="int8" if name == "onnx-int8" else "fp32", cache_dir=cache_dir,
-                              batch_size=batch_size)
+        onnx = OnnxEncoder(variant="fp32" if name == "onnx" else "int8", cache_dir=cache_dir, batch_size=batch_size)
+        encoder = batched_int8(onnx) if name == "onnx-int8-batched" else onnx
     return _Run(name, _Timed(encoder), time.perf_counter() - started)
+
+
+def _calibration(corpus: Path, paragraphs: int) -> list[str]:
+    """Passages of the last corpus files by name: the bench encodes the first ones."""
+    texts: list[str] = []
+    for path in sorted(corpus.glob("*.txt"), reverse=True):
+        if len(texts) >= paragraphs:
+            break
+        try:
+            cable = read_cable_file(path)
+        except CableParseError:
+            continue
+        texts += [passage_text(cable, p, "context") for p in cable.paragraphs]
+    return texts[:paragraphs]
 
 
 def _cables(corpus: Path, paragraphs: int) -> list[Cable]:
@@ -128,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--chunk", type=int, default=16, help="cables per turn (default 16, as ingest)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="ONNX export cache (default: the user cache)")
+    parser.add_argument("--calibration", type=int, default=80,
+                        help="corpus paragraphs that calibrate onnx-int8-static (default 80)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.backends.split(",") if n.strip()]
     if unknown := sorted(set(names) - set(BACKENDS)):
@@ -136,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     cables = _cables(args.corpus, args.paragraphs)
     chunks = [cables[start:start + args.chunk] for start in range(0, len(cables), args.chunk)]
     paragraphs = sum(len(c.paragraphs) for c in cables)
-    runs = [_load(name, args.batch_size, args.cache_dir) for name in names]
+    calibration = _calibration(args.corpus, args.calibration) if "onnx-int8-static" in names else []
+    scratch = tempfile.TemporaryDirectory(prefix="bench-encoders-")
+    runs = [_load(name, args.batch_size, args.cache_dir, calibration, Path(scratch.name)) for name in names]
     questions = load_questions(bundled_questions_path())
     for run in runs:  # warm-up: first calls allocate and tune
         encode_cables(chunks[0][:1], run.encoder, "context")

@@ -4,7 +4,16 @@ The graph (exported once by :mod:`embeddings.onnx_export`) returns token embeddi
 and normalisation happen here in numpy, as sentence-transformers does them, so vectors match the
 torch backend (cosine >= 0.9999 in fp32) and an index built by either backend serves the other:
 :attr:`OnnxEncoder.model_name` is the same. ``int8`` trades a little of that agreement (about 0.994
-mean cosine to fp32 on corpus paragraphs) for speed; numbers in ``bench/encoders.py``.
+mean cosine to fp32 on corpus paragraphs) for speed; numbers in ``bench/encoders.py``. Its vectors
+are not fp32's, so an int8 encoder has its own :attr:`~OnnxEncoder.model_name` (``...+onnx-int8``)
+and an index records which of the two built it.
+
+int8 is deterministic: the graph quantises each matrix product's input with one scale computed from
+the whole input tensor, so the int8 graph runs one text at a time and that scale comes from the text
+alone. A text then gets the same bytes whatever else is encoded with it, on any number of workers
+(each run is single-threaded), and re-ingesting a cable reproduces its vectors exactly on the same
+onnxruntime build and CPU. Running one text at a time costs no speed: short rows keep the
+quantised products busy (see ``docs/models.md``).
 
 Speed, on 2 cores: each text is tokenised by the Rust ``tokenizers`` package (the ids feed the
 model, the offsets pool the spans). Texts are batched by exact token count, so no batch holds
@@ -30,6 +39,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,16 +66,14 @@ def _to_stderr(message: str) -> None:
 
 
 class OnnxEncoder:
-    """A sentence-transformers model on ONNX Runtime, fp32 or dynamically quantised int8.
+    """A sentence-transformers model on ONNX Runtime, fp32 or quantised int8.
 
     ``model`` is a model folder or a hub name in the local cache; ``""`` means the bundled
     all-MiniLM-L6-v2. The first use exports the model into ``cache_dir`` (default
     ``$XDG_CACHE_HOME/cableqa/onnx``), announcing it through ``say``; later loads reuse the file,
     whose path is :attr:`model_path`. ``batch_size`` caps the texts of one token count run together;
-    ``threads`` (default: one per usable core) batches run at once, each on one thread.
-
-    int8 quantises activations per batch, so a text's int8 vector can move in the third decimal
-    with the texts that share its batch; fp32 vectors do not.
+    ``threads`` (default: one per usable core) batches run at once, each on one thread. The int8
+    graph takes one text per run, so its vectors never depend on the other texts of a call.
     """
 
     def __init__(self, model: str = "", variant: Variant = "fp32", cache_dir: Path | None = None,
@@ -76,7 +84,7 @@ class OnnxEncoder:
         for field, value in (("variant", variant), ("query_variant", query_variant or variant)):
             if value not in ("fp32", "int8"):
                 raise InvalidInputError(field, f"must be 'fp32' or 'int8', got {value!r}")
-        self._model_name = model_identity(model)
+        self._model_name = model_identity(model) + _IDENTITY_SUFFIX[variant]
         self._batch_size = batch_size
         self._variant: Variant = variant
         self._query_variant: Variant = query_variant or variant
@@ -89,9 +97,9 @@ class OnnxEncoder:
         # One pool for the encoder's life: ingest may encode two chunks at once, and their batches
         # then share these workers instead of starting more threads than cores.
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="onnx-batch")
-        self._session = _session(self.model_path, variant)
-        self._inputs = [i.name for i in self._session.get_inputs()]
-        self._query_session = self._session
+        self._graph = _Graph(_session(self.model_path, variant), variant)
+        self._inputs = [i.name for i in self._graph.session.get_inputs()]
+        self._query_graph = self._graph
         if self._query_variant != variant:
             # One question is a tiny batch: the model's fixed costs dominate, so a single thread
             # (no hand-off between cores) serves it fastest and leaves the other core to another request.
@@ -101,13 +109,14 @@ class OnnxEncoder:
                 say(f"{error.message}. Questions use the {variant} graph.")
                 self._query_variant = variant
             else:
-                self._query_session = _session(query_path, self._query_variant)
+                self._query_graph = _Graph(_session(query_path, self._query_variant), self._query_variant)
         self._tokenizer = _tokenizer(folder.path / "tokenizer.json", self._max_tokens)
         self._window_tokenizer = _tokenizer(folder.path / "tokenizer.json", None)
 
     @property
     def model_name(self) -> str:
-        """The same identifier as the torch backend for the same weights, so indexes are shared."""
+        """What an index built with this encoder records: fp32 gives the torch backend's identifier for
+        the same weights (their indexes are shared), int8 that identifier plus ``+onnx-int8``."""
         return self._model_name
 
     @property
@@ -129,19 +138,8 @@ class OnnxEncoder:
         return self._query_variant
 
     def encode_queries(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
-        """Questions to unit vectors (the model declares no prompts: the ONNX path refuses those that do).
-
-        Through an int8 query graph each question is its own batch: int8 scales activations per
-        batch, and a question must get the same vector whether asked alone or in a batch.
-        """
-        if self._query_session is self._session:
-            return self._pooled(texts, show_progress)
-        if isinstance(texts, str):
-            raise InvalidInputError("texts", "expected a sequence of strings, got one string")
-        vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        for i, text in enumerate(texts):
-            vectors[i] = self._pooled([text], False, self._query_session)[0]
-        return vectors
+        """Questions to unit vectors (the model declares no prompts: the ONNX path refuses those that do)."""
+        return self._pooled(texts, show_progress, self._query_graph)
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> FloatArray:
         return self._pooled(texts, show_progress)
@@ -171,10 +169,10 @@ class OnnxEncoder:
         limit = self._max_tokens - self._window_tokenizer.num_special_tokens_to_add(False)
         return token_windows(encoding.offsets, encoding.word_ids, len(text), limit, overlap_tokens)
 
-    def _pooled(self, texts: Sequence[str], show_progress: bool, session: InferenceSession | None = None) -> FloatArray:
+    def _pooled(self, texts: Sequence[str], show_progress: bool, graph: _Graph | None = None) -> FloatArray:
         encodings = self._encode_all(texts)
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        for rows, tokens in self._batches(encodings, show_progress, session):
+        for rows, tokens in self._batches(encodings, show_progress, graph):
             vectors[rows] = normalised(tokens.mean(axis=1))
         return vectors
 
@@ -186,15 +184,18 @@ class OnnxEncoder:
         return self._tokenizer.encode_batch(list(texts))
 
     def _batches(self, encodings: Sequence[Encoding], show_progress: bool,
-                 session: InferenceSession | None = None) -> Iterator[tuple[list[int], FloatArray]]:
-        """``(rows, token_embeddings)`` per batch of texts with exactly the same number of tokens."""
-        session = session or self._session
+                 graph: _Graph | None = None) -> Iterator[tuple[list[int], FloatArray]]:
+        """``(rows, token_embeddings)`` per batch of texts with exactly the same number of tokens
+        (one text per batch through the int8 graph)."""
+        graph = graph or self._graph
+        cap = 1 if graph.variant == "int8" else self._batch_size
+        session = graph.session
         by_length: dict[int, list[int]] = {}
         for i, encoding in enumerate(encodings):
             by_length.setdefault(len(encoding.ids), []).append(i)
         batches = []
         for length, rows in sorted(by_length.items()):
-            size = max(1, min(self._batch_size, _BATCH_TOKENS // length))
+            size = max(1, min(cap, _BATCH_TOKENS // length))
             batches += [rows[start:start + size] for start in range(0, len(rows), size)]
         steps: Iterable[list[int]] = batches
         if show_progress:
@@ -215,6 +216,19 @@ class OnnxEncoder:
         # Batches run side by side, one single-threaded run per core (onnxruntime releases the GIL
         # and a session may be run from several threads): no hand-off inside a matrix product.
         yield from zip(steps, self._pool.map(run, batches), strict=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Graph:
+    """A loaded graph and its variant, which decides how many texts one run of it takes."""
+
+    session: InferenceSession
+    variant: Variant
+
+
+# What an index records beside the model's name: int8 vectors differ from fp32 ones (cosine ~0.994),
+# so an index of one is never extended or searched with the other's document vectors.
+_IDENTITY_SUFFIX: dict[Variant, str] = {"fp32": "", "int8": "+onnx-int8"}
 
 
 def _usable_cores() -> int:

@@ -15,8 +15,9 @@ torch on two batches of different shapes; a difference over :data:`_TOLERANCE` r
 
 ``int8`` is onnxruntime's dynamic quantisation of the fp32 graph: weights of the matrix
 multiplications with a constant operand become int8, per output channel; activations are quantised
-on the fly. Per-tensor weights (the default) cost far more: paragraph vectors kept a mean cosine of
-0.95 to fp32 (minimum 0.90) against 0.994 (minimum 0.98) per channel, at the same speed.
+on the fly, with one scale per input tensor (so the encoder runs the int8 graph one text per call).
+Per-tensor weights (the default) cost far more: paragraph vectors kept a mean cosine of 0.95 to fp32
+(minimum 0.90) against 0.994 (minimum 0.98) per channel, at the same speed.
 
 Cache: one ``<slug>-<variant>-<key>.onnx`` per model and variant under the cache folder, with a
 ``.json`` beside it (written last, so it marks a finished export) that records the source folder,

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         default_factory=_default_models_dir,
         description="Where 'cableqa models install' puts models, and where a model named in CABLEQA_MODEL is found",
     )
-    encoder_backend: EncoderBackend = "onnx"
+    encoder_backend: EncoderBackend = "onnx-int8"
     onnx_cache_dir: Path = Field(
         default_factory=_default_onnx_cache_dir,
         description="Where the onnx backends keep the model exported from the local weights (once)",

@@ -14,7 +14,8 @@ __all__ = ["load_encoder", "open_index"]
 
 
 def load_encoder(settings: Settings) -> Encoder:
-    """The model on the backend ``settings.encoder_backend`` names; every backend gives the same model_name."""
+    """The model on the backend ``settings.encoder_backend`` names; torch and onnx share a model_name,
+    onnx-int8 has its own (its vectors differ)."""
     if settings.encoder_backend == "torch":
         return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size)
     from embeddings.onnx_encoder import OnnxEncoder

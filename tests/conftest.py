@@ -24,11 +24,10 @@ from qa.startup import load_encoder, open_index
 # Chosen for their spread: SECRET with S/NF and SBU portions, CONFIDENTIAL, SBU, several posts and years.
 MIXED = ("07MOSCOW104", "08MOSCOW2701", "09BEIJING1378", "10STATE284", "07PARIS1791", "09MEXICO3061")
 
-
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The encoder ``cableqa serve`` serves by default: the bundled all-MiniLM-L6-v2 on ONNX Runtime
-    (fp32 documents, questions through the int8 graph), exported once into the user's cache."""
+    """The encoder ``cableqa serve`` serves by default: the bundled all-MiniLM-L6-v2 on ONNX Runtime,
+    int8 documents and questions one text per call, exported once into the user's cache."""
     return load_encoder(Settings())
 
 

@@ -47,8 +47,10 @@ class Manifest:
                 f"{FORMAT_VERSION}; {rebuild}")
         if self.model != model:
             raise IndexMismatchError(
-                f"index at {where.parent} was built with model {self.model!r}, but CABLEQA_MODEL gives "
-                f"{model!r}; vectors of two models cannot be mixed: set CABLEQA_MODEL back, or {rebuild}")
+                f"index at {where.parent} was built with model {self.model!r}, but CABLEQA_MODEL and "
+                f"CABLEQA_ENCODER_BACKEND give {model!r}; vectors of two models (or of the onnx-int8 and the "
+                f"fp32 backends) cannot be mixed: set them to match the index (CABLEQA_ENCODER_BACKEND=onnx "
+                f"for one without '+onnx-int8'), or {rebuild}")
         if self.parser_version != parser_version:
             raise IndexMismatchError(
                 f"index at {where.parent} was built by parser version {self.parser_version}, this is "

@@ -45,7 +45,8 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path, timeou
 def server(seed_copy: Callable[[], Path], tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     index = seed_copy()  # the server only loads it
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
+    # Keeps the fixture index's encoder backend (tests/conftest.py).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_") or k == "CABLEQA_ENCODER_BACKEND"}
     env["CABLEQA_MAX_UPLOAD_BYTES"] = "4000"
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

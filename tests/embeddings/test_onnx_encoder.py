@@ -102,8 +102,9 @@ def test_onnx_reports_the_torch_model_name_dimension_and_token_limit(
     onnx_fp32: OnnxEncoder, onnx_int8: OnnxEncoder, torch_encoder: SentenceTransformerEncoder
 ) -> None:
     typed: Encoder = onnx_int8  # the protocol, checked by mypy
+    assert onnx_fp32.model_name == torch_encoder.model_name == BUNDLED_MODEL_NAME
+    assert typed.model_name == f"{BUNDLED_MODEL_NAME}+onnx-int8"  # its vectors differ: an index says which
     for candidate in (onnx_fp32, typed):
-        assert candidate.model_name == torch_encoder.model_name == BUNDLED_MODEL_NAME
         assert candidate.dimension == torch_encoder.dimension == 384
         assert candidate.max_tokens == torch_encoder.max_tokens == 256
 
@@ -303,7 +304,8 @@ def test_load_encoder_picks_the_backend_from_settings(export: Export, onnx_int8:
     assert isinstance(int8, OnnxEncoder) and int8.variant == "int8"
     assert isinstance(fp32, OnnxEncoder) and fp32.variant == "fp32" and fp32.query_variant == "int8"
     assert isinstance(exact, OnnxEncoder) and exact.query_variant == "fp32"
-    assert int8.model_name == fp32.model_name == BUNDLED_MODEL_NAME
+    assert fp32.model_name == exact.model_name == BUNDLED_MODEL_NAME
+    assert int8.model_name == f"{BUNDLED_MODEL_NAME}+onnx-int8"
 
 
 def test_quantized_questions_match_fp32_and_do_not_depend_on_their_batch(

@@ -29,8 +29,8 @@ FLOORS = {
     "dense": {"hit@1": 0.65, "mrr@10": 0.78},
     "bm25": {"hit@1": 0.75, "mrr@10": 0.80},
 }
-# The served default: onnx fp32 documents, questions through the int8 graph (docs/performance.md:
-# measured hybrid hit@1 0.791, MRR@10 0.867 on the seed alone; unchanged MRR among the distractors).
+# The served default: Settings' own default backend (onnx-int8: int8 documents and questions, one text
+# per run), the session encoder over a copy of the session's seed index.
 DEFAULT_PATH_FLOORS = {
     "hybrid": {"hit@1": 0.78, "hit@5": 0.95, "mrr@10": 0.85},
     "dense": {"hit@1": 0.65, "mrr@10": 0.78},

@@ -70,8 +70,9 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This environment without any ``CABLEQA_*`` setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
+    """This environment without any ``CABLEQA_*`` setting but the fixture indexes' encoder backend
+    (tests/conftest.py), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_") or k == "CABLEQA_ENCODER_BACKEND"}
     env.update(extra)
     return env
 

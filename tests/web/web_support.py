@@ -55,9 +55,10 @@ def free_port() -> int:
 
 def server_env(*, default_settings: bool = False) -> dict[str, str]:
     """This environment without ``CABLEQA_API_KEY`` (the page sends none); with ``default_settings``,
-    without any ``CABLEQA_*`` setting."""
+    without any ``CABLEQA_*`` setting but the fixture indexes' encoder backend (tests/conftest.py)."""
     return {key: value for key, value in os.environ.items()
-            if key != "CABLEQA_API_KEY" and not (default_settings and key.startswith("CABLEQA_"))}
+            if key != "CABLEQA_API_KEY" and not (default_settings and key.startswith("CABLEQA_")
+                                                 and key != "CABLEQA_ENCODER_BACKEND")}
 
 
 def _log_tail(log: Path) -> str:
