@@ -147,18 +147,24 @@ class BM25Index:
 
         bm25s keeps each term's postings as one column of a CSC matrix (documents ascending, with
         the term's precomputed BM25 contribution); a document's score is the sum of its terms'
-        contributions, added in query order into a zeroed array as bm25s's exhaustive scorer adds them.
+        contributions, added term by term in query order into a zeroed array, as bm25s's exhaustive
+        scorer adds them.
         """
         ids = [self._retriever.vocab_dict[t] for t in query_tokens if t in self._retriever.vocab_dict]
         if self.size == 0 or not ids:
             return KeywordMatch.none(self.size)
         matrix = self._retriever.scores
         indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
-        docs = np.concatenate([indices[indptr[i]:indptr[i + 1]] for i in ids]).astype(np.int64)
-        contributions = np.concatenate([data[indptr[i]:indptr[i + 1]] for i in ids])
-        totals = np.zeros(self.size, dtype=np.float32)
-        np.add.at(totals, docs, contributions)
-        return KeywordMatch(totals, docs, len(ids))
+        totals = np.zeros(self.size, dtype=data.dtype)
+        postings = []
+        for i in ids:
+            docs = indices[indptr[i]:indptr[i + 1]]
+            # A term's postings name each document once, so a plain indexed add is exact (np.add.at,
+            # which bm25s uses, is only needed for repeated indices and is several times slower).
+            totals[docs] += data[indptr[i]:indptr[i + 1]]
+            postings.append(docs)
+        return KeywordMatch(totals.astype(np.float32, copy=False), np.concatenate(postings).astype(np.int64),
+                            len(ids))
 
     def document_frequency(self, term: str) -> int:
         """How many documents hold ``term`` (0 for a term the index has never seen)."""
