@@ -31,9 +31,12 @@ DEPTH = 100
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "cables"
 
 
-def _paragraphs() -> list[str]:
+def corpus_documents(cables: Path = CORPUS) -> list[str]:
+    """The seed's and the corpus's paragraphs as the paragraph BM25 index reads them (the seed alone
+    where ``cables`` is absent)."""
+    files = sorted(iter_cable_files([cables])) if cables.is_dir() else []
     texts = []
-    for path in [seed_cable_path(), *sorted(iter_cable_files([CORPUS]))]:
+    for path in [seed_cable_path(), *files]:
         try:
             cable = read_cable_file(path)
         except CableParseError:
@@ -77,7 +80,7 @@ def main() -> None:
     parser.add_argument("--copies", default="1,10,50,175")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
-    texts = _paragraphs()
+    texts = corpus_documents()
     questions = [q.question for q in load_questions(bundled_questions_path())]
     rows = []
     for copies in [int(c) for c in args.copies.split(",")]:

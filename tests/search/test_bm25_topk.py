@@ -12,31 +12,17 @@ import numpy.typing as npt
 import pytest
 from suite_support import CORPUS
 
+from bench.bm25 import corpus_documents
 from eval.questions import bundled_questions_path, load_questions
-from qa.cables.corpus import iter_cable_files, read_cable_file, seed_cable_path
-from qa.errors import CableParseError
 from qa.store.bm25_index import BM25Index
 
 EXTRA = ("missile defense Lavrov", "Sakhalin pipeline Koz'mino", "the", "nuclear", "Tu-95 bomber airspace",
          "zzzz unknown words only", "Russia Russia Russia", "")
 
 
-def _paragraphs() -> list[str]:
-    cables = CORPUS / "cables"
-    files = sorted(iter_cable_files([cables])) if cables.is_dir() else []
-    texts = []
-    for path in [seed_cable_path(), *files]:
-        try:
-            cable = read_cable_file(path)
-        except CableParseError:
-            continue
-        texts += [f"{p.section or ''}. {p.text}" for p in cable.paragraphs]
-    return texts
-
-
 @pytest.fixture(scope="module")
 def index() -> BM25Index:
-    return BM25Index.build(_paragraphs())
+    return BM25Index.build(corpus_documents(CORPUS / "cables"))
 
 
 @pytest.fixture(scope="module")
