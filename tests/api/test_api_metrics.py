@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import create_app
 from api.http_errors import InvalidSettingError
 from api.request_context import request_id_from
-from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.encoder import Encoder
 from qa.cables.corpus import seed_cable_path
 from qa.settings import Settings
 
@@ -250,14 +250,14 @@ def test_two_workers_add_up_and_the_shared_folder_goes_with_the_server(
     assert not shared.exists()
 
 
-def _app(index_dir: Path, encoder: SentenceTransformerEncoder, **settings: object) -> FastAPI:
+def _app(index_dir: Path, encoder: Encoder, **settings: object) -> FastAPI:
     return create_app(Settings(index_dir=index_dir, rate_limit_per_minute=0, **settings), encoder=encoder)
 
 
-def test_metrics_can_require_a_key(index_copy: Callable[[], Path], encoder: SentenceTransformerEncoder) -> None:
+def test_metrics_can_require_a_key(seed_copy: Callable[[], Path], encoder: Encoder) -> None:
     with pytest.raises(InvalidSettingError, match="CABLEQA_METRICS_REQUIRE_KEY"):
-        _app(index_copy(), encoder, metrics_require_key=True)
-    with TestClient(_app(index_copy(), encoder, metrics_require_key=True, api_keys="reader:CONFIDENTIAL")) as c:
+        _app(seed_copy(), encoder, metrics_require_key=True)
+    with TestClient(_app(seed_copy(), encoder, metrics_require_key=True, api_keys="reader:CONFIDENTIAL")) as c:
         refused = c.get("/metrics")
         assert (refused.status_code, refused.json()["error"]) == (401, "unauthorized")
         assert c.get("/metrics", headers={"X-API-Key": "wrong"}).status_code == 401
@@ -267,8 +267,8 @@ def test_metrics_can_require_a_key(index_copy: Callable[[], Path], encoder: Sent
 
 
 def test_an_unexpected_error_is_a_counted_500_carrying_the_request_id(
-        index_copy: Callable[[], Path], encoder: SentenceTransformerEncoder) -> None:
-    app = _app(index_copy(), encoder)
+        seed_copy: Callable[[], Path], encoder: Encoder) -> None:
+    app = _app(seed_copy(), encoder)
 
     def broken() -> None:
         raise RuntimeError("a bug")

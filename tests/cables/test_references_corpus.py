@@ -101,13 +101,13 @@ def _parts(reference: Reference) -> tuple[str, str, int] | None:
     return (match.group("yy"), match.group("post"), int(match.group("serial"))) if match else None
 
 
-def _ref_cables(corpus: ParsedCorpus) -> list[Cable]:
-    return [c for c in corpus.cables.values() if c.references]
+def _ref_cables(parsed_corpus: ParsedCorpus) -> list[Cable]:
+    return [c for c in parsed_corpus.cables.values() if c.references]
 
 
-def test_every_cable_a_ref_line_names_is_a_reference_of_its_own(corpus: ParsedCorpus) -> None:
+def test_every_cable_a_ref_line_names_is_a_reference_of_its_own(parsed_corpus: ParsedCorpus) -> None:
     missing, checked = [], 0
-    for cable in corpus.cables.values():
+    for cable in parsed_corpus.cables.values():
         block = _raw_ref_block(cable)
         if block is None:
             continue
@@ -125,15 +125,15 @@ def test_every_cable_a_ref_line_names_is_a_reference_of_its_own(corpus: ParsedCo
     assert missing == []
 
 
-def test_no_reference_text_names_two_cables(corpus: ParsedCorpus) -> None:
-    joined = [f"{c.id}: {r.text!r}" for c in _ref_cables(corpus) for r in c.references
+def test_no_reference_text_names_two_cables(parsed_corpus: ParsedCorpus) -> None:
+    joined = [f"{c.id}: {r.text!r}" for c in _ref_cables(parsed_corpus) for r in c.references
               if len(_mentions(r.text)) > 1]
     assert joined == []
 
 
-def test_a_year_is_the_written_one_else_the_citing_cables_else_the_year_before(corpus: ParsedCorpus) -> None:
+def test_a_year_is_the_written_one_else_the_citing_cables_else_the_year_before(parsed_corpus: ParsedCorpus) -> None:
     wrong, year_before = [], set()
-    for cable in _ref_cables(corpus):
+    for cable in _ref_cables(parsed_corpus):
         citing = _CANONICAL.match(cable.id)
         assert citing is not None
         for ref in cable.references:
@@ -157,12 +157,12 @@ def test_a_year_is_the_written_one_else_the_citing_cables_else_the_year_before(c
     assert year_before == YEAR_BEFORE
 
 
-def test_yearless_references_to_corpus_cables_name_earlier_cables_of_that_year(corpus: ParsedCorpus) -> None:
+def test_yearless_references_to_corpus_cables_name_earlier_cables_of_that_year(parsed_corpus: ParsedCorpus) -> None:
     """The convention checked where it can be: the cable named is in the corpus with its own date."""
     checked, wrong = 0, []
-    for cable in _ref_cables(corpus):
+    for cable in _ref_cables(parsed_corpus):
         for ref in cable.references:
-            target = corpus.cables.get(ref.cable_id or "")
+            target = parsed_corpus.cables.get(ref.cable_id or "")
             if ref.year_source not in ("citing year", "year before") or target is None:
                 continue
             sent, cited = cable.datetime, target.datetime
