@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -56,7 +57,7 @@ class KeywordMatch:
     """
 
     totals: npt.NDArray[np.float32]
-    docs: npt.NDArray[np.int64]
+    docs: npt.NDArray[np.integer[Any]]  # the index's own postings dtype (int32), not copied wider
     terms: int  # the question's term occurrences: a document is listed at most this often
     allowed: npt.NDArray[np.bool_] | None = None
 
@@ -94,7 +95,7 @@ class KeywordMatch:
         docs = np.unique(docs)
         scores = self.totals[docs]
         order = np.argsort(-scores, kind="stable")[:depth]
-        return docs[order], scores[order]
+        return docs[order].astype(np.int64), scores[order]
 
     def scores_of(self, docs: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         """The scores of ``docs`` (0 for a document that matched nothing or that ``allowed`` hides)."""
@@ -147,24 +148,18 @@ class BM25Index:
 
         bm25s keeps each term's postings as one column of a CSC matrix (documents ascending, with
         the term's precomputed BM25 contribution); a document's score is the sum of its terms'
-        contributions, added term by term in query order into a zeroed array, as bm25s's exhaustive
-        scorer adds them.
+        contributions, added in query order into a zeroed array, as bm25s's exhaustive scorer adds them.
         """
         ids = [self._retriever.vocab_dict[t] for t in query_tokens if t in self._retriever.vocab_dict]
         if self.size == 0 or not ids:
             return KeywordMatch.none(self.size)
         matrix = self._retriever.scores
         indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        docs = np.concatenate([indices[indptr[i]:indptr[i + 1]] for i in ids])
+        contributions = np.concatenate([data[indptr[i]:indptr[i + 1]] for i in ids])
         totals = np.zeros(self.size, dtype=data.dtype)
-        postings = []
-        for i in ids:
-            docs = indices[indptr[i]:indptr[i + 1]]
-            # A term's postings name each document once, so a plain indexed add is exact (np.add.at,
-            # which bm25s uses, is only needed for repeated indices and is several times slower).
-            totals[docs] += data[indptr[i]:indptr[i + 1]]
-            postings.append(docs)
-        return KeywordMatch(totals.astype(np.float32, copy=False), np.concatenate(postings).astype(np.int64),
-                            len(ids))
+        np.add.at(totals, docs, contributions)  # numpy's fast path for a 1-d add; the order bm25s adds in
+        return KeywordMatch(totals.astype(np.float32, copy=False), docs, len(ids))
 
     def document_frequency(self, term: str) -> int:
         """How many documents hold ``term`` (0 for a term the index has never seen)."""
