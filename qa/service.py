@@ -23,7 +23,7 @@ from qa.cables.parse import parse_cable
 from qa.cables.records import Cable, Paragraph
 from qa.errors import UnknownCableError, UnknownParagraphError
 from qa.ingest.passages import PassageScheme
-from qa.ingest.pipeline import encoded_commits
+from qa.ingest.pipeline import Commit, encoded_commits
 from qa.search.answer import Answer
 from qa.search.ask import answer_queries
 from qa.search.ceiling import refuse_changing_above
@@ -37,7 +37,10 @@ from qa.store.snapshot import Snapshot
 from qa.store.writer import write_generation
 from qa.store.writer_lock import WriterLock
 
-__all__ = ["CableIndex"]
+__all__ = ["CableIndex", "EncodeCommits"]
+
+# (cables, passage scheme, cables the index holds) -> the commits to publish, in order.
+EncodeCommits = Callable[[Sequence[Cable], PassageScheme, int], Iterable[Commit]]
 
 
 class CableIndex:
@@ -118,12 +121,20 @@ class CableIndex:
         ``ceiling`` (a key's): a cable already indexed with text above it is not replaced (ForbiddenError),
         checked before encoding and again, under the lock, against the generation being replaced.
         """
+        def encode(unique: Sequence[Cable], scheme: PassageScheme, held: int) -> Iterable[Commit]:
+            return encoded_commits(unique, self.encoder, scheme, held, chunk_paragraphs, commit_size, on_encoded)
+
+        return self.ingest_encoded(cables, encode, ceiling)
+
+    def ingest_encoded(self, cables: Sequence[Cable], encode: EncodeCommits,
+                       ceiling: Classification | None = None) -> Snapshot:
+        """As :meth:`ingest`, the commits made by ``encode(unique cables, passage scheme, cables held)``
+        elsewhere (on a Ray cluster: :mod:`qa.ingest.ray_encode`) and published here, one by one."""
         unique = list({c.id: c for c in cables}.values())  # a cable given twice counts once, last wins
         if ceiling is not None:
             refuse_changing_above(self.refresh(), [c.id for c in unique], ceiling)
         scheme: PassageScheme = self.snapshot.manifest.passage_scheme  # type: ignore[assignment]
-        for commit in encoded_commits(unique, self.encoder, scheme, self._snapshot.manifest.cables,
-                                      chunk_paragraphs, commit_size, on_encoded):
+        for commit in encode(unique, scheme, self._snapshot.manifest.cables):
             self._publish(commit.batches, ceiling)
         return self._snapshot
 

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qa.cables.corpus import iter_cable_files, read_cable_file, read_cables, seed_cable_path
+from qa.cables.corpus import FileOutcome, iter_cable_files, read_cable_file, read_cables, seed_cable_path
+from qa.cables.records import Cable
 from qa.cables.serialize import cable_to_dict, iso_utc
 from qa.cli.models import models_app
 from qa.errors import CableParseError, CableqaError
 from qa.search.serialize import answer_to_dict
 from qa.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from qa.service import CableIndex
 
 __all__ = ["app"]
 
@@ -86,34 +91,36 @@ def ingest(
     wait: Annotated[float | None, typer.Option(
         help="Seconds each commit waits for another writer's lock (default: CABLEQA_CLI_WRITE_WAIT_S, 300)",
         min=0)] = None,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="Parse and embed on a Ray cluster (the 'ray' extra), started here unless "
+        "--ray-address names one")] = False,
+    ray_address: Annotated[str | None, typer.Option(
+        help="The Ray cluster to join: 'auto' or HOST:PORT (implies --ray); its nodes need this cableqa")] = None,
+    ray_workers: Annotated[int | None, typer.Option(
+        help="Ray actors, one encoder each (default: one per CPU of the cluster)", min=1)] = None,
 ) -> None:
     """Parse, embed and index cables. Bad files are skipped and reported; the index stays consistent.
 
     Other processes may use the index meanwhile: each commit waits its turn for the folder's write lock
     and adds to whatever the index holds by then; a server on the folder answers for it within a second.
+    With --ray, parsing and embedding run on Ray actors; this process alone writes, and the index is
+    the one a plain ingest of the same files makes.
     """
-    from rich.progress import Progress
-
-    from qa.startup import open_index
-
     for path in paths:
         if not path.exists():
             raise fail(f"{path}: no such file or folder")
     settings = _settings(index)
-    cables, skipped = [], []
-    for outcome in read_cables(paths):
-        if outcome.cable is not None:
-            cables.append(outcome.cable)
-        elif outcome.error is not None:
-            skipped.append(outcome.error)
-    cable_index = open_index(settings, seed_if_missing=False,
-                             write_wait=settings.cli_write_wait_s if wait is None else wait)
-    with Progress(transient=False) as progress:
-        task = progress.add_task("embedding cables", total=len(cables))
-        # Each commit rewrites the whole generation (store, BM25, vectors): commits that grow with
-        # the index keep that cost a constant multiple of one final write, not quadratic in the archive.
-        cable_index.ingest(cables, on_encoded=lambda n: progress.advance(task, n),
-                           commit_size=lambda held: commit_every or max(500, held // 4))
+    write_wait = settings.cli_write_wait_s if wait is None else wait
+    # Each commit rewrites the whole generation (store, BM25, vectors): commits that grow with
+    # the index keep that cost a constant multiple of one final write, not quadratic in the archive.
+    def commit_size(held: int) -> int:
+        return commit_every or max(500, held // 4)
+
+    if ray or ray_address is not None:
+        cable_index, cables, skipped = _ingest_on_ray(paths, settings, write_wait, commit_size, ray_address,
+                                                      ray_workers)
+    else:
+        cable_index, cables, skipped = _ingest_here(paths, settings, write_wait, commit_size)
     manifest = cable_index.snapshot.manifest
     paragraphs = sum(len(c.paragraphs) for c in cables)
     typer.echo(f"ingested {len(cables)} cables ({paragraphs} paragraphs); index at {settings.index_dir} now holds "
@@ -121,6 +128,57 @@ def ingest(
     typer.echo(f"skipped {len(skipped)} files" + (":" if skipped else ""))
     for error in skipped:
         typer.echo(f"  {error.message}")
+
+
+def _ingest_here(paths: list[Path], settings: Settings, write_wait: float, commit_size: Callable[[int], int],
+                 ) -> tuple[CableIndex, list[Cable], list[CableParseError]]:
+    from rich.progress import Progress
+
+    from qa.startup import open_index
+
+    cables, skipped = _split(read_cables(paths))
+    cable_index = open_index(settings, seed_if_missing=False, write_wait=write_wait)
+    with Progress(transient=False) as progress:
+        task = progress.add_task("embedding cables", total=len(cables))
+        cable_index.ingest(cables, on_encoded=lambda n: progress.advance(task, n), commit_size=commit_size)
+    return cable_index, cables, skipped
+
+
+def _ingest_on_ray(paths: list[Path], settings: Settings, write_wait: float, commit_size: Callable[[int], int],
+                   address: str | None, workers: int | None) -> tuple[CableIndex, list[Cable], list[CableParseError]]:
+    """Parse and encode on Ray actors, each with the encoder these settings load; publish here."""
+    from functools import partial
+
+    from rich.progress import Progress
+
+    from qa.ingest.ray_encode import ray_workers, require_ray
+    from qa.startup import load_encoder, open_index
+
+    require_ray()  # before loading anything: the missing extra is the first thing to say
+    cable_index = open_index(settings, seed_if_missing=False, write_wait=write_wait)
+    with ray_workers(partial(load_encoder, settings), address, workers) as cluster:
+        if cluster.model_name != cable_index.encoder.model_name:
+            raise fail(f"the Ray workers loaded {cluster.model_name}, this index holds "
+                       f"{cable_index.encoder.model_name}")
+        typer.echo(f"Ray: {len(cluster.actors)} workers running {', '.join(sorted(set(cluster.code_paths)))}",
+                   err=True)
+        cables, skipped = _split(cluster.read_cables(paths))
+        with Progress(transient=False) as progress:
+            task = progress.add_task("embedding cables on Ray", total=len(cables))
+            cable_index.ingest_encoded(cables, partial(cluster.encoded_commits, commit_size=commit_size,
+                                                       on_encoded=lambda n: progress.advance(task, n)))
+    return cable_index, cables, skipped
+
+
+def _split(outcomes: Iterable[FileOutcome]) -> tuple[list[Cable], list[CableParseError]]:
+    """The cables read, and the errors of the files skipped."""
+    cables, skipped = [], []
+    for outcome in outcomes:
+        if outcome.cable is not None:
+            cables.append(outcome.cable)
+        elif outcome.error is not None:
+            skipped.append(outcome.error)
+    return cables, skipped
 
 
 @app.command()
