@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from suite_support import CORPUS
 
 from embeddings.onnx_encoder import OnnxEncoder
 from qa.cables.corpus import read_cable_file, seed_cable_path
@@ -21,7 +22,7 @@ from qa.ingest.vectors import encode_cables
 from qa.service import CableIndex
 from qa.store.snapshot import Snapshot
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cables"
+CABLES_DIR = CORPUS / "cables"
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -48,10 +49,10 @@ def seed() -> Cable:
 @pytest.fixture(scope="module")
 def others() -> list[Cable]:
     """Eight corpus cables by file name, some with paragraphs past the model's 256 word pieces."""
-    if not CORPUS.is_dir():
+    if not CABLES_DIR.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
     cables = []
-    for path in sorted(CORPUS.glob("*.txt"))[:10]:
+    for path in sorted(CABLES_DIR.glob("*.txt"))[:10]:
         try:
             cables.append(read_cable_file(path))
         except CableParseError:

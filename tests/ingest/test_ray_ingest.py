@@ -15,14 +15,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from suite_support import CORPUS, REPO
 
 from qa.settings import Settings
 from qa.startup import load_encoder
 from qa.store.reader import load_current
 from qa.store.snapshot import Snapshot
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus" / "cables"
+ROOT = REPO
+CABLES_DIR = CORPUS / "cables"
 CABLES = 50
 
 # Blocks `import ray` in the child, as on a machine without the extra, before the command runs.
@@ -60,11 +61,11 @@ def _paragraph_rows(snapshot: Snapshot) -> list[tuple[int, str, int, int, str]]:
 @pytest.mark.slow
 def test_ray_ingest_of_50_corpus_cables_gives_the_index_a_plain_ingest_gives(tmp_path: Path) -> None:
     pytest.importorskip("ray")
-    if not CORPUS.is_dir():
+    if not CABLES_DIR.is_dir():
         pytest.skip("../shared/corpus is absent")
     files = tmp_path / "cables"
     files.mkdir()
-    for source in sorted(CORPUS.glob("*.txt"))[:CABLES]:
+    for source in sorted(CABLES_DIR.glob("*.txt"))[:CABLES]:
         (files / source.name).write_bytes(source.read_bytes())
     # Commits of 20 cables: three generations each way, so pids run on across commits.
     plain = _cableqa("ingest", str(files), "--index", str(tmp_path / "plain"), "--commit-every", "20")
