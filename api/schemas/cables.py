@@ -6,6 +6,8 @@ prints) plus ``withheld``, the number of paragraphs above the reader's ceiling.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.ask import SearchQuery
@@ -91,6 +93,10 @@ class ReferenceOut(BaseModel):
     letter: str | None
     text: str
     cable_id: str | None
+    year_source: Literal["written", "citing year", "year before"] | None = Field(
+        default=None, description="Where cable_id's year comes from: written in the REF line, the citing "
+        "cable's own year (the release's convention), or the year before (a serial the citing year had "
+        "not reached); null when the reference names no cable")
 
 
 class CableLinkOut(BaseModel):

@@ -43,8 +43,8 @@ def cable_to_dict(cable: Cable, paragraphs: bool = True) -> dict[str, Any]:
         "tags": list(cable.tags),
         "subject": cable.subject,
         "references": [r.cable_id or r.text for r in cable.references],
-        "reference_details": [{"letter": r.letter, "text": r.text, "cable_id": r.cable_id}
-                              for r in cable.references],
+        "reference_details": [{"letter": r.letter, "text": r.text, "cable_id": r.cable_id,
+                               "year_source": r.year_source} for r in cable.references],
         "classified_by": cable.classified_by,
         "reasons": cable.reasons,
         "signer": cable.signer,

@@ -62,6 +62,8 @@ def test_cable_is_the_parsed_cable_with_nothing_withheld(client: TestClient) -> 
         ("08TOKYO1002", False), ("08TOKYO366", False), ("07TOKYO2690", False)]
     assert (got.pop("referenced_by"), got.pop("references_withheld"), got.pop("referenced_by_withheld")) == ([], 0, 0)
     assert got == expected
+    # Where each reference's year comes from: REF A and B omit it (the citing cable's year), C writes 07.
+    assert [r["year_source"] for r in got["reference_details"]] == ["citing year", "citing year", "written"]
     assert client.get("/cables/08tokyo1074").json()["id"] == "08TOKYO1074"  # ids are case-insensitive
 
 
