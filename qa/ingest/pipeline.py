@@ -24,7 +24,7 @@ from qa.ingest.passages import PassageScheme
 from qa.ingest.vectors import encode_cables
 from qa.store.batch import EncodedBatch
 
-__all__ = ["Commit", "encoded_commits"]
+__all__ = ["Commit", "encoded_commits", "group_commits", "plan_chunks"]
 
 T = TypeVar("T")
 
@@ -47,22 +47,35 @@ def encoded_commits(cables: Sequence[Cable], encoder: Encoder, scheme: PassageSc
     cables the next generation adds (without it, everything is one commit). ``on_encoded(cables)`` is
     called after each chunk.
     """
+    chunks = plan_chunks(cables, held, chunk_paragraphs, commit_size)
+    with ThreadPoolExecutor(_CHUNKS_IN_FLIGHT, thread_name_prefix="encode-chunk") as pool:
+        jobs = (partial(_encode, part, encoder, scheme) for _, part in chunks)
+        yield from group_commits(chunks, _in_order(pool, jobs, ahead=_CHUNKS_IN_FLIGHT + 1), on_encoded)
+
+
+def plan_chunks(cables: Sequence[Cable], held: int, chunk_paragraphs: int,
+                commit_size: Callable[[int], int] | None) -> list[tuple[int, Sequence[Cable]]]:
+    """The chunks to encode, in cable order, each tagged with the commit it belongs to."""
     groups = _commit_groups(cables, held, commit_size)
-    chunks = [(g, part) for g, group in enumerate(groups) for part in _chunks(group, chunk_paragraphs)]
-    if not chunks:  # nothing to add: still one new generation, as every ingest makes
+    return [(g, part) for g, group in enumerate(groups) for part in _chunks(group, chunk_paragraphs)]
+
+
+def group_commits(chunks: Sequence[tuple[int, Sequence[Cable]]], batches: Iterable[EncodedBatch],
+                  on_encoded: Callable[[int], None] | None = None) -> Iterator[Commit]:
+    """The chunks' encoded ``batches`` (in chunk order) gathered into one :class:`Commit` per commit
+    group; one empty commit when there is nothing to encode, as every ingest publishes a generation."""
+    if not chunks:
         yield Commit(())
         return
     last_chunk = {g: i for i, (g, _) in enumerate(chunks)}
     encoded: list[EncodedBatch] = []
-    with ThreadPoolExecutor(_CHUNKS_IN_FLIGHT, thread_name_prefix="encode-chunk") as pool:
-        jobs = (partial(_encode, part, encoder, scheme) for _, part in chunks)
-        for i, batch in enumerate(_in_order(pool, jobs, ahead=_CHUNKS_IN_FLIGHT + 1)):
-            encoded.append(batch)
-            if on_encoded is not None:
-                on_encoded(len(batch.cables))
-            if last_chunk[chunks[i][0]] == i:
-                yield Commit(tuple(encoded))
-                encoded = []
+    for i, batch in enumerate(batches):
+        encoded.append(batch)
+        if on_encoded is not None:
+            on_encoded(len(batch.cables))
+        if last_chunk[chunks[i][0]] == i:
+            yield Commit(tuple(encoded))
+            encoded = []
 
 
 def _encode(cables: Sequence[Cable], encoder: Encoder, scheme: PassageScheme) -> EncodedBatch:

@@ -32,7 +32,7 @@ from qa.cables.parse import parse_cable
 from qa.cables.records import Cable
 from qa.errors import CableParseError, CableqaError, EncoderUnavailableError, translate_embedding_errors
 from qa.ingest.passages import PassageScheme
-from qa.ingest.pipeline import Commit, _chunks, _commit_groups
+from qa.ingest.pipeline import Commit, group_commits, plan_chunks
 from qa.ingest.vectors import encode_cables
 from qa.store.batch import EncodedBatch
 
@@ -119,21 +119,9 @@ class RayWorkers:
         """
         total = sum(len(c.paragraphs) for c in cables)
         size = max(1, min(chunk_paragraphs, total // (_CALLS_AHEAD * len(self.actors))))
-        groups = _commit_groups(cables, held, commit_size)
-        chunks = [(g, part) for g, group in enumerate(groups) for part in _chunks(group, size)]
-        if not chunks:  # nothing to add: still one new generation, as every ingest makes
-            yield Commit(())
-            return
-        last_chunk = {g: i for i, (g, _) in enumerate(chunks)}
+        chunks = plan_chunks(cables, held, size, commit_size)
         calls = (lambda actor, part=part: actor.encode.remote(list(part), scheme) for _, part in chunks)
-        encoded: list[EncodedBatch] = []
-        for i, batch in enumerate(self._in_order(calls)):
-            encoded.append(batch)
-            if on_encoded is not None:
-                on_encoded(len(batch.cables))
-            if last_chunk[chunks[i][0]] == i:
-                yield Commit(tuple(encoded))
-                encoded = []
+        yield from group_commits(chunks, self._in_order(calls), on_encoded)
 
     def _in_order(self, calls: Iterable[Callable[[Any], Any]]) -> Iterator[Any]:
         """Each call made on the actor with the fewest pending, results taken in call order."""
