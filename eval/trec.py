@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from eval.citations import parse_citation
+from eval.citations import parse_cited_paragraph
 from eval.ranking import rank_by_score
 from qa.errors import InvalidQueryError
 from qa.search.answer import citation
@@ -41,15 +41,17 @@ __all__ = [
     "write_run",
 ]
 
-_DOCNO = re.compile(r"(?P<cable>[0-9]{2,4}[A-Z][A-Z0-9]*)#(?P<number>[1-9][0-9]*)")
+_DOCNO = re.compile(r"(?P<cable>[0-9]{2,4}[A-Z][A-Z0-9]*)#(?P<number>0|[1-9][0-9]*)"
+                    r"(?:\.(?P<occurrence>[2-9]|[1-9][0-9]))?")
 _SPACE = re.compile(r"\s")
 _V = TypeVar("_V", int, float)
 
 
 def to_docno(cited: str) -> str:
-    """``"08TOKYO1074 ¶3"`` -> ``"08TOKYO1074#3"``; a malformed citation is an error."""
-    cable_id, number = parse_citation(cited)
-    return f"{cable_id}#{number}"
+    """``"08TOKYO1074 ¶3"`` -> ``"08TOKYO1074#3"``, ``"06CARACAS958 ¶6 (2nd)"`` -> ``"06CARACAS958#6.2"``
+    (TREC document numbers hold no spaces); a malformed citation is an error."""
+    cable_id, number, occurrence = parse_cited_paragraph(cited)
+    return f"{cable_id}#{number}" if occurrence == 1 else f"{cable_id}#{number}.{occurrence}"
 
 
 def from_docno(docno: str) -> str:
@@ -57,9 +59,9 @@ def from_docno(docno: str) -> str:
     match = _DOCNO.fullmatch(docno)
     if match is None:
         raise InvalidQueryError(
-            "docno", f"malformed docno {docno!r}: expected like '08TOKYO1074#3'"
+            "docno", f"malformed docno {docno!r}: expected like '08TOKYO1074#3' or '06CARACAS958#6.2'"
         )
-    return citation(match["cable"], int(match["number"]))
+    return citation(match["cable"], int(match["number"]), int(match["occurrence"] or 1))
 
 
 def format_qrels(qrels: Mapping[str, Mapping[str, int]]) -> str:

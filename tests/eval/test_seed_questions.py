@@ -6,8 +6,9 @@ from collections import Counter
 
 import pytest
 
-from eval.citations import parse_citation
+from eval.citations import parse_citation, parse_cited_paragraph
 from eval.questions import KINDS, EvalQuestion, bundled_questions_path, load_questions
+from qa.errors import InvalidQueryError
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +46,21 @@ def test_each_paragraph_is_relevant_to_at_least_five_questions(seed: list[EvalQu
 def test_no_question_text_is_repeated(seed: list[EvalQuestion]) -> None:
     texts = Counter(q.question.casefold() for q in seed)
     assert [t for t, n in texts.items() if n > 1] == []
+
+
+@pytest.mark.parametrize(("text", "parsed"), [
+    ("08TOKYO1074 ¶3", ("08TOKYO1074", 3, 1)),
+    ("09BEIJING1582 ¶0", ("09BEIJING1582", 0, 1)),
+    ("06CARACAS958 ¶6 (2nd)", ("06CARACAS958", 6, 2)),
+    ("06LAPAZ3400 ¶12 (3rd)", ("06LAPAZ3400", 12, 3)),
+])
+def test_citations_as_qa_writes_them_parse(text: str, parsed: tuple[str, int, int]) -> None:
+    assert parse_cited_paragraph(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["08TOKYO1074 ¶03", "08TOKYO1074 3", "08tokyo1074 ¶3", "06CARACAS958 ¶6 (1st)",
+                                  "06CARACAS958 ¶6 (2th)", "06CARACAS958 ¶6(2nd)", "06CARACAS958 ¶6 (2nd) "])
+def test_citations_qa_would_not_write_are_refused_naming_the_form(text: str) -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        parse_cited_paragraph(text)
+    assert caught.value.field == "citation" and "(2nd)" in caught.value.reason

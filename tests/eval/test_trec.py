@@ -96,3 +96,11 @@ def test_whitespace_in_query_id_or_tag_cannot_be_written() -> None:
         format_run({"q1": {P3: 1.0}}, tag="my run")
     with pytest.raises(InvalidQueryError, match="whitespace"):
         format_qrels({"": {P3: 1}})
+
+
+def test_a_repeated_number_round_trips_through_its_docno() -> None:
+    assert to_docno("06CARACAS958 ¶6 (2nd)") == "06CARACAS958#6.2"
+    assert from_docno("06CARACAS958#6.2") == "06CARACAS958 ¶6 (2nd)"
+    assert from_docno(to_docno("06CARACAS958 ¶6")) == "06CARACAS958 ¶6"
+    with pytest.raises(InvalidQueryError):
+        from_docno("06CARACAS958#6.1")  # the first occurrence has no suffix: one docno per paragraph
