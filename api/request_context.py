@@ -2,7 +2,7 @@
 
 :class:`~api.request_id.RequestIdMiddleware` (the outermost middleware) puts a :class:`RequestNotes`
 in a context variable for each request. Every log line written while the request is handled can
-name its id (:class:`RequestIdFilter`, installed by :func:`api.logs.log_config`); sync routes run
+name its id (:class:`RequestIdFilter`, installed by :func:`qa.cli.serve_logs.log_config`); sync routes run
 in worker threads that copy the context, so they see the same notes. The routes and the error
 handlers write into them what only they know: the search mode the request used and the error
 code it was answered with; :mod:`api.metrics` reads them once the response is sent.

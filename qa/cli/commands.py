@@ -408,7 +408,7 @@ def serve(
     # anything imports prometheus_client; an operator's PROMETHEUS_MULTIPROC_DIR is used as given.
     with tempfile.TemporaryDirectory(prefix="cableqa-metrics-") as metrics_dir:
         Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)).mkdir(parents=True, exist_ok=True)
-        from api.logs import log_config
+        from qa.cli.serve_logs import log_config
 
         # X-Forwarded-For is believed only from CABLEQA_TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1).
         uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,

@@ -1,5 +1,9 @@
 """How ``cableqa serve`` logs: one line format for uvicorn's loggers, ours and the rest, naming the request.
 
+Plain data for uvicorn's ``log_config``: the API's filter is named by its dotted path
+(``api.request_context.RequestIdFilter``) and built by uvicorn in each worker, so the command line
+configures the server's logging without importing the API.
+
 Every line carries the worker's pid and the id of the request it was written for (``-`` outside a
 request: start-up, the commit follower), so the lines of one request can be found across the
 access log, error lines and tracebacks, and matched to the ``X-Request-ID`` the client received::
