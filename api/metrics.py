@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.request_context import NO_MODE, current_notes
+from qa.store.processes import process_alive
 from qa.store.snapshot import Snapshot
 
 __all__ = ["LATENCY_BUCKETS", "MULTIPROC_ENV", "MetricsMiddleware", "ServerMetrics", "flat_routes",
@@ -160,21 +161,6 @@ def multiprocess_folder() -> Path | None:
     return Path(value) if value else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return True  # no /proc: the signal is all there is to go by
-    # A zombie has exited and waits for its parent (uvicorn's supervisor) to reap it.
-    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
-
-
 def forget_dead_workers(folder: Path) -> list[int]:
     """Drops the live gauges of processes that have exited (a worker killed and restarted by uvicorn).
 
@@ -187,7 +173,7 @@ def forget_dead_workers(folder: Path) -> list[int]:
         name = path.stem.rsplit("_", 1)[-1]
         if name.isdigit():
             pids.add(int(name))
-    dead = sorted(pid for pid in pids if not _alive(pid))
+    dead = sorted(pid for pid in pids if not process_alive(pid))
     for pid in dead:
         mark_process_dead(pid, str(folder))  # type: ignore[no-untyped-call]
     return dead

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from qa.errors import IndexCorruptError, IndexNotFoundError, IndexPointerMissingError
 from qa.store.manifest import read_manifest, verify_files
+from qa.store.processes import process_alive
 
 __all__ = ["CURRENT", "check_pointer", "current_generation", "generation_number", "newest_complete", "prune",
            "publish", "read_pointer", "staging_folder"]
@@ -127,13 +128,7 @@ def generation_number(folder: Path) -> int:
 def _owner_alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # this process's own leftover from a write that failed
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def staging_folder(root: Path) -> Path:
