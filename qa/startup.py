@@ -10,7 +10,7 @@ from qa.cables.records import Cable
 from qa.service import CableIndex
 from qa.settings import Settings
 
-__all__ = ["load_encoder", "open_index"]
+__all__ = ["load_encoder", "open_index", "seed_unless_held"]
 
 
 def load_encoder(settings: Settings) -> Encoder:
@@ -36,11 +36,24 @@ def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missi
     """
     index = CableIndex.open(settings.index_dir, encoder or load_encoder(settings), settings.index_type,
                             write_wait=settings.cli_write_wait_s, max_question_chars=settings.max_question_chars)
-    if seed_if_missing and not index.exists:
-        def seed() -> list[Cable]:
-            say(f"No index at {settings.index_dir} yet: building one from the bundled seed cable 08TOKYO1074.")
-            return [read_cable_file(seed_cable_path())]
-
-        index.seed_if_empty(seed)
+    if seed_if_missing:
+        seed_unless_held(index, say)
     index.write_wait = settings.write_wait_s if write_wait is None else write_wait
     return index
+
+
+def seed_unless_held(index: CableIndex, say: Callable[[str], None] = print) -> None:
+    """Build the bundled seed into ``index`` when the snapshot it holds is the empty one.
+
+    Decided on the held snapshot, not on ``CURRENT`` now: another process may publish the seed
+    between this one's open and this call, and :meth:`CableIndex.seed_if_empty` then loads it
+    under the write lock instead of serving the empty snapshot until the follower's next look.
+    """
+    if index.snapshot.folder is not None:
+        return
+
+    def seed() -> list[Cable]:
+        say(f"No index at {index.root} yet: building one from the bundled seed cable 08TOKYO1074.")
+        return [read_cable_file(seed_cable_path())]
+
+    index.seed_if_empty(seed)
