@@ -46,8 +46,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 def segments_of(snapshot: Snapshot) -> int:
-    """How many segments the served generation has: one, since every write publishes a whole generation."""
-    return 1
+    """How many segments the served generation lists (each write adds one; merges join them)."""
+    return len(snapshot.segments)
 
 
 def _timestamp(iso: str) -> float:
@@ -110,7 +110,7 @@ class ServerMetrics:
                              multiprocess_mode="livemostrecent", registry=r),
             vectors=Gauge("cableqa_index_vectors", "Dense vectors (paragraph windows) in the served generation",
                           multiprocess_mode="livemostrecent", registry=r),
-            segments=Gauge("cableqa_index_segments", "Segments of the served generation (one per generation)",
+            segments=Gauge("cableqa_index_segments", "Segments of the served generation",
                            multiprocess_mode="livemostrecent", registry=r),
             ingested_cables=Counter("cableqa_ingest_cables", "Cables ingested through POST /cables (replacements "
                                     "included)", registry=r),

@@ -50,6 +50,8 @@ from bench.report import write_report
 from embeddings.faiss_base import faiss
 from qa.settings import Settings
 from qa.store.generations import CURRENT, current_generation
+from qa.store.manifest import read_manifest
+from qa.store.segment import SEGMENTS
 
 __all__ = ["main"]
 
@@ -77,9 +79,10 @@ def normalise(vectors: Floats) -> Floats:
 
 
 def real_bases(index_dir: Path) -> Floats:
-    """The window vectors of the live generation of a cableqa index folder."""
-    windows = np.load(current_generation(index_dir) / "windows.npy", allow_pickle=False)
-    return np.asarray(windows, dtype=np.float32)
+    """The window vectors of the live generation's segments in a cableqa index folder."""
+    manifest = read_manifest(current_generation(index_dir))
+    windows = [np.load(index_dir / SEGMENTS / s["name"] / "windows.npy", allow_pickle=False) for s in manifest.segments]
+    return np.concatenate(windows).astype(np.float32)
 
 
 def cluster_bases(rng: np.random.Generator, dim: int, count: int = 20_000) -> Floats:

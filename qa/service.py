@@ -32,6 +32,7 @@ from qa.search.query import DEFAULT_K, MAX_QUESTION_CHARS, Query, make_query
 from qa.search.ranking import Weights
 from qa.store.batch import EncodedBatch, merge_batches
 from qa.store.generations import CURRENT, check_pointer, read_pointer
+from qa.store.merges import merge_due, optimize
 from qa.store.reader import empty_snapshot, load_current
 from qa.store.snapshot import Snapshot
 from qa.store.writer import write_generation
@@ -90,7 +91,7 @@ class CableIndex:
         with self._refresh_lock:
             held = self._snapshot.folder
             if held is None or held.name != read_pointer(self.root):
-                loaded = load_current(self.root, self.encoder.model_name)
+                loaded = load_current(self.root, self.encoder.model_name, loaded=self._snapshot.segments)
                 # A write of this process may have published a newer one while this one loaded.
                 if loaded.manifest.generation > self._snapshot.manifest.generation:
                     self._snapshot = loaded
@@ -144,7 +145,7 @@ class CableIndex:
             latest = self.refresh()
             if ceiling is not None and batch is not None:
                 refuse_changing_above(latest, [c.id for c in batch.cables], ceiling)
-            self._snapshot = write_generation(self.root, latest, batch, set())
+            self._snapshot = merge_due(self.root, write_generation(self.root, latest, batch, set()))
 
     def delete(self, cable_id: str, ceiling: Classification | None = None) -> Snapshot:
         """Remove a cable, in one new generation; under ``ceiling``, only a cable with no text above it."""
@@ -154,7 +155,13 @@ class CableIndex:
                 raise UnknownCableError(cable_id)
             if ceiling is not None:
                 refuse_changing_above(latest, [cable_id], ceiling, doing="delete")
-            self._snapshot = write_generation(self.root, latest, None, {cable_id})
+            self._snapshot = merge_due(self.root, write_generation(self.root, latest, None, {cable_id}))
+        return self._snapshot
+
+    def optimize(self) -> Snapshot:
+        """Merge every segment into one, dropping deleted paragraphs, in one new generation (if needed)."""
+        with self._writer.held(self.write_wait):
+            self._snapshot = optimize(self.root, self.refresh())
         return self._snapshot
 
     # --- reading -------------------------------------------------------------------------
@@ -162,7 +169,7 @@ class CableIndex:
     def cable(self, cable_id: str, snapshot: Snapshot | None = None) -> Cable:
         """The stored cable, parsed again from its original text (parsing is pure)."""
         snap = snapshot or self._snapshot
-        text = snap.store.cable_text(cable_id) if snap.store else None
+        text = snap.cable_text(cable_id)
         if text is None:
             raise UnknownCableError(cable_id)
         return parse_cable(text, source=cable_id, id_hint=cable_id)

@@ -7,6 +7,7 @@ project: whatever needs it skips where it is absent (:func:`corpus_or_skip`, or 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -39,3 +40,10 @@ def copy_index(source: Path, target: Path) -> Path:
 def cli(*args: str) -> list[str]:
     """The ``cableqa`` command as this interpreter runs it (no reliance on the console script)."""
     return [sys.executable, "-c", "from qa.cli import main; main()", *args]
+
+
+def live_segment(root: Path) -> Path:
+    """The folder of the live generation's last segment (the one a seed index holds)."""
+    generation = root / (root / "CURRENT").read_text().strip()
+    segments = json.loads((generation / "manifest.json").read_text())["segments"]
+    return root / "segments" / segments[-1]["name"]

@@ -18,7 +18,7 @@ def best_sentence(snapshot: Snapshot, row: int, query: npt.NDArray[np.float32], 
     over one that is merely on topic.
     """
     text = snapshot.texts[row]
-    start, end = int(snapshot.sentence_offsets[row]), int(snapshot.sentence_offsets[row + 1])
+    start, end = int(snapshot.sentence_starts[row]), int(snapshot.sentence_ends[row])
     if end <= start:
         return Highlight(0, len(text), text)
     sims = snapshot.sentence_vectors[start:end] @ query

@@ -34,6 +34,7 @@ from qa.search.ceiling import cables_within
 from qa.search.filters import Filters, cables_allowed
 from qa.store.bm25_index import KeywordMatch
 from qa.store.snapshot import Snapshot
+from qa.store.stacked_rows import Rows
 from qa.store.window_ids import WINDOWS_PER_PARAGRAPH, window_ids
 
 __all__ = ["Ranked", "Weights", "allowed_rows", "fused_weights", "rank"]
@@ -105,16 +106,16 @@ def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int,
     return unique_rows[order].astype(np.int64), window_scores[first[order]].astype(np.float32)
 
 
-def _max_by_row(rows: IntArray, offsets: IntArray, vectors: FloatArray, query: FloatArray) -> FloatArray:
+def _max_by_row(rows: IntArray, spans: tuple[IntArray, IntArray], vectors: Rows, query: FloatArray) -> FloatArray:
     """For each row, the best cosine of the query against that paragraph's vectors (0 if none).
 
-    ``offsets`` is CSR-style: row r owns vectors[offsets[r]:offsets[r + 1]]. One gather, one
+    ``spans`` is ``(starts, ends)``: row r owns vectors[starts[r]:ends[r]]. One gather, one
     matrix-vector product and one segmented max, whatever the number of rows.
     """
     out = np.zeros(len(rows), dtype=np.float32)
     if len(rows) == 0:
         return out
-    starts, ends = offsets[rows], offsets[rows + 1]
+    starts, ends = spans[0][rows], spans[1][rows]
     lengths = ends - starts
     total = int(lengths.sum())
     if total == 0:
@@ -180,8 +181,9 @@ def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], keywo
     dense_rows, _ = _dense_rows(snapshot, query, depth * 2, mask)
     bm25_top, bm25_top_scores = keywords.top(depth)
     rows = np.union1d(dense_rows, bm25_top[bm25_top_scores > 0]).astype(np.int64)
-    dense = _max_by_row(rows, snapshot.window_offsets, snapshot.window_vectors, query)
-    sentence = _max_by_row(rows, snapshot.sentence_offsets, snapshot.sentence_vectors, query)
+    dense = _max_by_row(rows, (snapshot.window_starts, snapshot.window_ends), snapshot.window_vectors, query)
+    sentence = _max_by_row(rows, (snapshot.sentence_starts, snapshot.sentence_ends), snapshot.sentence_vectors,
+                           query)
     best_row, top_bm25 = keywords.best()
     bm25 = keywords.scores_of(rows) / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
     cable = _cable_evidence(snapshot, tokens, rows, filters)

@@ -76,7 +76,7 @@ _cache: dict[tuple[str, int, str], ReferenceGraph] = {}
 
 
 def _key(snapshot: Snapshot) -> tuple[str, int, str]:
-    place = str(snapshot.folder) if snapshot.folder is not None else f"memory:{id(snapshot.store)}"
+    place = str(snapshot.folder) if snapshot.folder is not None else f"memory:{id(snapshot)}"
     return place, snapshot.manifest.generation, snapshot.manifest.created
 
 
@@ -87,9 +87,8 @@ def _build(snapshot: Snapshot, previous: Iterable[ReferenceGraph]) -> ReferenceG
             known[(cable_id, digest)] = graph.references[cable_id]
     references: dict[str, tuple[ResolvedReference, ...]] = {}
     digests: dict[str, str] = {}
-    store = snapshot.store
     for meta in snapshot.cables:
-        text = store.cable_text(meta.id) if store is not None else None
+        text = snapshot.cable_text(meta.id)
         if text is None:
             references[meta.id] = ()
             continue

@@ -53,7 +53,7 @@ def _source_row(snapshot: Snapshot, cable_id: str, number: int, occurrence: int)
 
 
 def _query_vector(snapshot: Snapshot, row: int) -> npt.NDArray[np.float32]:
-    start, end = int(snapshot.window_offsets[row]), int(snapshot.window_offsets[row + 1])
+    start, end = int(snapshot.window_starts[row]), int(snapshot.window_ends[row])
     if end <= start:
         return np.zeros(snapshot.manifest.dimension, dtype=np.float32)
     mean = snapshot.window_vectors[start:end].mean(axis=0)

@@ -1,4 +1,4 @@
-"""BM25 over paragraphs (and over whole cables), with bm25s and an English stemmer.
+"""BM25 over paragraphs (and over whole cables), across segments, with bm25s's analyzer and scoring.
 
 Stemming lets "intrusion" find "intruded"; stopwords keep "what did ... say" from
 matching every paragraph. Before the word pattern cuts a text, :func:`analyzed` folds the
@@ -10,21 +10,20 @@ Documents and questions go through the same function.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from qa.errors import IndexCorruptError
+from qa.store.postings import Postings
 
-__all__ = ["BM25Index", "KeywordMatch", "analyzed"]
+__all__ = ["BM25Index", "BM25Part", "KeywordMatch", "analyzed"]
 
 _STEMMER = "english"
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's default, named so documents and questions share it
@@ -105,79 +104,114 @@ class KeywordMatch:
         return scores.astype(np.float32, copy=False)
 
 
-class BM25Index:
-    """A bm25s retriever whose document ``i`` is row ``i`` of the caller's table."""
+@dataclass(frozen=True, slots=True)
+class BM25Part:
+    """One segment's postings and where its documents sit in the index: ``rows[d]`` is document ``d``'s
+    row (paragraph row or cable position), -1 for a document a tombstone removed."""
 
-    def __init__(self, retriever: bm25s.BM25, size: int) -> None:
-        self._retriever = retriever
+    postings: Postings
+    rows: npt.NDArray[np.int64]
+
+
+def _tokens(stemmer: Stemmer.Stemmer, text: str) -> list[str]:
+    words = [word for word in _SPLIT(analyzed(text).lower()) if word not in _STOPWORDS]
+    return list(stemmer.stemWords(words))
+
+
+class BM25Index:
+    """BM25 (bm25s's defaults: Lucene's IDF, ``k1`` 1.5, ``b`` 0.75) over the live documents of one or more
+    segments' postings, with the collection statistics (document count, mean length, document frequency)
+    of those live documents together, so the scores equal those of one index built from them alone.
+
+    Each term's contribution is computed as bm25s computes it (float64 arithmetic in the same order,
+    rounded to float32) and the contributions are added in question order, so the scores equal bm25s's
+    bit for bit (a test holds them equal over the corpus).
+    """
+
+    K1 = 1.5
+    B = 0.75
+
+    def __init__(self, parts: Sequence[BM25Part]) -> None:
+        self._parts = tuple(parts)
         self._stemmer = Stemmer.Stemmer(_STEMMER)
-        self.size = size
+        live = [p.postings.lengths[p.rows >= 0] for p in self._parts]
+        lengths = np.concatenate(live) if live else np.zeros(0, dtype=np.int32)
+        self.size = len(lengths)
+        self._mean_length = float(lengths.mean()) if self.size else 0.0
+        # Each document's length normalisation, k1 * ((1 - b) + b * length / mean), as bm25s computes it.
+        self._norms = [self.K1 * ((1 - self.B) + self.B * p.postings.lengths / self._mean_length)
+                       if self.size else np.zeros(0) for p in self._parts]
 
     @classmethod
     def build(cls, documents: Sequence[str]) -> BM25Index:
+        """One segment of ``documents`` (document ``i`` is row ``i``), nothing removed."""
         stemmer = Stemmer.Stemmer(_STEMMER)
-        retriever = bm25s.BM25()
-        if documents:
-            tokens = bm25s.tokenize([analyzed(d) for d in documents], token_pattern=_TOKEN_PATTERN,
-                                    stopwords=list(_STOPWORDS), stemmer=stemmer, show_progress=False)
-            retriever.index(tokens, show_progress=False)
-        return cls(retriever, len(documents))
+        postings = Postings.build(documents, lambda text: _tokens(stemmer, text))
+        return cls([BM25Part(postings, np.arange(postings.size, dtype=np.int64))])
+
+    @staticmethod
+    def postings_of(documents: Sequence[str]) -> Postings:
+        """The postings a segment saves for ``documents``, cut as questions are (:meth:`tokens`)."""
+        stemmer = Stemmer.Stemmer(_STEMMER)
+        return Postings.build(documents, lambda text: _tokens(stemmer, text))
 
     def tokens(self, query: str) -> list[str]:
-        """The question's terms, cut as ``bm25s.tokenize`` cut the documents: :func:`analyzed`, lower
-        case, its word pattern, stopwords dropped, then stemmed. Done here because ``bm25s.tokenize`` builds three
-        disabled progress bars and a vocabulary on every call, a quarter of a millisecond a question;
-        a test holds the two equal.
-        """
-        words = [word for word in _SPLIT(analyzed(query).lower()) if word not in _STOPWORDS]
-        return list(self._stemmer.stemWords(words))
-
-    def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
-        """BM25 score of every document for the query (zeros where nothing matches): bm25s's exhaustive
-        scorer, which touches every document; searches use :meth:`match`, tests compare the two."""
-        if self.size == 0:
-            return np.zeros(0, dtype=np.float32)
-        vocab = self._retriever.vocab_dict
-        known = [t for t in query_tokens if t in vocab]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+        """The question's terms, cut as the documents were: :func:`analyzed`, lower case, bm25s's word
+        pattern, its English stopwords dropped, then stemmed (a test holds this equal to ``bm25s.tokenize``)."""
+        return _tokens(self._stemmer, query)
 
     def match(self, query_tokens: list[str]) -> KeywordMatch:
-        """The question's scores from its terms' postings alone.
-
-        bm25s keeps each term's postings as one column of a CSC matrix (documents ascending, with
-        the term's precomputed BM25 contribution); a document's score is the sum of its terms'
-        contributions, added in query order into a zeroed array, as bm25s's exhaustive scorer adds them.
-        """
-        ids = [self._retriever.vocab_dict[t] for t in query_tokens if t in self._retriever.vocab_dict]
-        if self.size == 0 or not ids:
+        """The question's scores from its terms' postings alone, over live documents."""
+        if self.size == 0:
             return KeywordMatch.none(self.size)
-        matrix = self._retriever.scores
-        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
-        docs = np.concatenate([indices[indptr[i]:indptr[i + 1]] for i in ids])
-        contributions = np.concatenate([data[indptr[i]:indptr[i + 1]] for i in ids])
-        totals = np.zeros(self.size, dtype=data.dtype)
-        np.add.at(totals, docs, contributions)  # numpy's fast path for a 1-d add; the order bm25s adds in
-        return KeywordMatch(totals.astype(np.float32, copy=False), docs, len(ids))
+        docs, contributions = [], []
+        for term in query_tokens:
+            rows, contribution = self._term_scores(term)
+            if len(rows):
+                docs.append(rows)
+                contributions.append(contribution)
+        if not docs:
+            return KeywordMatch.none(self.size)
+        held = np.concatenate(docs)
+        totals = np.zeros(self.size, dtype=np.float32)
+        np.add.at(totals, held, np.concatenate(contributions))  # in question order, as bm25s adds
+        return KeywordMatch(totals, held, len(docs))
+
+    def _term_scores(self, term: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """The rows of the live documents holding ``term`` and its BM25 contribution to each."""
+        rows, tfs, norms = [], [], []
+        for part, norm in zip(self._parts, self._norms, strict=True):
+            docs, tf = part.postings.postings(term)
+            if len(docs) == 0:
+                continue
+            at = part.rows[docs]
+            live = at >= 0
+            rows.append(at[live])
+            tfs.append(tf[live])
+            norms.append(norm[docs[live]])
+        df = sum(len(r) for r in rows)
+        if df == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        idf = np.float32(math.log(1 + (self.size - df + 0.5) / (df + 0.5)))
+        tf_all = np.concatenate(tfs)
+        tfc = tf_all / (np.concatenate(norms) + tf_all)
+        return np.concatenate(rows), (idf * tfc).astype(np.float32)
+
+    def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
+        """Every document's score (zeros where nothing matches)."""
+        return self.match(query_tokens).totals
 
     def document_frequency(self, term: str) -> int:
-        """How many documents hold ``term`` (0 for a term the index has never seen)."""
-        token = self._retriever.vocab_dict.get(term)
-        if token is None or self.size == 0:
-            return 0
-        indptr = self._retriever.scores["indptr"]
-        return int(indptr[token + 1] - indptr[token])
+        """How many live documents hold ``term`` (0 for a term no live document holds)."""
+        return sum(int((part.rows[part.postings.postings(term)[0]] >= 0).sum()) for part in self._parts)
 
     def holds(self, term: str, doc: int) -> bool:
-        """Whether document ``doc`` holds ``term``: a binary search in the term's postings."""
-        token = self._retriever.vocab_dict.get(term)
-        if token is None or self.size == 0:
-            return False
-        matrix = self._retriever.scores
-        postings = matrix["indices"][matrix["indptr"][token]:matrix["indptr"][token + 1]]
-        at = int(np.searchsorted(postings, doc))
-        return at < len(postings) and int(postings[at]) == doc
+        """Whether document ``doc`` (a row) holds ``term``."""
+        for part in self._parts:
+            docs, _ = part.postings.postings(term)
+            if len(docs) and bool(np.any(part.rows[docs] == doc)):
+                return True
+        return False
 
     def coverage(self, query_tokens: list[str], row: int) -> float:
         """How much of the question document ``row`` contains: the IDF-weighted share of the question's
@@ -196,19 +230,3 @@ class BM25Index:
             if 0 <= row < self.size and self.holds(term, row):
                 found += idf
         return found / total if total > 0 else 0.0
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        if self.size:
-            self._retriever.save(str(folder), show_progress=False)
-        (folder / "size").write_text(str(self.size))
-
-    @classmethod
-    def load(cls, folder: Path) -> BM25Index:
-        try:
-            size = int((folder / "size").read_text())
-            retriever = bm25s.BM25.load(str(folder), show_progress=False) if size else bm25s.BM25()
-        except (OSError, ValueError) as error:
-            raise IndexCorruptError(
-                f"BM25 index in {folder} is unreadable ({error}); rebuild it with 'cableqa ingest'") from error
-        return cls(retriever, size)

@@ -3,8 +3,9 @@
     INDEX_DIR/
       CURRENT           names the live generation ("gen-000007")
       write.lock        the one writer's OS lock (qa.store.writer_lock)
-      gen-000007/       manifest.json, store.sqlite, vectors, FAISS and BM25 files
+      gen-000007/       manifest.json: the segments it lists and the cables deleted from each
       gen-000006/       the previous one, kept until the next save succeeds
+      segments/         seg-000003/, seg-000007/ ... (qa.store.segment), shared by the generations
 
 A writer, holding ``write.lock``, stages ``.tmp-gen-000008-<pid>/``, checks it, fsyncs it,
 renames it to ``gen-000008`` and then replaces ``CURRENT`` through a renamed temporary file.
@@ -87,13 +88,15 @@ def generations(root: Path) -> list[Path]:
 
 
 def newest_complete(root: Path) -> Path | None:
-    """The newest generation whose manifest reads and whose files all match their checksums."""
+    """The newest generation whose manifest reads, whose files match their checksums and whose segments are there."""
     for folder in generations(root):
         try:
-            verify_files(folder, read_manifest(folder))
+            manifest = read_manifest(folder)
+            verify_files(folder, manifest)
         except IndexCorruptError:
             continue
-        return folder
+        if all((root / "segments" / str(s.get("name", ""))).is_dir() for s in manifest.segments):
+            return folder
     return None
 
 
@@ -170,7 +173,8 @@ def publish(root: Path, staged: Path) -> Path:
 
 
 def prune(root: Path, keep: int = 2) -> None:
-    """Delete all but the newest ``keep`` generations (the live one always stays); the caller holds the lock.
+    """Delete all but the newest ``keep`` generations (the live one always stays), and the segments none of
+    the kept ones lists; the caller holds the lock.
 
     A reader in another process may still hold a pruned generation: its vectors, FAISS and BM25 data are
     in its memory and its SQLite file stays readable through the open descriptor until it lets go.
@@ -178,4 +182,14 @@ def prune(root: Path, keep: int = 2) -> None:
     live = read_pointer(root)
     for folder in generations(root)[keep:]:
         if folder.name != live:
+            shutil.rmtree(folder, ignore_errors=True)
+    listed: set[str] = set()
+    for folder in generations(root):
+        try:
+            listed.update(str(s["name"]) for s in read_manifest(folder).segments)
+        except (IndexCorruptError, KeyError, TypeError):
+            return  # a generation that cannot say what it lists: remove no segment
+    segments = root / "segments"
+    for folder in segments.glob("seg-*") if segments.is_dir() else ():
+        if folder.name not in listed:
             shutil.rmtree(folder, ignore_errors=True)

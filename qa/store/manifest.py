@@ -11,13 +11,14 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qa.errors import IndexCorruptError, IndexMismatchError
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_NAME", "Manifest", "checksums", "read_manifest", "verify_files",
-           "write_manifest"]
+           "verify_listed", "write_manifest"]
 
-FORMAT_VERSION = 2  # 2: the manifest lists every file of the generation with its SHA-256
+FORMAT_VERSION = 3  # 3: a generation lists segments and their tombstones; 2: one folder per generation
 _CHUNK = 1 << 20
 MANIFEST_NAME = "manifest.json"
 
@@ -37,6 +38,9 @@ class Manifest:
     generation: int
     created: str
     files: dict[str, str] = field(default_factory=dict)  # path in the generation -> SHA-256, manifest aside
+    segments: list[dict[str, Any]] = field(default_factory=list)  # SegmentInfo of each, in pid order
+    deleted: dict[str, list[str]] = field(default_factory=dict)  # segment name -> cable ids deleted from it
+    next_pid: int = 1  # the first pid the next write gives
 
     def check_compatible(self, model: str, parser_version: str, where: Path) -> None:
         """``where`` is this manifest's path, ``INDEX_DIR/gen-NNNNNN/manifest.json``."""
@@ -77,16 +81,21 @@ def checksums(folder: Path) -> dict[str, str]:
 def verify_files(folder: Path, manifest: Manifest) -> None:
     """Every file the manifest lists is there, unchanged, and no other: a damaged page of the store or a
     swapped vector file is a named error on load, never a wrong answer or a copy into the next generation."""
+    verify_listed(folder, manifest.files, "index generation")
+
+
+def verify_listed(folder: Path, files: dict[str, str], what: str) -> None:
+    """``folder`` holds exactly ``files`` (path -> SHA-256), each unchanged; ``what`` names the folder."""
     rebuild = "restore the index folder from a backup or rebuild it with 'cableqa ingest'"
     present = set(_files(folder))
-    missing = sorted(set(manifest.files) - present)
-    extra = sorted(present - set(manifest.files))
+    missing = sorted(set(files) - present)
+    extra = sorted(present - set(files))
     if missing or extra:
         said = [f"missing {', '.join(missing)}"] if missing else []
         said += [f"not in its manifest: {', '.join(extra)}"] if extra else []
-        raise IndexCorruptError(f"index generation {folder} does not hold the files its manifest lists "
+        raise IndexCorruptError(f"{what} {folder} does not hold the files its manifest lists "
                                 f"({'; '.join(said)}); {rebuild}")
-    for name, expected in manifest.files.items():
+    for name, expected in files.items():
         if _sha256(folder / name) != expected:
             raise IndexCorruptError(
                 f"{folder / name} does not match the SHA-256 its manifest recorded when it was written: "

@@ -1,173 +1,140 @@
 """Load an index generation into a :class:`~qa.store.snapshot.Snapshot`, checked before it is trusted.
 
-Files of a generation (``qa.store.generations`` publishes them atomically):
-
-    manifest.json        model, dimension, counts, parser version, passage scheme, checksums
-    store.sqlite         cables (original text) and paragraphs
-    windows.npy          one vector per passage window (float32), ``window_pids.npy`` beside it
-    sentences.npy        one vector per sentence (float16), with ``sentence_pids.npy`` and spans
-    dense.faiss          the vector index over window vectors (ids: ``qa.store.window_ids``)
-    bm25/, cable_bm25/   BM25 over paragraphs and over whole cables
+A generation folder holds only its ``manifest.json``: the model, dimension, counts, parser
+version and passage scheme, the segments it lists (:mod:`qa.store.segment`, each with its
+files' SHA-256) and the cables deleted from each (tombstones). Loading reads each segment
+once per process: a segment the previous snapshot already held is taken from it, so a reader
+following commits loads only what a write added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.index import VectorIndex, choose_kind, create_index, load_index
-from qa.cables.classification import Classification
 from qa.cables.parse import PARSER_VERSION
-from qa.errors import IndexCorruptError, translate_embedding_errors
-from qa.store.bm25_index import BM25Index
+from qa.errors import IndexCorruptError
+from qa.store.bm25_index import BM25Index, BM25Part
 from qa.store.cable_columns import CableColumns
+from qa.store.dense_segments import DensePart, SegmentedDense
 from qa.store.generations import current_generation, read_pointer
 from qa.store.manifest import FORMAT_VERSION, Manifest, read_manifest, verify_files
+from qa.store.segment import Segment, SegmentInfo, load_segment
 from qa.store.snapshot import CableMeta, Snapshot
-from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
+from qa.store.sqlite_store import ParagraphRow
+from qa.store.stacked_rows import stacked
+from qa.store.window_ids import window_ids
 
-__all__ = ["VectorArrays", "assemble", "build_bm25_indexes", "cable_meta", "empty_snapshot", "load_current",
-           "load_generation"]
+__all__ = ["assemble", "empty_snapshot", "load_current", "load_generation"]
 
-
-@dataclass(frozen=True, slots=True)
-class VectorArrays:
-    """A generation's vectors as saved: windows and sentences, each row tagged with its paragraph's pid."""
-
-    windows: npt.NDArray[np.float32]
-    window_pids: npt.NDArray[np.int64]
-    sentences: npt.NDArray[np.floating[Any]]  # float16 as saved, float32 once loaded
-    sentence_pids: npt.NDArray[np.int64]
-    sentence_spans: npt.NDArray[np.int32]
-
-    @classmethod
-    def empty(cls, dimension: int) -> VectorArrays:
-        no_vectors = np.zeros((0, dimension), dtype=np.float32)
-        no_ids = np.zeros(0, dtype=np.int64)
-        return cls(no_vectors, no_ids, no_vectors, no_ids, np.zeros((0, 2), dtype=np.int32))
+IntArray = npt.NDArray[np.int64]
 
 
-def cable_meta(store: Store) -> tuple[CableMeta, ...]:
-    return tuple(
-        CableMeta(
-            id=c.id,
-            datetime=datetime.fromisoformat(c.datetime.replace("Z", "+00:00")) if c.datetime else None,
-            origin=c.origin,
-            classification=Classification(c.classification),
-            subject=c.subject,
-            tags=c.tags,
-        )
-        for c in store.cables()
-    )
+def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> list[npt.NDArray[np.bool_]]:
+    out = []
+    for segment in segments:
+        dead = set(deleted.get(segment.name, ()))
+        out.append(np.array([c.id not in dead for c in segment.cables], dtype=bool))
+    return out
 
 
-def build_bm25_indexes(cables: Sequence[CableMeta], rows: Sequence[ParagraphRow]) -> tuple[BM25Index, BM25Index]:
-    """BM25 over paragraphs (row order) and over whole cables (``cables`` order).
-
-    The paragraph index reads the section heading and the paragraph, not the subject: a subject shared
-    by every paragraph of a cable cannot tell them apart (the cable index carries it instead).
-    """
-    paragraphs = BM25Index.build([f"{r.section or ''}. {r.text}" for r in rows])
-    position = {c.id: i for i, c in enumerate(cables)}
-    bodies: list[list[str]] = [[c.subject or ""] for c in cables]
-    for r in rows:
-        bodies[position[r.cable_id]].append(r.text)
-    return paragraphs, BM25Index.build([" ".join(b) for b in bodies])
-
-
-def assemble(folder: Path | None, manifest: Manifest, store: Store | None, vectors: VectorArrays,
-             dense: VectorIndex, bm25: tuple[BM25Index, BM25Index]) -> Snapshot:
-    """The snapshot of one generation: per-paragraph columns from the store, vectors in pid order."""
-    cables = cable_meta(store) if store else ()
+def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment]) -> Snapshot:
+    """The snapshot of one generation: the live cables and paragraphs of ``segments``, in pid order."""
+    dimension = manifest.dimension
+    live_cables = _live_cables(segments, manifest.deleted)
+    listed = [(c.id, s, i) for s, (seg, live) in enumerate(zip(segments, live_cables, strict=True))
+              for i, c in enumerate(seg.cables) if live[i]]
+    listed.sort()
+    cables: tuple[CableMeta, ...] = tuple(segments[s].cables[i] for _, s, i in listed)
+    cable_segments = np.array([s for _, s, _ in listed], dtype=np.int32)
     columns = CableColumns.build(cables)
-    rows = store.paragraphs() if store else []
+    cable_parts: list[BM25Part] = []
+    para_parts: list[BM25Part] = []
+    rows: list[ParagraphRow] = []
+    for segment, live in zip(segments, live_cables, strict=True):
+        global_cable = np.full(len(segment.cables), -1, dtype=np.int64)
+        global_cable[live] = [columns.positions[c.id] for c, keep in zip(segment.cables, live, strict=True) if keep]
+        cable_parts.append(BM25Part(segment.cable_postings, global_cable))
+        alive = {c.id for c, keep in zip(segment.cables, live, strict=True) if keep}
+        keep_rows = np.array([r.cable_id in alive for r in segment.rows], dtype=bool)
+        para_parts.append(BM25Part(segment.postings,
+                                   np.where(keep_rows, np.cumsum(keep_rows) - 1 + len(rows), -1).astype(np.int64)))
+        rows.extend(r for r, keep in zip(segment.rows, keep_rows, strict=True) if keep)
     pids = np.array([r.pid for r in rows], dtype=np.int64)
-    sorted_already = len(vectors.sentence_pids) < 2 or bool(np.all(np.diff(vectors.sentence_pids) >= 0))
-    order = slice(None) if sorted_already else np.argsort(vectors.sentence_pids, kind="stable")
-    sentence_pids = vectors.sentence_pids[order]
-    bounds = np.append(pids, np.iinfo(np.int64).max)
+    if len(pids) > 1 and not bool(np.all(np.diff(pids) > 0)):
+        raise IndexCorruptError(f"index generation {folder} lists segments whose paragraphs are not in pid order; "
+                                "rebuild with 'cableqa ingest'")
     para_cable = np.array([columns.positions[r.cable_id] for r in rows], dtype=np.int32)
     levels = np.array([r.level for r in rows], dtype=np.int8)
     cable_levels = np.array([c.classification.rank for c in cables], dtype=np.int8)
     if len(rows):
         np.maximum.at(cable_levels, para_cable, levels)
+    window_pids = _joined([s.vectors.window_pids for s in segments], np.int64)
+    sentence_pids = _joined([s.vectors.sentence_pids for s in segments], np.int64)
     return Snapshot(
-        folder=folder, manifest=manifest, store=store, cables=cables, columns=columns, pids=pids,
-        para_cable=para_cable,
+        folder=folder, manifest=manifest, segments=tuple(segments), cables=cables, cable_segments=cable_segments,
+        columns=columns, pids=pids, para_cable=para_cable,
         numbers=np.array([r.number for r in rows], dtype=np.int32),
         occurrences=np.array([r.occurrence for r in rows], dtype=np.int16),
         levels=levels, cable_levels=cable_levels,
         markings=tuple(r.marking for r in rows), sections=tuple(r.section for r in rows),
         texts=tuple(r.text for r in rows),
-        window_vectors=vectors.windows, window_pids=vectors.window_pids,
-        window_offsets=np.searchsorted(vectors.window_pids, bounds).astype(np.int64), dense=dense,
-        sentence_vectors=vectors.sentences[order], sentence_pids=sentence_pids,
-        sentence_spans=vectors.sentence_spans[order],
-        sentence_offsets=np.searchsorted(sentence_pids, bounds).astype(np.int64),
-        bm25=bm25[0], cable_bm25=bm25[1],
+        window_vectors=stacked([s.vectors.windows for s in segments if len(s.vectors.windows)],
+                               np.zeros((0, dimension), dtype=np.float32)),
+        window_pids=window_pids,
+        window_starts=np.searchsorted(window_pids, pids, side="left").astype(np.int64),
+        window_ends=np.searchsorted(window_pids, pids, side="right").astype(np.int64),
+        dense=SegmentedDense([DensePart(seg.dense, _deleted_windows(seg.vectors.window_pids, pids)
+                                        if manifest.deleted.get(seg.name) else np.zeros(0, dtype=np.int64))
+                              for seg in segments], dimension),
+        sentence_vectors=stacked([s.vectors.sentences for s in segments if len(s.vectors.sentences)],
+                                 np.zeros((0, dimension), dtype=np.float16)),
+        sentence_pids=sentence_pids,
+        sentence_spans=_joined([s.vectors.sentence_spans for s in segments], np.int32, (0, 2)),
+        sentence_starts=np.searchsorted(sentence_pids, pids, side="left").astype(np.int64),
+        sentence_ends=np.searchsorted(sentence_pids, pids, side="right").astype(np.int64),
+        bm25=BM25Index(para_parts), cable_bm25=BM25Index(cable_parts),
     )
+
+
+def _deleted_windows(window_pids: IntArray, live_pids: IntArray) -> IntArray:
+    """The window ids of a segment whose paragraphs are not live (sorted)."""
+    gone = ~np.isin(window_pids, live_pids)
+    return np.sort(window_ids(window_pids)[gone])
+
+
+def _joined(parts: list[npt.NDArray[Any]], dtype: type, empty_shape: tuple[int, ...] = (0,)) -> npt.NDArray[Any]:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(empty_shape, dtype=dtype)
 
 
 def empty_snapshot(model: str, dimension: int, index_type: str, scheme: str) -> Snapshot:
     """The state of an index that has never been written."""
     manifest = Manifest(FORMAT_VERSION, model, dimension, index_type, PARSER_VERSION, scheme, 0, 0, 0, 0, 0, "")
-    with translate_embedding_errors():
-        dense = create_index(choose_kind(index_type, 0), dimension)
-    return assemble(None, manifest, None, VectorArrays.empty(dimension), dense,
-                    (BM25Index.build([]), BM25Index.build([])))
+    return assemble(None, manifest, ())
 
 
-def _load_array(folder: Path, name: str, mapped: bool = False) -> np.ndarray:
-    """One saved array; ``mapped`` leaves it in the page cache (read-only, shared by every process
-    serving this generation) instead of copying it into this process's memory."""
-    try:
-        array: np.ndarray = np.load(folder / name, allow_pickle=False, mmap_mode="r" if mapped else None)
-        return array
-    except (OSError, ValueError, EOFError) as error:
-        raise IndexCorruptError(
-            f"{folder / name} is missing or truncated ({error}); rebuild with 'cableqa ingest'") from error
-
-
-def _load_vectors(folder: Path) -> VectorArrays:
-    # The vectors stay memory-mapped: workers serving one generation share one copy, and sentence
-    # vectors stay float16 (float32 only for the few rows a question rescores: the same products).
-    return VectorArrays(
-        windows=_load_array(folder, "windows.npy", mapped=True),
-        window_pids=_load_array(folder, "window_pids.npy"),
-        sentences=_load_array(folder, "sentences.npy", mapped=True),
-        sentence_pids=_load_array(folder, "sentence_pids.npy"),
-        sentence_spans=_load_array(folder, "sentence_spans.npy"),
-    )
-
-
-def _count_problems(manifest: Manifest, store: Store, vectors: VectorArrays, dense: VectorIndex) -> list[str]:
-    """Where the files disagree with the manifest's counts and dimension (empty when they agree)."""
-    cables, paragraphs = store.counts()
+def _count_problems(manifest: Manifest, snapshot: Snapshot) -> list[str]:
+    """Where the segments, less their tombstones, disagree with the manifest's counts (empty when they agree)."""
     problems = []
-    if (cables, paragraphs) != (manifest.cables, manifest.paragraphs):
-        problems.append(f"store has {cables} cables / {paragraphs} paragraphs, manifest says "
+    if (len(snapshot.cables), snapshot.size) != (manifest.cables, manifest.paragraphs):
+        problems.append(f"segments hold {len(snapshot.cables)} cables / {snapshot.size} paragraphs, manifest says "
                         f"{manifest.cables} / {manifest.paragraphs}")
-    windows, sentences = vectors.windows, vectors.sentences
-    if len(windows) != manifest.vectors or len(vectors.window_pids) != manifest.vectors \
-            or len(dense) != manifest.vectors:
-        problems.append(f"{len(windows)} window vectors and {len(dense)} indexed, manifest says {manifest.vectors}")
-    if len(sentences) != manifest.sentences or len(vectors.sentence_pids) != len(sentences) \
-            or len(vectors.sentence_spans) != len(sentences):
-        problems.append(f"{len(sentences)} sentence vectors, manifest says {manifest.sentences}")
-    if windows.ndim != 2 or (len(windows) and windows.shape[1] != manifest.dimension):
-        problems.append(f"window vectors have shape {windows.shape}, manifest dimension is {manifest.dimension}")
+    windows = int((snapshot.window_ends - snapshot.window_starts).sum())
+    sentences = int((snapshot.sentence_ends - snapshot.sentence_starts).sum())
+    if (windows, sentences, len(snapshot.dense)) != (manifest.vectors, manifest.sentences, manifest.vectors):
+        problems.append(f"{windows} window vectors ({len(snapshot.dense)} indexed) and {sentences} sentence vectors, "
+                        f"manifest says {manifest.vectors} and {manifest.sentences}")
     return problems
 
 
-def load_generation(root: Path, model: str, expected: Path | None = None) -> Snapshot:
+def load_generation(root: Path, model: str, expected: Path | None = None,
+                    loaded: Sequence[Segment] = ()) -> Snapshot:
     """Load and check the live generation (or ``expected``, a staged one); any inconsistency is a named
-    error, never a wrong answer."""
+    error, never a wrong answer. Segments in ``loaded`` (by name and files) are reused, not read again."""
     folder = expected or current_generation(root)
     manifest = read_manifest(folder)
     manifest.check_compatible(model, PARSER_VERSION, folder / "manifest.json")
@@ -175,33 +142,31 @@ def load_generation(root: Path, model: str, expected: Path | None = None) -> Sna
         verify_files(folder, manifest)
     except OSError as error:  # a file removed or unreadable while it was being checked
         raise IndexCorruptError(f"index generation {folder} could not be read ({error})") from error
-    store = Store(folder / STORE_NAME, readonly=True)
-    vectors = _load_vectors(folder)
-    with translate_embedding_errors():
-        dense = load_index(folder / "dense.faiss")
-    problems = _count_problems(manifest, store, vectors, dense)
+    known = {s.name: s for s in loaded}
+    segments = []
+    for data in manifest.segments:
+        info = SegmentInfo.from_dict(data)
+        held = known.get(info.name)
+        segments.append(held if held is not None and held.info == info else
+                        load_segment(root, info, manifest.dimension))
+    snapshot = assemble(folder, manifest, segments)
+    problems = _count_problems(manifest, snapshot)
     if problems:
-        store.close()
         raise IndexCorruptError(
             f"index generation {folder} is inconsistent: {'; '.join(problems)}; rebuild with 'cableqa ingest'")
-    bm25 = BM25Index.load(folder / "bm25")
-    cable_bm25 = BM25Index.load(folder / "cable_bm25")
-    if bm25.size != manifest.paragraphs or cable_bm25.size != manifest.cables:
-        store.close()
-        raise IndexCorruptError(f"BM25 indexes in {folder} do not match the store; rebuild with 'cableqa ingest'")
-    return assemble(folder, manifest, store, vectors, dense, (bm25, cable_bm25))
+    return snapshot
 
 
-def load_current(root: Path, model: str, attempts: int = 3) -> Snapshot:
+def load_current(root: Path, model: str, attempts: int = 3, loaded: Sequence[Segment] = ()) -> Snapshot:
     """Load the generation ``CURRENT`` names. A generation pruned by a writer while this process was
     still loading it fails its checks; when ``CURRENT`` has moved on meanwhile, the newer one is loaded."""
     name = read_pointer(root)
     for _ in range(attempts - 1):
         try:
-            return load_generation(root, model)
+            return load_generation(root, model, loaded=loaded)
         except IndexCorruptError:
             now = read_pointer(root)
             if now == name:
                 raise
             name = now
-    return load_generation(root, model)
+    return load_generation(root, model, loaded=loaded)

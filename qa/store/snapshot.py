@@ -1,4 +1,4 @@
-"""One immutable, in-memory view of an index generation, as searches read it.
+"""One immutable view of an index generation (its segments minus their tombstones), as searches read it.
 
 A search takes the current snapshot once and reads only it, so an ingest that
 publishes a new generation meanwhile is never seen half-done: queries see the old
@@ -10,16 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.index import VectorIndex
 from qa.cables.classification import Classification
 from qa.store.bm25_index import BM25Index
 from qa.store.cable_columns import CableColumns
+from qa.store.dense_segments import SegmentedDense
 from qa.store.manifest import Manifest
-from qa.store.sqlite_store import Store
+from qa.store.stacked_rows import Rows
+
+if TYPE_CHECKING:
+    from qa.store.segment import Segment
 
 __all__ = ["CableMeta", "Snapshot"]
 
@@ -43,12 +47,14 @@ class CableMeta:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Paragraph row ``r`` is ``pids[r]``; vectors and sentences point at rows by pid."""
+    """Paragraph row ``r`` is ``pids[r]``: the live paragraphs of every segment, in pid order. Row ``r``'s
+    windows are ``window_vectors[window_starts[r]:window_ends[r]]``, its sentences likewise."""
 
     folder: Path | None
     manifest: Manifest
-    store: Store | None
-    cables: tuple[CableMeta, ...]
+    segments: tuple[Segment, ...]  # in the manifest's order
+    cables: tuple[CableMeta, ...]  # by id
+    cable_segments: npt.NDArray[np.int32]  # per cable: the position in ``segments`` of the one holding it
     columns: CableColumns  # the cables' filterable fields, vectorised
     pids: IntArray  # ascending
     para_cable: npt.NDArray[np.int32]  # row -> position in ``cables``
@@ -59,14 +65,16 @@ class Snapshot:
     markings: tuple[str | None, ...]
     sections: tuple[str | None, ...]
     texts: tuple[str, ...]
-    window_vectors: FloatArray  # memory-mapped once loaded
-    window_pids: IntArray  # ascending
-    window_offsets: IntArray  # row r's windows are [offsets[r], offsets[r + 1])
-    dense: VectorIndex
-    sentence_vectors: npt.NDArray[np.floating]  # float16, memory-mapped once loaded
+    window_vectors: Rows  # every segment's windows, stacked, memory-mapped
+    window_pids: IntArray  # ascending; windows of deleted paragraphs included (no row points at them)
+    window_starts: IntArray
+    window_ends: IntArray
+    dense: SegmentedDense
+    sentence_vectors: Rows  # float16, stacked, memory-mapped
     sentence_pids: IntArray
     sentence_spans: npt.NDArray[np.int32]
-    sentence_offsets: IntArray  # row r's sentences are [offsets[r], offsets[r + 1])
+    sentence_starts: IntArray
+    sentence_ends: IntArray
     bm25: BM25Index  # document i = paragraph row i
     cable_bm25: BM25Index  # document i = cables[i]
 
@@ -92,3 +100,13 @@ class Snapshot:
         if position is None:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(self.para_cable == position).astype(np.int64)
+
+    def segment_of(self, cable_id: str) -> Segment | None:
+        """The segment holding the live cable ``cable_id``; None when the index does not hold it."""
+        position = self.cable_rows.get(cable_id)
+        return None if position is None else self.segments[int(self.cable_segments[position])]
+
+    def cable_text(self, cable_id: str) -> str | None:
+        """The cable's original text as ingested, from the segment holding it."""
+        segment = self.segment_of(cable_id)
+        return None if segment is None else segment.store.cable_text(cable_id)

@@ -1,7 +1,8 @@
 """The SQLite part of an index generation: cables (original text) and their paragraphs.
 
-Paragraph ids (``pid``) come from AUTOINCREMENT, so they are never reused: a
-re-ingested cable gets new pids and a deleted one's are gone for good. The original
+Paragraph ids (``pid``) are given by the writer from the index's counter (the manifest's
+``next_pid``), so they are never reused across segments: a re-ingested cable gets new pids and a
+deleted one's are gone for good. The original
 text is stored so a cable can be shown whole and re-parsed exactly.
 """
 
@@ -96,14 +97,6 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def copy_to(self, path: Path) -> Store:
-        """A full copy at ``path`` (SQLite's online backup), opened for writing."""
-        target = sqlite3.connect(path)
-        with target:
-            self._db.backup(target)
-        target.close()
-        return Store(path)
-
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._db:
@@ -113,8 +106,8 @@ class Store:
         with self.transaction() as db:
             db.executemany("DELETE FROM cables WHERE id = ?", [(i,) for i in ids])
 
-    def insert_cable(self, cable: Cable) -> list[int]:
-        """Store one cable (replacing any with its id); the new paragraphs' pids in order."""
+    def insert_cable(self, cable: Cable, first_pid: int) -> list[int]:
+        """Store one cable (replacing any with its id), its paragraphs numbered ``first_pid`` on; their pids."""
         header = json.dumps(cable_to_dict(cable, paragraphs=False), ensure_ascii=False)
         with self.transaction() as db:
             db.execute("DELETE FROM cables WHERE id = ?", (cable.id,))
@@ -123,16 +116,29 @@ class Store:
                 (cable.id, iso_utc(cable.datetime), cable.origin, cable.classification.value, cable.subject,
                  " ".join(cable.tags), header, cable.text),
             )
-            pids = []
-            for p in cable.paragraphs:
-                cursor = db.execute(
-                    'INSERT INTO paragraphs (cable_id, number, marking, section, text, start, "end", '
-                    "unnumbered, level, occurrence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (cable.id, p.number, p.marking, p.section, p.text, p.start, p.end, int(p.unnumbered),
-                     p.classification(cable.classification).rank, p.occurrence),
-                )
-                pids.append(int(cursor.lastrowid or 0))
+            pids = list(range(first_pid, first_pid + len(cable.paragraphs)))
+            db.executemany(
+                'INSERT INTO paragraphs (pid, cable_id, number, marking, section, text, start, "end", '
+                "unnumbered, level, occurrence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(pid, cable.id, p.number, p.marking, p.section, p.text, p.start, p.end, int(p.unnumbered),
+                  p.classification(cable.classification).rank, p.occurrence)
+                 for pid, p in zip(pids, cable.paragraphs, strict=True)],
+            )
         return pids
+
+    def copy_cables(self, source: Path, leave_out: Sequence[str]) -> None:
+        """Copy every cable of the store at ``source`` but ``leave_out``, with its paragraphs and their pids."""
+        self._db.execute("ATTACH DATABASE ? AS source", (f"file:{source}?mode=ro",))
+        try:
+            with self.transaction() as db:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS left_out (id TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM temp.left_out")
+                db.executemany("INSERT OR IGNORE INTO temp.left_out VALUES (?)", [(i,) for i in leave_out])
+                db.execute("INSERT INTO cables SELECT * FROM source.cables WHERE id NOT IN temp.left_out")
+                db.execute("INSERT INTO paragraphs SELECT * FROM source.paragraphs "
+                           "WHERE cable_id NOT IN temp.left_out ORDER BY pid")
+        finally:
+            self._db.execute("DETACH DATABASE source")
 
     def cables(self) -> list[StoredCable]:
         rows = self._db.execute(

@@ -1,52 +1,100 @@
-"""Write the next index generation: the previous one, minus removed cables, plus a batch.
+"""Write the next index generation: the previous one's segments, tombstones for what a write removes or
+replaces, and one new segment holding what it adds.
 
 The caller holds the folder's write lock (:mod:`qa.store.writer_lock`) and passes the snapshot
-of the generation ``CURRENT`` names. Everything is written into a staging folder, loaded back
-and checked (counts, checksums) there, and only then published by moving ``CURRENT``.
+of the generation ``CURRENT`` names. A write stages and publishes only its own segment and a
+small manifest, so its cost follows what it adds, not the size of the index. The new generation
+is loaded back and checked (counts, checksums) while staged, and published by moving ``CURRENT``.
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
-from embeddings.index import VectorIndex, choose_kind, create_index
 from qa.cables.parse import PARSER_VERSION
-from qa.errors import translate_embedding_errors
 from qa.store.batch import EncodedBatch
 from qa.store.generations import generation_number, prune, publish, staging_folder
 from qa.store.manifest import FORMAT_VERSION, Manifest, checksums, write_manifest
-from qa.store.reader import VectorArrays, build_bm25_indexes, cable_meta, load_generation
+from qa.store.postings import Postings
+from qa.store.reader import load_generation
+from qa.store.segment import SEGMENTS, SegmentInfo, VectorArrays, segment_staging, write_segment
 from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import STORE_NAME, Store
 from qa.store.storage_errors import WRITE_FAULTS, storage_error
-from qa.store.window_ids import window_ids
 
-__all__ = ["write_generation"]
+__all__ = ["Counts", "NextGeneration", "commit_generation", "write_generation"]
 
-IntArray = npt.NDArray[np.int64]
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    cables: int
+    paragraphs: int
+    windows: int
+    sentences: int
+
+
+@dataclass(frozen=True, slots=True)
+class NextGeneration:
+    """What a generation lists: its segments in pid order, the cables deleted from each, the pid counter."""
+
+    segments: tuple[SegmentInfo, ...]
+    deleted: dict[str, list[str]]
+    next_pid: int
+    counts: Counts
 
 
 def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None, removed: set[str]) -> Snapshot:
-    """Publish previous minus ``removed`` (and minus cables the batch replaces) plus the batch.
+    """Publish previous minus ``removed`` (and minus the cables the batch replaces) plus the batch.
 
     The new generation is checked while still staged; ``CURRENT`` moves only after that. An
-    operating-system failure (read-only folder, full disk) removes the staging folder and is raised
+    operating-system failure (read-only folder, full disk) removes what was staged and is raised
     as a named error; the live generation is untouched.
     """
+    def build(number: int) -> NextGeneration:
+        replaced = set(removed) | ({c.id for c in batch.cables} if batch else set())
+        deleted, counts = _tombstoned(previous, replaced)
+        segments = [SegmentInfo.from_dict(s) for s in previous.manifest.segments]
+        next_pid = previous.manifest.next_pid
+        if batch is not None and batch.cables:
+            info = _write_batch(root, number, previous, batch, next_pid)
+            segments.append(info)
+            next_pid = info.last_pid + 1
+            counts = Counts(counts.cables + info.cables, counts.paragraphs + info.paragraphs,
+                            counts.windows + info.windows, counts.sentences + info.sentences)
+        return _without_empty(NextGeneration(tuple(segments), deleted, next_pid, counts))
+
+    return commit_generation(root, previous, build)
+
+
+def commit_generation(root: Path, previous: Snapshot, build: Callable[[int], NextGeneration]) -> Snapshot:
+    """Stage generation N (``build(N)`` writes any new segment and says what N lists), check it, publish it."""
     staged = _staging_or_fail(root)
+    number = generation_number(staged)
+    published = False
     try:
-        manifest = _write_staged(staged, previous, batch, removed)
-        snapshot = load_generation(root, manifest.model, expected=staged)
+        listed = build(number)
+        base = previous.manifest
+        manifest = Manifest(
+            FORMAT_VERSION, base.model, base.dimension, base.index_type, PARSER_VERSION, base.passage_scheme,
+            listed.counts.cables, listed.counts.paragraphs, listed.counts.windows, listed.counts.sentences, number,
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), checksums(staged),
+            [s.to_dict() for s in listed.segments], listed.deleted, listed.next_pid,
+        )
+        write_manifest(staged, manifest)
+        snapshot = load_generation(root, manifest.model, expected=staged, loaded=previous.segments)
         final = publish(root, staged)
+        published = True
         prune(root)
     except BaseException as error:
         shutil.rmtree(staged, ignore_errors=True)
+        if not published:  # a segment only this unpublished generation listed
+            shutil.rmtree(root / SEGMENTS / f"seg-{number:06d}", ignore_errors=True)
         named = storage_error(error, root, "write a new index generation") if isinstance(error, WRITE_FAULTS) else None
         if named is not None:
             raise named from error
@@ -64,85 +112,75 @@ def _staging_or_fail(root: Path) -> Path:
         raise named from error
 
 
-def _write_staged(staged: Path, previous: Snapshot, batch: EncodedBatch | None, removed: set[str]) -> Manifest:
-    """Every file of the next generation into ``staged``, the manifest (with checksums) last."""
-    store = previous.store.copy_to(staged / STORE_NAME) if previous.store is not None else Store(staged / STORE_NAME)
-    replaced = set(removed) | ({c.id for c in batch.cables} if batch else set())
-    gone_pids = np.concatenate([previous.pids[previous.cable_paragraph_rows(i)] for i in replaced] or
-                               [np.zeros(0, dtype=np.int64)])
-    store.delete_cables(sorted(replaced))
-    batch_pids = (np.array([pid for cable in batch.cables for pid in store.insert_cable(cable)], dtype=np.int64)
-                  if batch is not None else None)
-    vectors = _next_vectors(previous, gone_pids, batch, batch_pids)
-    with translate_embedding_errors():
-        dense = _next_dense(previous, vectors, gone_pids, batch, batch_pids)
-        dense.save(staged / "dense.faiss")
-    _save_vectors(staged, vectors)
-    cables, paragraphs = store.counts()
-    rows = store.paragraphs()
-    meta = cable_meta(store)
-    store.close()
-    bm25, cable_bm25 = build_bm25_indexes(meta, rows)
-    bm25.save(staged / "bm25")
-    cable_bm25.save(staged / "cable_bm25")
+def _tombstoned(previous: Snapshot, replaced: set[str]) -> tuple[dict[str, list[str]], Counts]:
+    """The previous tombstones plus those of the live cables in ``replaced``, and what stays live."""
+    deleted = {name: list(ids) for name, ids in previous.manifest.deleted.items()}
+    live = sorted(c for c in replaced if c in previous.cable_rows)
+    for cable_id in live:
+        segment = previous.segment_of(cable_id)
+        assert segment is not None
+        deleted.setdefault(segment.name, []).append(cable_id)
+    rows = np.concatenate([previous.cable_paragraph_rows(c) for c in live] or [np.zeros(0, dtype=np.int64)])
     base = previous.manifest
-    manifest = Manifest(
-        FORMAT_VERSION, base.model, base.dimension, base.index_type, PARSER_VERSION, base.passage_scheme,
-        cables, paragraphs, len(vectors.window_pids), len(vectors.sentence_pids), generation_number(staged),
-        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), checksums(staged),
+    windows = int((previous.window_ends[rows] - previous.window_starts[rows]).sum())
+    sentences = int((previous.sentence_ends[rows] - previous.sentence_starts[rows]).sum())
+    return deleted, Counts(base.cables - len(live), base.paragraphs - len(rows), base.vectors - windows,
+                           base.sentences - sentences)
+
+
+def _without_empty(listed: NextGeneration) -> NextGeneration:
+    """Segments whose every cable is deleted are no longer listed (nor are their tombstones)."""
+    kept = tuple(s for s in listed.segments if len(set(listed.deleted.get(s.name, ()))) < s.cables)
+    names = {s.name for s in kept}
+    deleted = {name: sorted(set(ids)) for name, ids in listed.deleted.items() if name in names and ids}
+    return replace(listed, segments=kept, deleted=deleted)
+
+
+def _write_batch(root: Path, number: int, previous: Snapshot, batch: EncodedBatch, first_pid: int) -> SegmentInfo:
+    """Segment ``number`` holding the batch's cables, their paragraphs numbered from ``first_pid``."""
+    staged = segment_staging(root, number)
+    store = Store(staged / STORE_NAME)
+    pids: list[int] = []
+    for cable in batch.cables:
+        pids.extend(store.insert_cable(cable, first_pid + len(pids)))
+    batch_pids = np.array(pids, dtype=np.int64)
+    vectors = VectorArrays(
+        windows=batch.window_vectors,
+        window_pids=batch_pids[batch.window_para],
+        sentences=batch.sentence_vectors,
+        sentence_pids=batch_pids[batch.sentence_para],
+        sentence_spans=batch.sentence_spans,
     )
-    write_manifest(staged, manifest)
-    return manifest
+    return write_segment(staged, store, vectors, previous.manifest.index_type, previous.manifest.dimension)
 
 
-def _next_vectors(previous: Snapshot, gone_pids: IntArray, batch: EncodedBatch | None,
-                  batch_pids: IntArray | None) -> VectorArrays:
-    """The previous generation's vectors without those of ``gone_pids``, then the batch's, pids assigned."""
-    window_keep = ~np.isin(previous.window_pids, gone_pids)
-    sentence_keep = ~np.isin(previous.sentence_pids, gone_pids)
-    windows = [previous.window_vectors[window_keep]]
-    window_pids = [previous.window_pids[window_keep]]
-    sentences = [previous.sentence_vectors[sentence_keep]]
-    sentence_pids = [previous.sentence_pids[sentence_keep]]
-    spans = [previous.sentence_spans[sentence_keep]]
-    if batch is not None and batch_pids is not None:
-        windows.append(batch.window_vectors)
-        window_pids.append(batch_pids[batch.window_para] if len(batch_pids) else batch.window_para)
-        sentences.append(batch.sentence_vectors)
-        sentence_pids.append(batch_pids[batch.sentence_para] if len(batch_pids) else batch.sentence_para)
-        spans.append(batch.sentence_spans)
-    return VectorArrays(
-        windows=np.ascontiguousarray(np.concatenate(windows), dtype=np.float32),
-        window_pids=np.concatenate(window_pids).astype(np.int64),
-        # Sentence vectors are stored as float16 (they only rescore candidates and pick highlights).
-        sentences=np.concatenate(sentences).astype(np.float16),
-        sentence_pids=np.concatenate(sentence_pids).astype(np.int64),
-        sentence_spans=np.concatenate(spans).astype(np.int32),
+def merged_segment(root: Path, number: int, previous: Snapshot, run: Sequence[SegmentInfo]) -> SegmentInfo:
+    """Segment ``number`` holding the live cables of the adjacent segments ``run``: pids, vectors and BM25
+    postings kept (joined, not computed again), the vector index built anew."""
+    staged = segment_staging(root, number)
+    store = Store(staged / STORE_NAME)
+    by_name = {s.name: s for s in previous.segments}
+    segments = [by_name[info.name] for info in run]
+    for segment in segments:
+        store.copy_cables(segment.folder / STORE_NAME, previous.manifest.deleted.get(segment.name, []))
+    live_cables = [np.array([c.id in previous.cable_rows for c in s.cables], dtype=bool) for s in segments]
+    live_rows = [np.isin([r.pid for r in s.rows], previous.pids) for s in segments]
+    paragraphs = Postings.concatenated([(s.postings, keep) for s, keep in zip(segments, live_rows, strict=True)])
+    cables = Postings.concatenated([(s.cable_postings, keep) for s, keep in zip(segments, live_cables, strict=True)])
+    joined_ids = [c.id for s, keep in zip(segments, live_cables, strict=True)
+                  for c, alive in zip(s.cables, keep, strict=True) if alive]
+    by_id = np.argsort(np.array(joined_ids, dtype=np.str_), kind="stable")  # the merged store lists cables by id
+    new_of_old = np.empty(len(joined_ids), dtype=np.int64)
+    new_of_old[by_id] = np.arange(len(joined_ids))
+    parts = [s.vectors for s in segments]
+    windows_kept = [np.isin(p.window_pids, previous.pids) for p in parts]
+    sentences_kept = [np.isin(p.sentence_pids, previous.pids) for p in parts]
+    vectors = VectorArrays(
+        windows=np.concatenate([p.windows[k] for p, k in zip(parts, windows_kept, strict=True)]),
+        window_pids=np.concatenate([p.window_pids[k] for p, k in zip(parts, windows_kept, strict=True)]),
+        sentences=np.concatenate([p.sentences[k] for p, k in zip(parts, sentences_kept, strict=True)]),
+        sentence_pids=np.concatenate([p.sentence_pids[k] for p, k in zip(parts, sentences_kept, strict=True)]),
+        sentence_spans=np.concatenate([p.sentence_spans[k] for p, k in zip(parts, sentences_kept, strict=True)]),
     )
-
-
-def _save_vectors(staged: Path, vectors: VectorArrays) -> None:
-    np.save(staged / "windows.npy", vectors.windows)
-    np.save(staged / "window_pids.npy", vectors.window_pids)
-    np.save(staged / "sentences.npy", vectors.sentences)
-    np.save(staged / "sentence_pids.npy", vectors.sentence_pids)
-    np.save(staged / "sentence_spans.npy", vectors.sentence_spans)
-
-
-def _next_dense(previous: Snapshot, vectors: VectorArrays, gone_pids: IntArray, batch: EncodedBatch | None,
-                batch_pids: IntArray | None) -> VectorIndex:
-    """The next generation's vector index: the previous one updated in place of a copy where it is of
-    the right kind (an HNSW graph of millions of vectors takes many minutes to build again), else
-    built anew, as when ``auto`` moves from flat to HNSW."""
-    kind = choose_kind(previous.manifest.index_type, len(vectors.window_pids))
-    if previous.dense.kind == kind and len(previous.dense):
-        dense = previous.dense.copy()
-        dense.remove(window_ids(previous.window_pids[np.isin(previous.window_pids, gone_pids)]))
-        if batch is not None and batch_pids is not None:
-            new_pids = batch_pids[batch.window_para] if len(batch_pids) else batch.window_para
-            dense.add(window_ids(new_pids), batch.window_vectors)
-        return dense
-    dense = create_index(kind, previous.manifest.dimension)
-    if len(vectors.window_pids):
-        dense.add(window_ids(vectors.window_pids), vectors.windows)
-    return dense
+    return write_segment(staged, store, vectors, previous.manifest.index_type, previous.manifest.dimension,
+                         (paragraphs, cables.renumbered(new_of_old)))

@@ -120,8 +120,8 @@ def _cable_rows(snapshot: Snapshot, cable_id: str) -> tuple[FloatArray, FloatArr
     """The window and sentence vectors an index holds for one cable, in paragraph order."""
     position = [c.id for c in snapshot.cables].index(cable_id)
     rows = np.flatnonzero(snapshot.para_cable == position)
-    windows = [snapshot.window_vectors[snapshot.window_offsets[r]:snapshot.window_offsets[r + 1]] for r in rows]
-    sentences = [snapshot.sentence_vectors[snapshot.sentence_offsets[r]:snapshot.sentence_offsets[r + 1]]
+    windows = [snapshot.window_vectors[snapshot.window_starts[r]:snapshot.window_ends[r]] for r in rows]
+    sentences = [snapshot.sentence_vectors[snapshot.sentence_starts[r]:snapshot.sentence_ends[r]]
                  for r in rows]
     return np.concatenate(windows), np.concatenate(sentences)
 

@@ -1,4 +1,5 @@
-"""Growing an index: the ``auto`` index type (flat while small, HNSW beyond, the same answers) and ingest chunks."""
+"""Growing an index: the ``auto`` index type (per segment: flat while small, HNSW beyond, the same answers) and
+ingest chunks."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def _cited(index: CableIndex) -> list[list[str]]:
     return [[h.citation for h in index.ask(q, k=5, mode="dense").hits] for q in QUESTIONS]
 
 
-def test_auto_moves_from_flat_to_hnsw_as_the_index_grows_and_answers_as_flat_does(
+def test_auto_gives_large_segments_hnsw_and_small_ones_flat_and_answers_as_flat_does(
         tmp_path: Path, encoder: Encoder, seed: Cable, mixed_cables: list[Cable],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("embeddings.index.AUTO_HNSW_FROM", 40)  # the seed alone has fewer windows
@@ -31,12 +32,15 @@ def test_auto_moves_from_flat_to_hnsw_as_the_index_grows_and_answers_as_flat_doe
     exact = CableIndex.open(tmp_path / "flat", encoder, "flat")
     exact.ingest([seed, *mixed_cables])
 
-    assert grown.snapshot.dense.kind == "hnsw" and grown.snapshot.manifest.index_type == "auto"
+    # The seed's segment stays flat; the segment of the mixed cables is past 40 windows: HNSW.
+    assert grown.snapshot.dense.kind == "flat+hnsw" and grown.snapshot.manifest.index_type == "auto"
     assert _cited(grown) == _cited(exact)
     reopened = CableIndex.open(tmp_path / "auto", encoder)
-    assert reopened.snapshot.dense.kind == "hnsw" and _cited(reopened) == _cited(exact)
+    assert reopened.snapshot.dense.kind == "flat+hnsw" and _cited(reopened) == _cited(exact)
+    grown.optimize()
+    assert grown.snapshot.dense.kind == "hnsw" and _cited(grown) == _cited(exact)
 
-    # Later generations update a copy of the graph: a deletion and a re-ingest keep it consistent.
+    # A deletion (a tombstone in the HNSW segment) and a re-ingest (a new segment) answer as flat does.
     gone = mixed_cables[0].id
     grown.delete(gone)
     exact.delete(gone)

@@ -223,7 +223,7 @@ def test_a_reader_in_another_process_keeps_answering_from_a_generation_pruned_un
     for path in cable_files[:3]:  # three generations by another process: the held one is pruned
         assert _run("ingest", str(path), "--index", str(root)).returncode == 0
     assert held.folder is not None and not held.folder.exists()
-    assert held.store is not None and held.store.cable_text("08TOKYO1074")
+    assert held.cable_text("08TOKYO1074")
     assert [(h.citation, round(h.score, 5)) for h in reader.ask("what did Lavrov say about missile defense").hits] \
         == expected  # still on its own snapshot until it refreshes
     assert len(reader.refresh().cable_rows) == 4

@@ -58,8 +58,8 @@ def test_only_the_live_store_stays_open_after_many_writes(no_cyclic_gc: None, se
     for _ in range(6):
         index.ingest([seed])  # replaces the seed: a new generation each time
     assert index.snapshot.manifest.generation == 7
-    assert _open_stores(root) == ["gen-000001/store.sqlite (deleted)", "gen-000007/store.sqlite"]
+    assert _open_stores(root) == ["segments/seg-000001/store.sqlite (deleted)", "segments/seg-000007/store.sqlite"]
     assert index.cable(seed.id, held).text == seed.text  # the pruned generation still reads
 
     del held
-    assert _open_stores(root) == ["gen-000007/store.sqlite"]
+    assert _open_stores(root) == ["segments/seg-000007/store.sqlite"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from suite_support import copy_index, corpus_or_skip
+from suite_support import copy_index, corpus_or_skip, live_segment
 
 from embeddings.encoder import Encoder
 from qa.errors import IndexCorruptError
@@ -28,7 +28,7 @@ AppFactory = Callable[..., AbstractContextManager[TestClient]]
 
 
 def _live(root: Path) -> Path:
-    return root / (root / CURRENT).read_text().strip()
+    return live_segment(root)
 
 
 def test_a_zeroed_page_of_the_store_is_refused_on_load(seed_index_dir: Path, encoder: Encoder,

@@ -1,28 +1,62 @@
-"""BM25 from the query terms' postings gives exactly what bm25s's exhaustive scorer gives.
+"""BM25 from the query terms' postings gives exactly what bm25s's exhaustive scorer gives, and so does
+the same collection split into segments with deleted documents.
 
-The searches score only the documents that hold a question term (``BM25Index.match``); these tests
-score the same questions exhaustively (``BM25Index.scores``, every document) and hold the two equal,
-bit for bit, over the whole corpus's paragraphs where ``../shared`` is present, else over the seed.
+The searches score only the documents that hold a question term (``BM25Index.match``), from raw
+postings and the live documents' statistics; these tests score the same questions with bm25s itself
+(an index of the same documents, every document scored) and hold the two equal, bit for bit, over the
+whole corpus's paragraphs where ``../shared`` is present, else over the seed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import bm25s
 import numpy as np
 import numpy.typing as npt
 import pytest
+import Stemmer
 from suite_support import CORPUS
 
 from bench.bm25 import corpus_documents
 from eval.questions import bundled_questions_path, load_questions
-from qa.store.bm25_index import BM25Index
+from qa.store.bm25_index import _STOPWORDS, _TOKEN_PATTERN, BM25Index, BM25Part, analyzed
+
+Exhaustive = Callable[[list[str]], npt.NDArray[np.float32]]
 
 EXTRA = ("missile defense Lavrov", "Sakhalin pipeline Koz'mino", "the", "nuclear", "Tu-95 bomber airspace",
          "zzzz unknown words only", "Russia Russia Russia", "")
 
 
 @pytest.fixture(scope="module")
-def index() -> BM25Index:
-    return BM25Index.build(corpus_documents(CORPUS / "cables"))
+def documents() -> list[str]:
+    return corpus_documents(CORPUS / "cables")
+
+
+@pytest.fixture(scope="module")
+def index(documents: list[str]) -> BM25Index:
+    return BM25Index.build(documents)
+
+
+def _bm25s(documents: list[str]) -> Exhaustive:
+    """bm25s's own index of ``documents`` and its exhaustive scorer (every document scored)."""
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([analyzed(d) for d in documents], token_pattern=_TOKEN_PATTERN,
+                                   stopwords=list(_STOPWORDS), stemmer=Stemmer.Stemmer("english"),
+                                   show_progress=False), show_progress=False)
+
+    def scores(terms: list[str]) -> npt.NDArray[np.float32]:
+        known = [t for t in terms if t in retriever.vocab_dict]
+        if not known:
+            return np.zeros(len(documents), dtype=np.float32)
+        return np.asarray(retriever.get_scores(known), dtype=np.float32)
+
+    return scores
+
+
+@pytest.fixture(scope="module")
+def exhaustive(documents: list[str]) -> Exhaustive:
+    return _bm25s(documents)
 
 
 @pytest.fixture(scope="module")
@@ -36,31 +70,31 @@ def _exhaustive_top(scores: npt.NDArray[np.float32], depth: int) -> npt.NDArray[
     return hits[np.argsort(-scores[hits], kind="stable")][:depth].astype(np.int64)
 
 
-def test_matches_hold_every_document_with_a_score_and_exactly_its_score(index: BM25Index,
-                                                                      questions: list[list[str]]) -> None:
+def test_matches_hold_every_document_with_a_score_and_exactly_its_score(
+        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]]) -> None:
     assert index.size > 1000 or not (CORPUS / "cables").is_dir()
     for terms in questions:
-        every = index.scores(terms)
+        every = exhaustive(terms)
         match = index.match(terms)
         assert np.array_equal(np.unique(match.docs), np.flatnonzero(every)), terms
         assert np.array_equal(match.totals, every), terms  # bit for bit, not approximately
 
 
 @pytest.mark.parametrize("depth", [1, 10, 100, 1000])
-def test_top_k_equals_the_exhaustive_ranking_with_ties_by_position(index: BM25Index, questions: list[list[str]],
-                                                                   depth: int) -> None:
+def test_top_k_equals_the_exhaustive_ranking_with_ties_by_position(
+        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]], depth: int) -> None:
     for terms in questions:
-        every = index.scores(terms)
+        every = exhaustive(terms)
         docs, scores = index.match(terms).top(depth)
         assert np.array_equal(docs, _exhaustive_top(every, depth)), terms
         assert np.array_equal(scores, every[docs])
 
 
-def test_a_mask_applied_inside_equals_the_masked_exhaustive_scores(index: BM25Index,
-                                                                   questions: list[list[str]]) -> None:
+def test_a_mask_applied_inside_equals_the_masked_exhaustive_scores(
+        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]]) -> None:
     allowed = np.random.default_rng(7).random(index.size) < 0.3
     for terms in questions:
-        every = np.where(allowed, index.scores(terms), 0.0).astype(np.float32)
+        every = np.where(allowed, exhaustive(terms), 0.0).astype(np.float32)
         match = index.match(terms).within(allowed)
         assert np.array_equal(np.unique(match.docs), np.flatnonzero(every))
         assert np.array_equal(match.top(50)[0], _exhaustive_top(every, 50))
@@ -71,16 +105,35 @@ def test_a_mask_applied_inside_equals_the_masked_exhaustive_scores(index: BM25In
 
 
 def test_coverage_from_postings_equals_coverage_from_exhaustive_document_frequencies(
-        index: BM25Index, questions: list[list[str]]) -> None:
+        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]]) -> None:
     for terms in questions[:40]:
         distinct = list(dict.fromkeys(terms))
         best, _ = index.match(terms).best()
         total = found = 0.0
         for term in distinct:
-            scores = index.scores([term])
+            scores = exhaustive([term])
             df = int(np.count_nonzero(scores))
             idf = float(np.log(1.0 + (index.size - df + 0.5) / (df + 0.5)))
             total += idf
             found += idf if best >= 0 and scores[best] > 0 else 0.0
         expected = found / total if total > 0 else 0.0
         assert index.coverage(terms, best) == pytest.approx(expected, abs=1e-12)
+
+
+def test_segments_with_deleted_documents_score_as_one_index_of_the_live_documents_bit_for_bit(
+        documents: list[str], questions: list[list[str]]) -> None:
+    """Collection statistics (N, mean length, df) are summed over the live documents of every segment,
+    so four segments with every fifth document deleted score as bm25s's index of what is left."""
+    dead = np.zeros(len(documents), dtype=bool)
+    dead[::5] = True
+    live = [d for d, gone in zip(documents, dead, strict=True) if not gone]
+    rows = np.where(dead, -1, np.cumsum(~dead) - 1).astype(np.int64)
+    bounds = np.linspace(0, len(documents), 5).astype(int)
+    segmented = BM25Index([BM25Part(BM25Index.postings_of(documents[a:b]), rows[a:b])
+                           for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    reference = _bm25s(live)
+    assert segmented.size == len(live)
+    for terms in questions:
+        assert np.array_equal(segmented.match(terms).totals, reference(terms)), terms
+        for term in terms[:3]:
+            assert segmented.document_frequency(term) == int(np.count_nonzero(reference([term])))

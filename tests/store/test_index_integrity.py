@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from suite_support import live_segment
 
 from embeddings.encoder import Encoder
 from qa.errors import IndexCorruptError, IndexMismatchError
@@ -25,19 +26,21 @@ def _truncate(path: Path) -> None:
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
-    "truncated FAISS file": lambda gen: _truncate(gen / "dense.faiss"),
-    "missing manifest": lambda gen: (gen / "manifest.json").unlink(),
-    "manifest that is not JSON": lambda gen: (gen / "manifest.json").write_text("{not json"),
-    "store that is not SQLite": lambda gen: (gen / "store.sqlite").write_bytes(b"this is not a database" * 100),
-    "truncated vectors": lambda gen: _truncate(gen / "windows.npy"),
-    "missing BM25 index": lambda gen: shutil.rmtree(gen / "bm25"),
+    "truncated FAISS file": lambda root: _truncate(live_segment(root) / "dense.faiss"),
+    "missing manifest": lambda root: (current_generation(root) / "manifest.json").unlink(),
+    "manifest that is not JSON": lambda root: (current_generation(root) / "manifest.json").write_text("{not json"),
+    "store that is not SQLite": lambda root: (live_segment(root) / "store.sqlite").write_bytes(
+        b"this is not a database" * 100),
+    "truncated vectors": lambda root: _truncate(live_segment(root) / "windows.npy"),
+    "missing BM25 postings": lambda root: (live_segment(root) / "postings.npz").unlink(),
+    "missing segment": lambda root: shutil.rmtree(live_segment(root)),
 }
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_damaged_index_is_refused_with_a_rebuild_hint(index_copy: Path, encoder: Encoder,
                                                       damage: str) -> None:
-    DAMAGE[damage](current_generation(index_copy))
+    DAMAGE[damage](index_copy)
     with pytest.raises(IndexCorruptError) as error:
         CableIndex.open(index_copy, encoder)
     assert "rebuild" in str(error.value)

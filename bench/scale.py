@@ -1,0 +1,231 @@
+"""The index at growing sizes, built through the real writer: build, size, start, memory, query latency,
+and what one upload, one delete and a merge cost.
+
+    python -m bench.scale [--paragraphs 14000 140000 ...] [--commit-cables 2000] [--out bench/results]
+
+Cables are the corpus's (``../shared/corpus``) under new unique ids (``08TOKYO1074`` copy 3 is
+``08TOKYO0031074``), so texts, lengths and BM25 statistics are real. Their vectors are not encoded
+(2.5 million paragraphs take hours to encode here): they are grown from seeded stand-in bases as
+``bench.ann`` grows its points, one window per paragraph (two past 1,200 characters) and one
+sentence per sentence, and handed to the writer as encoded batches (``CableIndex.ingest_encoded``,
+the entry Ray ingest uses), so segments, merges, FAISS, SQLite and postings are the service's own.
+Questions are the 114 eval questions, encoded by the served model; with stand-in vectors the dense
+results mean nothing, their cost is what is measured.
+
+Start, memory and latency are measured in a fresh process per size (``--probe``): the time to open
+the index, its resident memory (VmRSS, the memory-mapped vectors it touched included) and p50/p99
+of ``ask`` per mode on one thread. Upload and delete are timed in this process, with the bytes they
+add to the folder; ``optimize`` merges every segment into one. The load average is recorded: the
+2-core machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.ann import cluster_bases, noisy_points
+from bench.report import write_report
+from qa.cables.corpus import read_cable_file
+from qa.cables.records import Cable
+from qa.ingest.pipeline import Commit
+from qa.store.batch import EncodedBatch
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cables"
+_ID = re.compile(r"^(\d\d)([A-Z]+)(\d+)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+MODES = ("hybrid", "dense", "bm25")
+
+
+def renamed(cable: Cable, copy: int) -> Cable:
+    match = _ID.match(cable.id)
+    new_id = f"{match.group(1)}{match.group(2)}{copy:03d}{match.group(3)}" if match else f"{cable.id}{copy:03d}"
+    return replace(cable, id=new_id)
+
+
+def synthetic_cables(source: Sequence[Cable], paragraphs: int) -> Iterator[Cable]:
+    """Corpus cables under new ids, round after round, until ``paragraphs`` paragraphs are given."""
+    given = copy = 0
+    while True:
+        for cable in source:
+            if given >= paragraphs:
+                return
+            yield renamed(cable, copy)
+            given += len(cable.paragraphs)
+        copy += 1
+
+
+def stand_in_batch(cables: Sequence[Cable], rng: np.random.Generator, bases: np.ndarray) -> EncodedBatch:
+    """An encoded batch with grown vectors: a window per paragraph (two if long), a vector per sentence."""
+    window_para, sentence_para, spans = [], [], []
+    for position, paragraph in enumerate(p for c in cables for p in c.paragraphs):
+        window_para.extend([position] * (1 + len(paragraph.text) // 1200))
+        start = 0
+        for match in [*_SENTENCE_END.finditer(paragraph.text), None]:
+            end = match.start() if match else len(paragraph.text)
+            if end > start:
+                sentence_para.append(position)
+                spans.append((start, end))
+            start = match.end() if match else start
+    return EncodedBatch(
+        cables=tuple(cables),
+        window_vectors=noisy_points(rng, bases, len(window_para), 0.7),
+        window_para=np.array(window_para, dtype=np.int64),
+        sentence_vectors=noisy_points(rng, bases, len(sentence_para), 0.7),
+        sentence_para=np.array(sentence_para, dtype=np.int64),
+        sentence_spans=np.array(spans, dtype=np.int32).reshape(-1, 2),
+    )
+
+
+def _folder_bytes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
+
+
+def _live_bytes(root: Path) -> int:
+    generation = root / (root / "CURRENT").read_text().strip()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    return sum(p.stat().st_size for s in manifest["segments"] for p in (root / "segments" / s["name"]).iterdir())
+
+
+def _written(before: dict[str, int], after: dict[str, int]) -> int:
+    return sum(size for name, size in after.items() if before.get(name) != size)
+
+
+def probe(root: Path) -> dict[str, Any]:
+    """In this fresh process: open the index, measure memory, time each mode over the eval questions."""
+    from eval.questions import bundled_questions_path, load_questions
+    from qa.service import CableIndex
+    from qa.settings import Settings
+    from qa.startup import load_encoder
+
+    encoder = load_encoder(Settings())
+    questions = [q.question for q in load_questions(bundled_questions_path())]
+    started = time.perf_counter()
+    index = CableIndex.open(root, encoder)
+    start_s = time.perf_counter() - started
+    rss_loaded = _rss_mb()
+    latency: dict[str, dict[str, float]] = {}
+    for mode in MODES:
+        for question in questions[:5]:
+            index.ask(question, mode=mode)  # warm the page cache and the first-call paths
+        times = []
+        for question in questions:
+            began = time.perf_counter()
+            index.ask(question, mode=mode)
+            times.append((time.perf_counter() - began) * 1000)
+        latency[mode] = {"p50_ms": statistics.median(times), "p99_ms": float(np.percentile(times, 99))}
+    return {"start_s": start_s, "rss_loaded_mb": rss_loaded, "rss_after_queries_mb": _rss_mb(), "latency": latency,
+            "segments": len(index.snapshot.segments), "index_kind": index.snapshot.dense.kind}
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Path, seed: int) -> dict[str, Any]:
+    from qa.service import CableIndex
+    from qa.settings import Settings
+    from qa.startup import load_encoder
+
+    rng = np.random.default_rng(seed)
+    bases = cluster_bases(rng, 384)
+    encoder = load_encoder(Settings())
+    root = workdir / f"index-{size}"
+    index = CableIndex.open(root, encoder)
+    cables = list(synthetic_cables(source, size))
+
+    def encode(unique: Sequence[Cable], scheme: str, held: int) -> Iterator[Commit]:
+        for start in range(0, len(unique), commit_cables):
+            yield Commit((stand_in_batch(unique[start:start + commit_cables], rng, bases),))
+
+    began = time.perf_counter()
+    index.ingest_encoded(cables, encode)
+    build_s = time.perf_counter() - began
+    manifest = index.snapshot.manifest
+    result: dict[str, Any] = {"paragraphs": manifest.paragraphs, "cables": manifest.cables,
+                              "windows": manifest.vectors, "sentences": manifest.sentences,
+                              "build_s": build_s, "segments_after_build": len(manifest.segments),
+                              "index_bytes": _live_bytes(root)}
+    probe_out = subprocess.run([sys.executable, "-m", "bench.scale", "--probe", str(root)], capture_output=True,
+                               text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    result.update(json.loads(probe_out.stdout.strip().splitlines()[-1]))
+
+    upload = stand_in_batch([renamed(source[0], 999)], rng, bases)  # its vectors made before the clock starts
+    before = _folder_bytes(root)
+    began = time.perf_counter()
+    index.ingest_encoded(list(upload.cables), lambda unique, scheme, held: iter([Commit((upload,))]))
+    result["upload"] = {"s": time.perf_counter() - began, "bytes_written": _written(before, _folder_bytes(root))}
+    before = _folder_bytes(root)
+    began = time.perf_counter()
+    index.delete(cables[len(cables) // 2].id)
+    result["delete"] = {"s": time.perf_counter() - began, "bytes_written": _written(before, _folder_bytes(root))}
+    before = _folder_bytes(root)
+    segments = len(index.snapshot.manifest.segments)
+    began = time.perf_counter()
+    index.optimize()
+    result["optimize"] = {"s": time.perf_counter() - began, "segments_before": segments,
+                          "bytes_written": _written(before, _folder_bytes(root))}
+    return result
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [f"Index scale through the real writer (stand-in vectors; load average {result['load_average']}, "
+             f"{result['cpus']} CPUs)", "",
+             "| paragraphs | build s | segments | index GB | start s | RSS MB (loaded / after queries) | "
+             "hybrid p50 / p99 ms | dense p50 / p99 ms | bm25 p50 / p99 ms | upload s (bytes, share of index) | "
+             "delete s (bytes) | optimize s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result["sizes"]:
+        lat = r["latency"]
+        share = r["upload"]["bytes_written"] / r["index_bytes"]
+        lines.append(
+            f"| {r['paragraphs']:,} | {r['build_s']:.0f} | {r['segments_after_build']} | {r['index_bytes'] / 1e9:.2f} "
+            f"| {r['start_s']:.1f} | {r['rss_loaded_mb']:.0f} / {r['rss_after_queries_mb']:.0f} "
+            + " ".join(f"| {lat[m]['p50_ms']:.1f} / {lat[m]['p99_ms']:.1f}" for m in MODES)
+            + f" | {r['upload']['s']:.2f} ({r['upload']['bytes_written'] / 1e6:.1f} MB, {share:.2%}) "
+            f"| {r['delete']['s']:.2f} ({r['delete']['bytes_written'] / 1e3:.0f} kB) | {r['optimize']['s']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--paragraphs", type=int, nargs="+", default=[14_000, 140_000])
+    parser.add_argument("--commit-cables", type=int, default=2000, help="cables per commit (one segment each)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.probe:
+        print(json.dumps(probe(args.probe)))
+        return 0
+    source = [read_cable_file(p) for p in sorted(args.corpus.glob("*.txt"))]
+    sizes = []
+    with tempfile.TemporaryDirectory(prefix="cableqa-scale-") as tmp:
+        for size in args.paragraphs:
+            sizes.append(measure(size, source, args.commit_cables, Path(tmp), args.seed))
+            print(json.dumps(sizes[-1]), flush=True)
+    result = {"load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(), "sizes": sizes,
+              "commit_cables": args.commit_cables}
+    write_report(args.out, "scale", result, markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

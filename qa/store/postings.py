@@ -1,0 +1,128 @@
+"""One segment's BM25 postings: for every term, the documents holding it and how often, plus lengths.
+
+Raw term frequencies, not scores: a score needs the collection's statistics (how many documents,
+their mean length, how many hold the term), and with segments those belong to the whole index,
+not to the segment that was written (:class:`~qa.store.bm25_index.BM25Index` sums them over the
+live documents of every segment at search time). bm25s stores scores with its own collection's
+statistics baked in, which is why a segment keeps these instead.
+
+Layout (CSC, as bm25s keeps its scores): term ``t``'s postings are ``docs[indptr[t]:indptr[t+1]]``
+(ascending) with ``tfs`` beside them; ``lengths[d]`` is document ``d``'s term count after stopwords.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from qa.errors import IndexCorruptError
+
+__all__ = ["Postings"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Postings:
+    terms: npt.NDArray[np.str_]  # sorted
+    indptr: IntArray  # len(terms) + 1
+    docs: npt.NDArray[np.int32]
+    tfs: npt.NDArray[np.float32]
+    lengths: npt.NDArray[np.int32]
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
+
+    @cached_property
+    def vocabulary(self) -> dict[str, int]:
+        return {str(term): i for i, term in enumerate(self.terms.tolist())}
+
+    def postings(self, term: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        """The documents holding ``term`` (ascending) and its frequency in each; empty when none does."""
+        at = self.vocabulary.get(term)
+        if at is None:
+            return self.docs[:0], self.tfs[:0]
+        start, end = int(self.indptr[at]), int(self.indptr[at + 1])
+        return self.docs[start:end], self.tfs[start:end]
+
+    @classmethod
+    def build(cls, documents: Sequence[str], tokens: Callable[[str], list[str]]) -> Postings:
+        """Postings of ``documents`` (document ``i`` is ``documents[i]``) cut by ``tokens``."""
+        per_doc = [tokens(d) for d in documents]
+        lengths = np.array([len(t) for t in per_doc], dtype=np.int32)
+        flat = [t for doc in per_doc for t in doc]
+        if not flat:
+            return cls._from_triples(np.zeros(0, np.str_), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                     np.zeros(0, np.float32), lengths)
+        terms, term_ids = np.unique(np.array(flat, dtype=np.str_), return_inverse=True)
+        doc_ids = np.repeat(np.arange(len(per_doc), dtype=np.int64), lengths)
+        keys, counts = np.unique(term_ids.astype(np.int64) * max(len(per_doc), 1) + doc_ids, return_counts=True)
+        return cls._from_triples(terms, keys // max(len(per_doc), 1), keys % max(len(per_doc), 1),
+                                 counts.astype(np.float32), lengths)
+
+    @classmethod
+    def _from_triples(cls, terms: npt.NDArray[np.str_], term_ids: IntArray, doc_ids: IntArray,
+                      tfs: npt.NDArray[np.float32], lengths: npt.NDArray[np.int32]) -> Postings:
+        """From (term, doc, tf) triples sorted by term then doc."""
+        indptr = np.searchsorted(term_ids, np.arange(len(terms) + 1)).astype(np.int64)
+        return cls(terms, indptr, doc_ids.astype(np.int32), tfs.astype(np.float32), lengths.astype(np.int32))
+
+    @classmethod
+    def concatenated(cls, parts: Sequence[tuple[Postings, npt.NDArray[np.bool_]]]) -> Postings:
+        """The kept documents of each part, in part order, as one (a merge of segments)."""
+        terms = np.unique(np.concatenate([p.terms for p, _ in parts])) if parts else np.zeros(0, np.str_)
+        term_ids, doc_ids, tfs, lengths = [], [], [], []
+        offset = 0
+        for postings, keep in parts:
+            renumbered = np.where(keep, np.cumsum(keep) - 1 + offset, -1).astype(np.int64)
+            global_term = np.searchsorted(terms, postings.terms).astype(np.int64)
+            owner = np.repeat(global_term, np.diff(postings.indptr))
+            new_docs = renumbered[postings.docs] if len(postings.docs) else np.zeros(0, np.int64)
+            kept = new_docs >= 0
+            term_ids.append(owner[kept])
+            doc_ids.append(new_docs[kept])
+            tfs.append(postings.tfs[kept])
+            lengths.append(postings.lengths[keep])
+            offset += int(keep.sum())
+        if not parts:
+            return cls._from_triples(terms, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32),
+                                     np.zeros(0, np.int32))
+        all_terms, all_docs = np.concatenate(term_ids), np.concatenate(doc_ids)
+        order = np.lexsort((all_docs, all_terms))
+        used = np.zeros(len(terms), dtype=bool)
+        used[all_terms] = True  # a term only dropped documents held is dropped with them
+        remap = np.cumsum(used) - 1
+        return cls._from_triples(terms[used], remap[all_terms[order]], all_docs[order],
+                                 np.concatenate(tfs)[order], np.concatenate(lengths))
+
+    def renumbered(self, new_of_old: IntArray) -> Postings:
+        """The same postings with document ``d`` renamed ``new_of_old[d]`` (a permutation)."""
+        owner = np.repeat(np.arange(len(self.terms), dtype=np.int64), np.diff(self.indptr))
+        docs = new_of_old[self.docs].astype(np.int64)
+        order = np.lexsort((docs, owner))
+        lengths = np.empty_like(self.lengths)
+        lengths[new_of_old] = self.lengths
+        return self._from_triples(self.terms, owner[order], docs[order], self.tfs[order], lengths)
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as handle:
+            np.savez(handle, terms=self.terms, indptr=self.indptr, docs=self.docs, tfs=self.tfs, lengths=self.lengths)
+
+    @classmethod
+    def load(cls, path: Path) -> Postings:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                postings = cls(data["terms"], data["indptr"], data["docs"], data["tfs"], data["lengths"])
+        except (OSError, ValueError, KeyError, EOFError) as error:
+            raise IndexCorruptError(f"BM25 postings {path} are unreadable ({error}); rebuild with 'cableqa ingest'") \
+                from error
+        if len(postings.indptr) != len(postings.terms) + 1 or len(postings.docs) != len(postings.tfs) \
+                or (len(postings.indptr) and int(postings.indptr[-1]) != len(postings.docs)):
+            raise IndexCorruptError(f"BM25 postings {path} are inconsistent; rebuild with 'cableqa ingest'")
+        return postings

@@ -1,0 +1,257 @@
+"""An index segment: the cables one write added (or one merge combined), with all that searches read of them.
+
+    INDEX_DIR/segments/seg-000008/
+      store.sqlite         its cables (original text) and paragraphs, pids given by the writer
+      windows.npy          one vector per passage window (float32), window_pids.npy beside it
+      sentences.npy        one vector per sentence (float16), sentence_pids.npy and sentence_spans.npy
+      dense.faiss          the vector index over its windows (ids: qa.store.window_ids)
+      postings.npz         BM25 postings over its paragraphs (section heading and text)
+      cable_postings.npz   BM25 postings over its cables (subject and every paragraph)
+
+A segment is written once, checked, and never changed. A generation lists the segments it holds
+and, per segment, the cables deleted from it since (tombstones); publishing a write costs what
+the write added. Every paragraph pid of a segment is above those of the segments listed before it,
+so the segments' rows, read in list order, are in pid order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.index import VectorIndex, choose_kind, create_index, load_index
+from qa.cables.classification import Classification
+from qa.errors import IndexCorruptError, translate_embedding_errors
+from qa.store.bm25_index import BM25Index
+from qa.store.manifest import checksums, verify_listed
+from qa.store.postings import Postings
+from qa.store.processes import process_alive
+from qa.store.snapshot import CableMeta
+from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
+from qa.store.window_ids import window_ids
+
+__all__ = ["SEGMENTS", "Segment", "SegmentInfo", "VectorArrays", "load_segment", "segment_staging", "write_segment"]
+
+SEGMENTS = "segments"
+_SEG = re.compile(r"^seg-(\d{6})$")
+_STAGED = re.compile(r"^\.tmp-seg-(\d{6})-(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class VectorArrays:
+    """Vectors as saved: windows and sentences, each row tagged with its paragraph's pid, pid-sorted."""
+
+    windows: npt.NDArray[np.float32]
+    window_pids: npt.NDArray[np.int64]
+    sentences: npt.NDArray[np.floating[Any]]  # float16 as saved
+    sentence_pids: npt.NDArray[np.int64]
+    sentence_spans: npt.NDArray[np.int32]
+
+    @classmethod
+    def empty(cls, dimension: int) -> VectorArrays:
+        no_vectors = np.zeros((0, dimension), dtype=np.float32)
+        no_ids = np.zeros(0, dtype=np.int64)
+        return cls(no_vectors, no_ids, no_vectors.astype(np.float16), no_ids, np.zeros((0, 2), dtype=np.int32))
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    """What a generation's manifest records of a segment: its name, counts and its files' SHA-256."""
+
+    name: str
+    cables: int
+    paragraphs: int
+    windows: int
+    sentences: int
+    first_pid: int
+    last_pid: int
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SegmentInfo:
+        return cls(**data)
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """One segment loaded and checked: read-only, shared by every generation that lists it."""
+
+    info: SegmentInfo
+    folder: Path
+    store: Store
+    cables: tuple[CableMeta, ...]  # by id
+    rows: tuple[ParagraphRow, ...]  # by pid
+    vectors: VectorArrays  # memory-mapped
+    dense: VectorIndex
+    postings: Postings  # document i = rows[i]
+    cable_postings: Postings  # document i = cables[i]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+def cable_meta(store: Store) -> tuple[CableMeta, ...]:
+    return tuple(
+        CableMeta(
+            id=c.id,
+            datetime=datetime.fromisoformat(c.datetime.replace("Z", "+00:00")) if c.datetime else None,
+            origin=c.origin,
+            classification=Classification(c.classification),
+            subject=c.subject,
+            tags=c.tags,
+        )
+        for c in store.cables()
+    )
+
+
+def paragraph_documents(rows: Sequence[ParagraphRow]) -> list[str]:
+    """What BM25 reads of each paragraph: its section heading and its text, not the subject (a subject
+    shared by every paragraph of a cable cannot tell them apart; the cable-level index carries it)."""
+    return [f"{r.section or ''}. {r.text}" for r in rows]
+
+
+def cable_documents(cables: Sequence[CableMeta], rows: Sequence[ParagraphRow]) -> list[str]:
+    """What cable-level BM25 reads of each cable: its subject and every paragraph."""
+    position = {c.id: i for i, c in enumerate(cables)}
+    bodies: list[list[str]] = [[c.subject or ""] for c in cables]
+    for r in rows:
+        bodies[position[r.cable_id]].append(r.text)
+    return [" ".join(b) for b in bodies]
+
+
+def segment_staging(root: Path, number: int) -> Path:
+    """A fresh folder to write segment ``number`` into; the caller holds the write lock.
+
+    Staging folders of writers that are gone are removed, and so is a published-looking segment of
+    that number that no generation lists (a write that crashed before publishing its generation).
+    """
+    folder = root / SEGMENTS
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".tmp-seg-*"):
+        match = _STAGED.match(stale.name)
+        if match is None or int(match.group(2)) == os.getpid() or not process_alive(int(match.group(2))):
+            shutil.rmtree(stale, ignore_errors=True)
+    shutil.rmtree(folder / f"seg-{number:06d}", ignore_errors=True)
+    staged = folder / f".tmp-seg-{number:06d}-{os.getpid()}"
+    staged.mkdir()
+    return staged
+
+
+def write_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: str, dimension: int,
+                  postings: tuple[Postings, Postings] | None = None) -> SegmentInfo:
+    """Finish a staged segment whose ``store`` is filled: vectors, vector index and postings beside it,
+    every file fsynced, then the folder renamed to ``seg-NNNNNN``. The store is closed.
+
+    ``postings`` (paragraphs', cables') are those of the store's rows and cables in its order, when the
+    caller has them (a merge joins its segments'); otherwise they are cut from the texts here.
+    """
+    rows = store.paragraphs()
+    cables = cable_meta(store)
+    store.close()
+    _save_vectors(staged, vectors)
+    with translate_embedding_errors():
+        dense = create_index(choose_kind(index_type, len(vectors.window_pids)), dimension)
+        if len(vectors.window_pids):
+            dense.add(window_ids(vectors.window_pids), vectors.windows)
+        dense.save(staged / "dense.faiss")
+    if postings is None:
+        postings = (BM25Index.postings_of(paragraph_documents(rows)),
+                    BM25Index.postings_of(cable_documents(cables, rows)))
+    postings[0].save(staged / "postings.npz")
+    postings[1].save(staged / "cable_postings.npz")
+    for path in staged.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+    name = "seg-" + staged.name.split("-")[2]
+    pids = [r.pid for r in rows]
+    info = SegmentInfo(name, len(cables), len(rows), len(vectors.window_pids), len(vectors.sentence_pids),
+                       min(pids, default=0), max(pids, default=0), checksums(staged))
+    staged.rename(staged.parent / name)
+    return info
+
+
+def _save_vectors(staged: Path, vectors: VectorArrays) -> None:
+    np.save(staged / "windows.npy", np.ascontiguousarray(vectors.windows, dtype=np.float32))
+    np.save(staged / "window_pids.npy", vectors.window_pids.astype(np.int64))
+    # Sentence vectors are stored as float16 (they only rescore candidates and pick highlights).
+    np.save(staged / "sentences.npy", np.asarray(vectors.sentences).astype(np.float16))
+    np.save(staged / "sentence_pids.npy", vectors.sentence_pids.astype(np.int64))
+    np.save(staged / "sentence_spans.npy", vectors.sentence_spans.astype(np.int32))
+
+
+def _load_array(folder: Path, name: str, mapped: bool = False) -> np.ndarray:
+    """One saved array; ``mapped`` leaves it in the page cache (read-only, shared by every process
+    serving this segment) instead of copying it into this process's memory."""
+    try:
+        array: np.ndarray = np.load(folder / name, allow_pickle=False, mmap_mode="r" if mapped else None)
+        return array
+    except (OSError, ValueError, EOFError) as error:
+        raise IndexCorruptError(
+            f"{folder / name} is missing or truncated ({error}); rebuild with 'cableqa ingest'") from error
+
+
+def load_segment(root: Path, info: SegmentInfo, dimension: int) -> Segment:
+    """Load and check one segment (its files against the SHA-256 the manifest recorded, its counts)."""
+    folder = root / SEGMENTS / info.name
+    if not _SEG.match(info.name) or not folder.is_dir():
+        raise IndexCorruptError(f"segment {info.name} listed by the live generation is missing from "
+                                f"{root / SEGMENTS}; restore the index folder from a backup or rebuild it")
+    try:
+        verify_listed(folder, info.files, "index segment")
+    except OSError as error:
+        raise IndexCorruptError(f"index segment {folder} could not be read ({error})") from error
+    store = Store(folder / STORE_NAME, readonly=True)
+    vectors = VectorArrays(
+        windows=_load_array(folder, "windows.npy", mapped=True),
+        window_pids=_load_array(folder, "window_pids.npy"),
+        sentences=_load_array(folder, "sentences.npy", mapped=True),
+        sentence_pids=_load_array(folder, "sentence_pids.npy"),
+        sentence_spans=_load_array(folder, "sentence_spans.npy"),
+    )
+    with translate_embedding_errors():
+        dense = load_index(folder / "dense.faiss")
+    segment = Segment(info, folder, store, cable_meta(store), tuple(store.paragraphs()), vectors, dense,
+                      Postings.load(folder / "postings.npz"), Postings.load(folder / "cable_postings.npz"))
+    problems = _problems(segment, dimension)
+    if problems:
+        store.close()
+        raise IndexCorruptError(f"index segment {folder} is inconsistent: {'; '.join(problems)}; "
+                                "rebuild with 'cableqa ingest'")
+    return segment
+
+
+def _problems(segment: Segment, dimension: int) -> list[str]:
+    """Where a segment's files disagree with its recorded counts or with each other (empty when they agree)."""
+    info, vectors = segment.info, segment.vectors
+    problems = []
+    if (len(segment.cables), len(segment.rows)) != (info.cables, info.paragraphs):
+        problems.append(f"store has {len(segment.cables)} cables / {len(segment.rows)} paragraphs, manifest says "
+                        f"{info.cables} / {info.paragraphs}")
+    if len(vectors.windows) != info.windows or len(vectors.window_pids) != info.windows \
+            or len(segment.dense) != info.windows:
+        problems.append(f"{len(vectors.windows)} window vectors and {len(segment.dense)} indexed, manifest says "
+                        f"{info.windows}")
+    if len(vectors.sentences) != info.sentences or len(vectors.sentence_pids) != info.sentences \
+            or len(vectors.sentence_spans) != info.sentences:
+        problems.append(f"{len(vectors.sentences)} sentence vectors, manifest says {info.sentences}")
+    if vectors.windows.ndim != 2 or (len(vectors.windows) and vectors.windows.shape[1] != dimension):
+        problems.append(f"window vectors have shape {vectors.windows.shape}, the index dimension is {dimension}")
+    for name, pids in (("window", vectors.window_pids), ("sentence", vectors.sentence_pids)):
+        if len(pids) > 1 and not bool(np.all(np.diff(pids) >= 0)):
+            problems.append(f"{name} vectors are not in pid order")
+    if segment.postings.size != info.paragraphs or segment.cable_postings.size != info.cables:
+        problems.append("BM25 postings do not match the store")
+    return problems

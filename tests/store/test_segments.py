@@ -1,0 +1,202 @@
+"""Segments: a write adds one and tombstones what it replaces, so publishing costs what was added; merges and
+``optimize`` give the space back; and searches over segments answer exactly as one index of the same cables.
+
+Real model, real FAISS and SQLite, real folders; the corpus cables where ``../shared`` is present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from suite_support import LAVROV, corpus_or_skip
+
+from embeddings.encoder import Encoder
+from qa.cables.corpus import read_cable_file
+from qa.cables.records import Cable
+from qa.service import CableIndex
+from qa.store.merges import MERGE_FACTOR, due_merge
+from qa.store.bm25_index import BM25Index
+from qa.store.segment import SEGMENTS, SegmentInfo, cable_documents, paragraph_documents
+
+QUESTIONS = (LAVROV, "Tu-95 bomber intrusion into Japanese airspace", "Sakhalin oil and gas",
+             "election results and the opposition", "nuclear program sanctions", "Baluyevsky")
+
+
+@pytest.fixture(scope="module")
+def cables() -> list[Cable]:
+    files = sorted((corpus_or_skip() / "cables").glob("*.txt"))[:40:2]
+    return [read_cable_file(f) for f in files]
+
+
+def _files(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "write.lock"}
+
+
+def _size(root: Path, names: set[str] | None = None) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()
+               and (names is None or str(p.relative_to(root)) in names))
+
+
+def _answers(index: CableIndex) -> list[tuple[list[float], list[tuple[str, float]]]]:
+    """Each question's scores in rank order, and its hits (equal scores may list in either order)."""
+    out = []
+    for question in QUESTIONS:
+        for mode in ("hybrid", "dense", "bm25"):
+            hits = [(h.citation, round(h.score, 5)) for h in index.ask(question, k=8, mode=mode).hits]
+            out.append(([score for _, score in hits], sorted(hits)))
+    return out
+
+
+def _segments(root: Path) -> list[str]:
+    generation = root / (root / "CURRENT").read_text().strip()
+    return [s["name"] for s in json.loads((generation / "manifest.json").read_text())["segments"]]
+
+
+def test_one_uploaded_cable_writes_its_own_segment_and_a_manifest_and_changes_no_file(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    index.ingest(cables[:-1])
+    before = _files(root)
+    index.ingest([cables[-1]])
+    after = _files(root)
+    written = {name for name in after if name not in before}
+    changed = [name for name, digest in before.items() if name in after and after[name] != digest]
+    assert changed == ["CURRENT"]  # nothing else is rewritten
+    new_segment = _segments(root)[-1]
+    assert {n.split("/")[0] for n in written} == {index.snapshot.folder.name, SEGMENTS}  # type: ignore[union-attr]
+    assert {n.split("/")[1] for n in written if n.startswith(SEGMENTS)} == {new_segment}
+    assert _size(root, written) < 0.2 * _size(root)
+    assert index.snapshot.manifest.cables == len(cables) + 1
+
+
+def test_a_delete_is_a_tombstone_and_the_cable_is_gone_from_every_mode(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    index.ingest(cables[:6])  # one segment of six cables besides the seed's
+    target = cables[2]
+    segment_files = {n: d for n, d in _files(root).items() if n.startswith(SEGMENTS)}
+    index.delete(target.id)
+    manifest = index.snapshot.manifest
+    assert manifest.deleted == {_segments(root)[1]: [target.id]}
+    assert {n: d for n, d in _files(root).items() if n.startswith(SEGMENTS)} == segment_files
+    assert target.id not in index.snapshot.cable_rows
+    for mode in ("hybrid", "dense", "bm25"):
+        for paragraph in target.paragraphs[:3]:
+            hits = index.ask(paragraph.text[:200], k=20, mode=mode).hits
+            assert all(not h.citation.startswith(target.id + " ") for h in hits), (mode, paragraph.number)
+    reopened = CableIndex.open(root, encoder)
+    assert (reopened.snapshot.manifest.cables, reopened.snapshot.size) == (manifest.cables, manifest.paragraphs)
+
+
+def test_many_segments_with_tombstones_answer_exactly_as_one_index_of_the_same_cables(
+        seed_copy: Callable[[], Path], tmp_path: Path, encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    segmented = CableIndex.open(root, encoder)
+    for cable in cables[:8]:
+        segmented.ingest([cable])  # a segment each, merged by the policy as they come
+    segmented.ingest(cables[8:14])
+    segmented.ingest([cables[3], cables[9]])  # replaced: tombstones in two older segments
+    segmented.delete(cables[5].id)
+    segmented.delete(cables[11].id)
+    assert len(_segments(root)) > 2 and segmented.snapshot.manifest.deleted
+
+    live = [c for c in [*cables[:14]] if c.id not in {cables[5].id, cables[11].id}]
+    seed = segmented.cable("08TOKYO1074")
+    whole = CableIndex.open(tmp_path / "whole", encoder)
+    whole.ingest([seed, *live])
+    assert len(_segments(tmp_path / "whole")) == 1
+    assert segmented.snapshot.manifest.cables == whole.snapshot.manifest.cables
+    assert segmented.snapshot.manifest.paragraphs == whole.snapshot.manifest.paragraphs
+    assert _answers(segmented) == _answers(whole)
+
+
+def test_optimize_merges_every_segment_into_one_and_answers_alike(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    for chunk in (cables[:3], cables[3:6], cables[6:9]):
+        index.ingest(chunk)
+    index.delete(cables[4].id)
+    before = _answers(index)
+    count = index.snapshot.manifest.paragraphs
+    index.optimize()
+    assert len(_segments(root)) == 1 and index.snapshot.manifest.deleted == {}
+    assert index.snapshot.size == count
+    merged = index.snapshot.segments[0]  # its postings were joined from the merged segments' own
+    fresh = (BM25Index.postings_of(paragraph_documents(merged.rows)),
+             BM25Index.postings_of(cable_documents(merged.cables, merged.rows)))
+    for joined, built in zip((merged.postings, merged.cable_postings), fresh, strict=True):
+        for field in ("terms", "indptr", "docs", "tfs", "lengths"):
+            assert np.array_equal(getattr(joined, field), getattr(built, field)), field
+    assert _answers(index) == before
+    assert _answers(CableIndex.open(root, encoder)) == before
+    index.optimize()  # nothing left to do: no new generation
+    assert len(_segments(root)) == 1
+    index.ingest([cables[10]])
+    index.ingest([cables[11]])
+    listed = set(_segments(root))
+    kept = {p.name for p in (root / SEGMENTS).iterdir()}
+    assert listed <= kept and len(kept - listed) <= 1  # only the previous generation's are kept besides
+
+
+def test_a_reader_following_a_write_loads_only_the_new_segment(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    writer = CableIndex.open(root, encoder)
+    reader = CableIndex.open(root, encoder)
+    held = reader.snapshot.segments[0]
+    writer.ingest([cables[0]])
+    reader.refresh()
+    assert reader.snapshot.segments[0] is held  # the seed's segment object, not read again
+    assert [s.name for s in reader.snapshot.segments] == _segments(root)
+    assert reader.ask(cables[0].paragraphs[0].text[:200], k=1, mode="bm25").hits[0].citation.startswith(cables[0].id)
+
+
+def test_a_segment_no_generation_lists_is_removed_by_the_next_write(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    orphan = root / SEGMENTS / "seg-000099"  # a write that crashed after its segment, before its generation
+    orphan.mkdir()
+    (orphan / "windows.npy").write_bytes(b"half")
+    index = CableIndex.open(root, encoder)
+    assert index.ask(LAVROV, k=1).hits[0].citation == "08TOKYO1074 ¶3"
+    index.ingest([cables[0]])
+    assert not orphan.exists()
+
+
+def _info(name: str, paragraphs: int) -> SegmentInfo:
+    return SegmentInfo(name, 1, paragraphs, paragraphs, paragraphs, 0, 0)
+
+
+def test_the_merge_policy_merges_ten_adjacent_segments_of_one_level() -> None:
+    small = [_info(f"seg-{i:06d}", 9) for i in range(MERGE_FACTOR - 1)]
+    assert due_merge(small) is None
+    assert due_merge([*small, _info("seg-000020", 5)]) == (0, MERGE_FACTOR)
+    big = _info("seg-000030", 5000)
+    assert due_merge([big, *small, _info("seg-000040", 3)]) == (1, 1 + MERGE_FACTOR)
+    assert due_merge([*small[:5], big, *small[:5]]) is None  # not adjacent: no merge
+    assert due_merge([_info(f"seg-{i:06d}", 150) for i in range(MERGE_FACTOR)]) == (0, MERGE_FACTOR)
+
+
+def test_segment_vectors_stack_without_copying_and_read_across_segments(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    index.ingest(cables[:2])
+    snapshot = index.snapshot
+    assert len(snapshot.segments) == 2
+    rows = np.arange(snapshot.size)
+    stacked = np.concatenate([np.asarray(s.vectors.windows) for s in snapshot.segments])
+    starts, ends = snapshot.window_starts[rows], snapshot.window_ends[rows]
+    assert np.array_equal(snapshot.window_vectors[starts], stacked[starts])
+    last = int(rows[-1])
+    assert np.array_equal(snapshot.window_vectors[int(starts[last]):int(ends[last])],
+                          stacked[int(starts[last]):int(ends[last])])
