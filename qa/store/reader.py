@@ -9,9 +9,10 @@ following commits loads only what a write added.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain, compress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -23,15 +24,15 @@ from qa.store.cable_columns import CableColumns
 from qa.store.dense_segments import DensePart, SegmentedDense
 from qa.store.generations import current_generation, read_pointer
 from qa.store.manifest import FORMAT_VERSION, Manifest, read_manifest, verify_files
-from qa.store.segment import Segment, SegmentInfo, load_segment
+from qa.store.segment import ParagraphColumns, Segment, SegmentInfo, load_segment
 from qa.store.snapshot import CableMeta, Snapshot
-from qa.store.sqlite_store import ParagraphRow
 from qa.store.stacked_rows import stacked
 from qa.store.window_ids import window_ids
 
 __all__ = ["assemble", "empty_snapshot", "load_current", "load_generation"]
 
 IntArray = npt.NDArray[np.int64]
+T = TypeVar("T")
 
 
 def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> list[npt.NDArray[np.bool_]]:
@@ -42,47 +43,55 @@ def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> 
     return out
 
 
+def _kept(values: tuple[T, ...], keep: npt.NDArray[np.bool_]) -> Iterable[T]:
+    return values if bool(keep.all()) else compress(values, keep.tolist())
+
+
 def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment]) -> Snapshot:
     """The snapshot of one generation: the live cables and paragraphs of ``segments``, in pid order."""
     dimension = manifest.dimension
     live_cables = _live_cables(segments, manifest.deleted)
-    listed = [(c.id, s, i) for s, (seg, live) in enumerate(zip(segments, live_cables, strict=True))
-              for i, c in enumerate(seg.cables) if live[i]]
-    listed.sort()
+    listed = sorted((c.id, s, i) for s, (seg, live) in enumerate(zip(segments, live_cables, strict=True))
+                    for i, c in enumerate(seg.cables) if live[i])
     cables: tuple[CableMeta, ...] = tuple(segments[s].cables[i] for _, s, i in listed)
     cable_segments = np.array([s for _, s, _ in listed], dtype=np.int32)
     columns = CableColumns.build(cables)
     cable_parts: list[BM25Part] = []
     para_parts: list[BM25Part] = []
-    rows: list[ParagraphRow] = []
+    kept: list[tuple[ParagraphColumns, npt.NDArray[np.bool_], npt.NDArray[np.int64]]] = []
+    rows = 0
     for segment, live in zip(segments, live_cables, strict=True):
-        global_cable = np.full(len(segment.cables), -1, dtype=np.int64)
-        global_cable[live] = [columns.positions[c.id] for c, keep in zip(segment.cables, live, strict=True) if keep]
-        cable_parts.append(BM25Part(segment.cable_postings, global_cable))
-        alive = {c.id for c, keep in zip(segment.cables, live, strict=True) if keep}
-        keep_rows = np.array([r.cable_id in alive for r in segment.rows], dtype=bool)
-        para_parts.append(BM25Part(segment.postings,
-                                   np.where(keep_rows, np.cumsum(keep_rows) - 1 + len(rows), -1).astype(np.int64)))
-        rows.extend(r for r, keep in zip(segment.rows, keep_rows, strict=True) if keep)
-    pids = np.array([r.pid for r in rows], dtype=np.int64)
+        position = np.full(len(segment.cables), -1, dtype=np.int64)  # global cable position, -1 when deleted
+        position[live] = [columns.positions[c.id] for c, alive in zip(segment.cables, live, strict=True) if alive]
+        cable_parts.append(BM25Part(segment.cable_postings, position))
+        paragraphs = segment.paragraphs
+        keep = live[paragraphs.cables] if len(paragraphs) else np.zeros(0, dtype=bool)
+        para_parts.append(BM25Part(segment.postings, np.where(keep, np.cumsum(keep) - 1 + rows, -1).astype(np.int64)))
+        kept.append((paragraphs, keep, position))
+        rows += int(keep.sum())
+
+    def joined(column: str, dtype: type) -> npt.NDArray[Any]:
+        return _joined([getattr(p, column)[keep] for p, keep, _ in kept], dtype)
+
+    pids = joined("pids", np.int64)
     if len(pids) > 1 and not bool(np.all(np.diff(pids) > 0)):
         raise IndexCorruptError(f"index generation {folder} lists segments whose paragraphs are not in pid order; "
                                 "rebuild with 'cableqa ingest'")
-    para_cable = np.array([columns.positions[r.cable_id] for r in rows], dtype=np.int32)
-    levels = np.array([r.level for r in rows], dtype=np.int8)
+    para_cable = _joined([position[p.cables[keep]] for p, keep, position in kept], np.int32)
+    levels = joined("levels", np.int8)
     cable_levels = np.array([c.classification.rank for c in cables], dtype=np.int8)
-    if len(rows):
+    if len(pids):
         np.maximum.at(cable_levels, para_cable, levels)
     window_pids = _joined([s.vectors.window_pids for s in segments], np.int64)
     sentence_pids = _joined([s.vectors.sentence_pids for s in segments], np.int64)
     return Snapshot(
         folder=folder, manifest=manifest, segments=tuple(segments), cables=cables, cable_segments=cable_segments,
         columns=columns, pids=pids, para_cable=para_cable,
-        numbers=np.array([r.number for r in rows], dtype=np.int32),
-        occurrences=np.array([r.occurrence for r in rows], dtype=np.int16),
+        numbers=joined("numbers", np.int32), occurrences=joined("occurrences", np.int16),
         levels=levels, cable_levels=cable_levels,
-        markings=tuple(r.marking for r in rows), sections=tuple(r.section for r in rows),
-        texts=tuple(r.text for r in rows),
+        markings=tuple(chain.from_iterable(_kept(p.markings, keep) for p, keep, _ in kept)),
+        sections=tuple(chain.from_iterable(_kept(p.sections, keep) for p, keep, _ in kept)),
+        texts=tuple(chain.from_iterable(_kept(p.texts, keep) for p, keep, _ in kept)),
         window_vectors=stacked([s.vectors.windows for s in segments if len(s.vectors.windows)],
                                np.zeros((0, dimension), dtype=np.float32)),
         window_pids=window_pids,

@@ -39,7 +39,8 @@ from qa.store.snapshot import CableMeta
 from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
 from qa.store.window_ids import window_ids
 
-__all__ = ["SEGMENTS", "Segment", "SegmentInfo", "VectorArrays", "load_segment", "segment_staging", "write_segment"]
+__all__ = ["SEGMENTS", "ParagraphColumns", "Segment", "SegmentInfo", "VectorArrays", "load_segment", "segment_staging",
+           "write_segment"]
 
 SEGMENTS = "segments"
 _SEG = re.compile(r"^seg-(\d{6})$")
@@ -84,6 +85,38 @@ class SegmentInfo:
         return cls(**data)
 
 
+@dataclass(frozen=True, slots=True)
+class ParagraphColumns:
+    """A segment's paragraphs in pid order, as columns: numbers in arrays, texts in tuples of the strings
+    themselves (no object per paragraph), so snapshots join segments with a few array operations."""
+
+    pids: npt.NDArray[np.int64]
+    cables: npt.NDArray[np.int32]  # position of the paragraph's cable in the segment's ``cables``
+    numbers: npt.NDArray[np.int32]
+    occurrences: npt.NDArray[np.int16]
+    levels: npt.NDArray[np.int8]
+    markings: tuple[str | None, ...]
+    sections: tuple[str | None, ...]
+    texts: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.pids)
+
+    @classmethod
+    def of(cls, rows: Sequence[ParagraphRow], cables: Sequence[CableMeta]) -> ParagraphColumns:
+        position = {c.id: i for i, c in enumerate(cables)}
+        return cls(
+            pids=np.array([r.pid for r in rows], dtype=np.int64),
+            cables=np.array([position[r.cable_id] for r in rows], dtype=np.int32),
+            numbers=np.array([r.number for r in rows], dtype=np.int32),
+            occurrences=np.array([r.occurrence for r in rows], dtype=np.int16),
+            levels=np.array([r.level for r in rows], dtype=np.int8),
+            markings=tuple(r.marking for r in rows),
+            sections=tuple(r.section for r in rows),
+            texts=tuple(r.text for r in rows),
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class Segment:
     """One segment loaded and checked: read-only, shared by every generation that lists it."""
@@ -92,10 +125,10 @@ class Segment:
     folder: Path
     store: Store
     cables: tuple[CableMeta, ...]  # by id
-    rows: tuple[ParagraphRow, ...]  # by pid
+    paragraphs: ParagraphColumns  # by pid
     vectors: VectorArrays  # memory-mapped
     dense: VectorIndex
-    postings: Postings  # document i = rows[i]
+    postings: Postings  # document i = paragraph i
     cable_postings: Postings  # document i = cables[i]
 
     @property
@@ -117,18 +150,17 @@ def cable_meta(store: Store) -> tuple[CableMeta, ...]:
     )
 
 
-def paragraph_documents(rows: Sequence[ParagraphRow]) -> list[str]:
+def paragraph_documents(paragraphs: ParagraphColumns) -> list[str]:
     """What BM25 reads of each paragraph: its section heading and its text, not the subject (a subject
     shared by every paragraph of a cable cannot tell them apart; the cable-level index carries it)."""
-    return [f"{r.section or ''}. {r.text}" for r in rows]
+    return [f"{section or ''}. {text}" for section, text in zip(paragraphs.sections, paragraphs.texts, strict=True)]
 
 
-def cable_documents(cables: Sequence[CableMeta], rows: Sequence[ParagraphRow]) -> list[str]:
+def cable_documents(cables: Sequence[CableMeta], paragraphs: ParagraphColumns) -> list[str]:
     """What cable-level BM25 reads of each cable: its subject and every paragraph."""
-    position = {c.id: i for i, c in enumerate(cables)}
     bodies: list[list[str]] = [[c.subject or ""] for c in cables]
-    for r in rows:
-        bodies[position[r.cable_id]].append(r.text)
+    for cable, text in zip(paragraphs.cables.tolist(), paragraphs.texts, strict=True):
+        bodies[cable].append(text)
     return [" ".join(b) for b in bodies]
 
 
@@ -158,8 +190,8 @@ def write_segment(staged: Path, store: Store, vectors: VectorArrays, index_type:
     ``postings`` (paragraphs', cables') are those of the store's rows and cables in its order, when the
     caller has them (a merge joins its segments'); otherwise they are cut from the texts here.
     """
-    rows = store.paragraphs()
     cables = cable_meta(store)
+    paragraphs = ParagraphColumns.of(store.paragraphs(), cables)
     store.close()
     _save_vectors(staged, vectors)
     with translate_embedding_errors():
@@ -168,17 +200,17 @@ def write_segment(staged: Path, store: Store, vectors: VectorArrays, index_type:
             dense.add(window_ids(vectors.window_pids), vectors.windows)
         dense.save(staged / "dense.faiss")
     if postings is None:
-        postings = (BM25Index.postings_of(paragraph_documents(rows)),
-                    BM25Index.postings_of(cable_documents(cables, rows)))
+        postings = (BM25Index.postings_of(paragraph_documents(paragraphs)),
+                    BM25Index.postings_of(cable_documents(cables, paragraphs)))
     postings[0].save(staged / "postings.npz")
     postings[1].save(staged / "cable_postings.npz")
     for path in staged.iterdir():
         with path.open("rb") as handle:
             os.fsync(handle.fileno())
     name = "seg-" + staged.name.split("-")[2]
-    pids = [r.pid for r in rows]
-    info = SegmentInfo(name, len(cables), len(rows), len(vectors.window_pids), len(vectors.sentence_pids),
-                       min(pids, default=0), max(pids, default=0), checksums(staged))
+    pids = paragraphs.pids
+    info = SegmentInfo(name, len(cables), len(paragraphs), len(vectors.window_pids), len(vectors.sentence_pids),
+                       int(pids.min()) if len(pids) else 0, int(pids.max()) if len(pids) else 0, checksums(staged))
     staged.rename(staged.parent / name)
     return info
 
@@ -223,7 +255,8 @@ def load_segment(root: Path, info: SegmentInfo, dimension: int) -> Segment:
     )
     with translate_embedding_errors():
         dense = load_index(folder / "dense.faiss")
-    segment = Segment(info, folder, store, cable_meta(store), tuple(store.paragraphs()), vectors, dense,
+    cables = cable_meta(store)
+    segment = Segment(info, folder, store, cables, ParagraphColumns.of(store.paragraphs(), cables), vectors, dense,
                       Postings.load(folder / "postings.npz"), Postings.load(folder / "cable_postings.npz"))
     problems = _problems(segment, dimension)
     if problems:
@@ -237,8 +270,8 @@ def _problems(segment: Segment, dimension: int) -> list[str]:
     """Where a segment's files disagree with its recorded counts or with each other (empty when they agree)."""
     info, vectors = segment.info, segment.vectors
     problems = []
-    if (len(segment.cables), len(segment.rows)) != (info.cables, info.paragraphs):
-        problems.append(f"store has {len(segment.cables)} cables / {len(segment.rows)} paragraphs, manifest says "
+    if (len(segment.cables), len(segment.paragraphs)) != (info.cables, info.paragraphs):
+        problems.append(f"store has {len(segment.cables)} cables / {len(segment.paragraphs)} paragraphs, manifest says "
                         f"{info.cables} / {info.paragraphs}")
     if len(vectors.windows) != info.windows or len(vectors.window_pids) != info.windows \
             or len(segment.dense) != info.windows:

@@ -164,7 +164,7 @@ def merged_segment(root: Path, number: int, previous: Snapshot, run: Sequence[Se
     for segment in segments:
         store.copy_cables(segment.folder / STORE_NAME, previous.manifest.deleted.get(segment.name, []))
     live_cables = [np.array([c.id in previous.cable_rows for c in s.cables], dtype=bool) for s in segments]
-    live_rows = [np.isin([r.pid for r in s.rows], previous.pids) for s in segments]
+    live_rows = [np.isin(s.paragraphs.pids, previous.pids) for s in segments]
     paragraphs = Postings.concatenated([(s.postings, keep) for s, keep in zip(segments, live_rows, strict=True)])
     cables = Postings.concatenated([(s.cable_postings, keep) for s, keep in zip(segments, live_cables, strict=True)])
     joined_ids = [c.id for s, keep in zip(segments, live_cables, strict=True)
