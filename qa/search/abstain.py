@@ -18,13 +18,13 @@ Everything here is pure: the caller gathers the :class:`Evidence` the reader may
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-__all__ = ["METONYMS", "Abstention", "Evidence", "abstention", "after_cable", "asks_quantity",
-           "missing_terms", "salient_terms", "states_quantity"]
+__all__ = ["METONYMS", "RULES", "Abstention", "Evidence", "abstention", "after_cable", "asks_quantity",
+           "missing_roles", "missing_terms", "roles", "salient_terms", "states_quantity"]
 
 # Shorthand that cables and their readers use for a government or country.
 METONYMS: dict[str, tuple[str, ...]] = {
@@ -74,7 +74,26 @@ _IRREGULAR_PAST = frozenset(
     "came went took made said told gave met held got won lost saw began brought sent spent became left".split())
 _WH = frozenset("what who whom which when where why how whose".split())
 
-_ASKS_QUANTITY = re.compile(r"\bhow\s+(?:many|much)\b", re.I)
+# A role the question names (the Russian ambassador, Japan's Defense Minister) must be one the cable names.
+_TITLES = frozenset(
+    """minister ministers ambassador ambassadors president presidents secretary governor admiral spokesman
+    spokeswoman spokesperson chairman chancellor mayor senator premier""".split())
+_ROLE_MODIFIERS = frozenset(
+    "prime foreign defense defence deputy vice finance interior home trade energy assistant under state".split())
+_ROLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "foreign minister": ("fm", "foreign ministers", "minister of foreign affairs"),
+    "prime minister": ("pm", "premier"),
+    "defense minister": ("defmin", "defence minister", "minister of defense", "minister of defence"),
+    "defence minister": ("defmin", "defense minister", "minister of defense", "minister of defence"),
+    "deputy foreign minister": ("dfm", "vice foreign minister"),
+    "vice foreign minister": ("dfm", "deputy foreign minister"),
+    "assistant secretary": ("a/s",),
+}
+_WH_SLOT = 3  # the words after "which", "what" or "whose" name the answer's kind, not something to find
+
+_ASKS_QUANTITY = re.compile(
+    r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:(?:is|was|are|were|will|would|be|the|its|their)\s+)+(?:\w+\s+)?"
+    r"(?:amount|number|cost|price|value|capacity|volume|size|total|budget|sum|percentage|proportion)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.\-/])\d[\d,.]*(?![\w\-/])")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _AMOUNT_WORDS = re.compile(
@@ -82,7 +101,8 @@ _AMOUNT_WORDS = re.compile(
     r"|trillions?|half|twice|double|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty"
     r"|forty|fifty|sixty|seventy|eighty|ninety)\b)", re.I)
 
-Reason = Literal["missing-name", "no-quantity", "after-cable"]
+Reason = Literal["missing-name", "missing-role", "no-quantity", "after-cable"]
+RULES: tuple[Reason, ...] = ("missing-name", "missing-role", "no-quantity", "after-cable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +172,40 @@ def missing_terms(question: str, texts: Iterable[str]) -> list[str]:
     return missing
 
 
+def roles(question: str) -> list[str]:
+    """The roles a question names outside its answer slot: a title and the words that make it a
+    different office ("defense minister", "ambassador"), without the country ("Japan's", "Russian")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'/\-]*", question)
+    lowered = [w.lower().removesuffix("'s") for w in words]
+    found = []
+    for i, word in enumerate(lowered):
+        if word not in _TITLES or any(w in ("which", "what", "whose") for w in lowered[max(0, i - _WH_SLOT):i]):
+            continue
+        start = i
+        while start > 0 and lowered[start - 1] in _ROLE_MODIFIERS and not words[start - 1].endswith("'s"):
+            start -= 1
+        found.append(" ".join([*lowered[start:i], word.removesuffix("s") if word.endswith("ers") else word]))
+    return list(dict.fromkeys(found))
+
+
+def _names_role(role: str, text: str) -> bool:
+    words = r"\s+".join(re.escape(word) for word in role.split())
+    return re.search(rf"(?<![\w/]){words}s?(?![\w/])", text) is not None
+
+
+def missing_roles(question: str, texts: Iterable[str]) -> list[str]:
+    """Roles of the question (:func:`roles`) that ``texts`` never name, in any of their usual spellings."""
+    haystack = " ".join(texts).lower()
+    missing = []
+    for role in roles(question):
+        spellings = (role, *_ROLE_ALIASES.get(role, ()))
+        if not any(_names_role(spelling, haystack) for spelling in spellings):
+            missing.append(role)
+    return missing
+
+
 def asks_quantity(question: str) -> bool:
-    """True for a question that asks for an amount ("how many", "how much")."""
+    """True for a question that asks for an amount: "how many", "how much", "what is the (annual) capacity"."""
     return _ASKS_QUANTITY.search(question) is not None
 
 
@@ -214,14 +266,15 @@ def after_cable(question: str, written: date | None) -> list[str]:
     return later
 
 
-def abstention(question: str, evidence: Evidence) -> Abstention | None:
-    """Why the best cable cannot answer ``question``, or None when nothing says so."""
-    missing = missing_terms(question, evidence.cable_texts)
-    if missing:
+def abstention(question: str, evidence: Evidence, rules: Collection[Reason] = RULES) -> Abstention | None:
+    """Why the best cable cannot answer ``question``, or None when none of ``rules`` says so."""
+    if "missing-name" in rules and (missing := missing_terms(question, evidence.cable_texts)):
         return Abstention("missing-name", tuple(missing))
-    if asks_quantity(question) and not any(states_quantity(text) for text in evidence.best_texts):
+    if "missing-role" in rules and (absent := missing_roles(question, evidence.cable_texts)):
+        return Abstention("missing-role", tuple(absent))
+    if ("no-quantity" in rules and asks_quantity(question)
+            and not any(states_quantity(text) for text in evidence.best_texts)):
         return Abstention("no-quantity", ())
-    later = after_cable(question, evidence.written)
-    if later:
+    if "after-cable" in rules and (later := after_cable(question, evidence.written)):
         return Abstention("after-cable", tuple(later))
     return None

@@ -22,14 +22,15 @@ from qa.search.query import Query
 from qa.search.ranking import Ranked, Weights, rank
 from qa.store.snapshot import Snapshot
 
-__all__ = ["abstention_of", "answer_queries", "hits_of"]
+__all__ = ["BEST_HITS", "abstention_of", "answer_queries", "evidence_of", "hits_of"]
 
 FloatArray = npt.NDArray[np.float32]
 
 # A best score below zero means the question points away from every paragraph: no answer.
 _MIN_TOP_SCORE = 0.0
-# The best paragraphs are the best cable's among this many top hits (where "how many" looks for an amount).
-_BEST_HITS = 3
+# The best paragraphs are the best cable's among this many top hits (where "how many" looks for an amount);
+# chosen on the even half of the eval questions (eval/abstention_split.py).
+BEST_HITS = 3
 
 
 def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query], filters: Filters,
@@ -79,19 +80,27 @@ def hits_of(snapshot: Snapshot, rows: npt.NDArray[np.int64], scores: FloatArray,
 
 def abstention_of(snapshot: Snapshot, question: str, ranked: Ranked,
                   ceiling: Classification | None) -> Abstention | None:
-    """Why the best hit's cable cannot answer ``question`` (:func:`qa.search.abstain.abstention`), or None.
-
-    Only what the reader may read counts: the paragraphs at or under ``ceiling`` and the subject of a cable
-    not classified above it. Reading hidden text here would let ``answered`` confirm words of it.
-    """
+    """Why the best hit's cable cannot answer ``question`` (:func:`qa.search.abstain.abstention`), or None."""
     if len(ranked.rows) == 0:
         return None
-    position = int(snapshot.para_cable[ranked.rows[0]])
+    return abstention(question, evidence_of(snapshot, ranked.rows, ceiling))
+
+
+def evidence_of(snapshot: Snapshot, rows: npt.ArrayLike, ceiling: Classification | None,
+                best_hits: int = BEST_HITS) -> Evidence:
+    """What abstention may read of the cable of ``rows[0]`` (rows best first, at least one).
+
+    Only what the reader may read counts: the paragraphs at or under ``ceiling`` and the subject of a cable
+    not classified above it. Reading hidden text here would let ``answered`` confirm words of it. The best
+    paragraphs are that cable's among the first ``best_hits`` rows.
+    """
+    ranked_rows = [int(r) for r in np.asarray(rows, dtype=np.int64).tolist()]
+    position = int(snapshot.para_cable[ranked_rows[0]])
     cable = snapshot.cables[position]
-    rows = visible_rows(snapshot, snapshot.cable_paragraph_rows(cable.id), ceiling)
+    visible = visible_rows(snapshot, snapshot.cable_paragraph_rows(cable.id), ceiling)
     subject = cable.subject if allows(ceiling, cable.classification) else None
-    context = [subject or "", cable.origin or "", *(snapshot.texts[r] for r in rows)]
+    context = [subject or "", cable.origin or "", *(snapshot.texts[r] for r in visible)]
     if cable.datetime is not None:
         context.append(cable.datetime.strftime("%Y %B"))
-    best = [snapshot.texts[int(r)] for r in ranked.rows[:_BEST_HITS] if int(snapshot.para_cable[r]) == position]
-    return abstention(question, Evidence(cable_texts=context, best_texts=best, written=cable.day))
+    best = [snapshot.texts[r] for r in ranked_rows[:best_hits] if int(snapshot.para_cable[r]) == position]
+    return Evidence(cable_texts=context, best_texts=best, written=cable.day)
