@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-__all__ = ["METONYMS", "RULES", "Abstention", "Evidence", "abstention", "after_cable", "asks_quantity",
+__all__ = ["METONYMS", "RULES", "Abstention", "Evidence", "abstention", "after_cable", "asks_quantity", "counted",
            "missing_roles", "missing_terms", "roles", "salient_terms", "states_quantity"]
 
 # Shorthand that cables and their readers use for a government or country.
@@ -97,9 +97,13 @@ _ASKS_QUANTITY = re.compile(
 _NUMBER = re.compile(r"(?<![\w.\-/])\d[\d,.]*(?![\w\-/])")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _AMOUNT_WORDS = re.compile(
-    r"(?:[$\u00a3\u20ac\u00a5]\s?\d|\d\s?%|\b(?:percent|per cent|dozens?|hundreds?|thousands?|millions?|billions?"
-    r"|trillions?|half|twice|double|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty"
-    r"|forty|fifty|sixty|seventy|eighty|ninety)\b)", re.I)
+    r"(?:[$\u00a3\u20ac\u00a5]\s?\d|\d\s?%|\b(?:percent|per cent|dozens|hundreds|thousands|millions?|billions?"
+    r"|trillions?|half|twice|double)\b)", re.I)
+_COUNT_WORDS = frozenset(
+    """two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty seventy
+    eighty ninety hundred hundreds thousand thousands million millions dozen dozens""".split())
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(.*)", re.I)
+_COUNTED_WINDOW = 4  # "300 North Koreans", "20 Burmese army battalions": the thing counted follows its number
 
 Reason = Literal["missing-name", "missing-role", "no-quantity", "after-cable"]
 RULES: tuple[Reason, ...] = ("missing-name", "missing-role", "no-quantity", "after-cable")
@@ -209,20 +213,40 @@ def asks_quantity(question: str) -> bool:
     return _ASKS_QUANTITY.search(question) is not None
 
 
-def states_quantity(text: str) -> bool:
-    """True when ``text`` states an amount: a number that is not a year, a day of a month or part of a
-    designation (Tu-95, G8, 1.4(b)), a spelled-out number, or a money or percentage sign."""
-    if _AMOUNT_WORDS.search(text):
-        return True
+def counted(question: str) -> list[str]:
+    """What a "how many" question counts: the first three words after "many" that are not function words."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return []
+    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", match.group(1))[:3]]
+    return [w for w in words if w not in _FUNCTION_WORDS]
+
+
+def _numbers(text: str) -> list[re.Match[str]]:
+    """Numbers in digits that are not a year, a day of a month or part of a designation (Tu-95, G8)."""
     dated = {m.start() for m in _DAY_MONTH.finditer(text)}
     for match in _MONTH_DATE.finditer(text):
         if match.group(2):
             dated.add(match.start(2))
-    for match in _NUMBER.finditer(text):
-        number = match.group(0).rstrip(".,")
-        if match.start() in dated or _YEAR.fullmatch(number):
-            continue
-        return True
+    return [m for m in _NUMBER.finditer(text)
+            if m.start() not in dated and not _YEAR.fullmatch(m.group(0).rstrip(".,"))]
+
+
+def states_quantity(text: str, counting: Sequence[str] = ()) -> bool:
+    """True when ``text`` states an amount. With ``counting`` (the words a "how many" question counts) the
+    amount is a number, in digits or words, with one of those words among the next few words ("20 Burmese
+    army battalions"); without, any number in digits that is not a date, a year or a designation, or a
+    money, percentage or scale word ("$950 million", "17%")."""
+    if not counting:
+        return _AMOUNT_WORDS.search(text) is not None or bool(_numbers(text))
+    stems = [w[: max(4, len(w) - 2)] if len(w) > 4 else w for w in counting]
+    words = re.findall(r"[\w'\-]+", text.lower())
+    digits = {m.group(0).rstrip(".,").lower() for m in _numbers(text)}
+    for i, word in enumerate(words):
+        if word in _COUNT_WORDS or word in digits:
+            following = words[i + 1:i + 1 + _COUNTED_WINDOW]
+            if any(w.startswith(stem) for w in following for stem in stems):
+                return True
     return False
 
 
@@ -273,7 +297,7 @@ def abstention(question: str, evidence: Evidence, rules: Collection[Reason] = RU
     if "missing-role" in rules and (absent := missing_roles(question, evidence.cable_texts)):
         return Abstention("missing-role", tuple(absent))
     if ("no-quantity" in rules and asks_quantity(question)
-            and not any(states_quantity(text) for text in evidence.best_texts)):
+            and not any(states_quantity(text, counted(question)) for text in evidence.best_texts)):
         return Abstention("no-quantity", ())
     if "after-cable" in rules and (later := after_cable(question, evidence.written)):
         return Abstention("after-cable", tuple(later))
