@@ -143,8 +143,10 @@ def _report(snapshot: Snapshot, asked: Sequence[Asked], candidate: Candidate) ->
         "test": _rates(_counts(snapshot, [a for a in asked if a.question.id in ids_test], candidate)),
         "all": _rates(_counts(snapshot, asked, candidate)),
         "ranking": {m: summary[m] for m in ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")},
-        "questions": [{"id": a.question.id, "kind": a.question.kind, "top": a.answer.hits[0].cable_id
-                       if a.answer.hits else None, "reason": str(r) if (r := judge(snapshot, a, candidate)) else None}
+        "questions": [{"id": a.question.id, "kind": a.question.kind,
+                       "top": a.answer.hits[0].cable_id if a.answer.hits else None,
+                       "top_relevant": bool(a.answer.hits) and a.answer.hits[0].citation in a.question.relevant,
+                       "reason": str(r) if (r := judge(snapshot, a, candidate)) else None}
                       for a in asked],
     }
 
@@ -181,11 +183,13 @@ def markdown(results: dict[str, object]) -> str:
                          f"{r['mrr@10']:.3f} |")
     lines += ["", "## Outcomes of the chosen rules", "", "| question | kind | top cable | abstained because |",
               "|---|---|---|---|"]
-    for name, report in reports["after"].items():
+    for name, report in reports["all rules (chosen)"].items():
         for q in report["questions"]:
             wrong = (q["reason"] is None) == (q["kind"] == "unanswerable")
             if q["reason"] is not None or q["kind"] == "unanswerable":
                 mark = " (wrong)" if wrong else ""
+                if wrong and q["kind"] != "unanswerable" and not q["top_relevant"]:
+                    mark = " (wrong; the top hit is not a relevant paragraph either)"
                 lines.append(f"| {name} {q['id']} | {q['kind']} | {q['top']} | {q['reason'] or 'answered'}{mark} |")
     return "\n".join(lines) + "\n"
 
@@ -211,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     extra = {path.stem: ask_all(index, load_questions(path)) for path in args.also}
     reports = {}
     steps = {"+".join(rules): Candidate(rules, chosen.best_hits) for rules in RULE_STEPS[:-1]}
-    for label, candidate in {**steps, "after": chosen}.items():
+    for label, candidate in {**steps, "all rules (chosen)": chosen}.items():
         reports[label] = {name: _report(snapshot, asked, candidate)
                           for name, asked in {"seed": seed, **extra}.items()}
     shipped = Candidate(RULES, BEST_HITS)

@@ -30,7 +30,7 @@ FloatArray = npt.NDArray[np.float32]
 _MIN_TOP_SCORE = 0.0
 # The best paragraphs are the best cable's among this many top hits (where "how many" looks for an amount);
 # chosen on the even half of the eval questions (eval/abstention_split.py).
-BEST_HITS = 3
+BEST_HITS = 5
 
 
 def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query], filters: Filters,
