@@ -37,7 +37,7 @@ from qa.search.ask import BEST_HITS, evidence_of
 from qa.service import CableIndex
 from qa.store.snapshot import Snapshot
 
-__all__ = ["Asked", "Candidate", "answered", "ask_all", "choose", "judge", "main", "markdown"]
+__all__ = ["Asked", "Candidate", "answered", "ask_all", "choose", "judge", "main", "markdown", "outcome_counts"]
 
 BEST_HITS_CANDIDATES = (1, 2, 3, 5)
 # The names rule alone, then each rule added in turn: what each one adds.
@@ -96,7 +96,7 @@ def answered(snapshot: Snapshot, asked: Asked, candidate: Candidate) -> bool:
     return bool(hits) and hits[0].score >= 0.0 and judge(snapshot, asked, candidate) is None
 
 
-def _counts(snapshot: Snapshot, asked: Sequence[Asked], candidate: Candidate) -> AbstentionCounts:
+def outcome_counts(snapshot: Snapshot, asked: Sequence[Asked], candidate: Candidate) -> AbstentionCounts:
     return abstention_counts([answered(snapshot, a, candidate) for a in asked],
                              [bool(a.question.relevant) for a in asked])
 
@@ -116,7 +116,7 @@ def choose(snapshot: Snapshot, asked: Sequence[Asked], max_false: float) -> tupl
     chosen = Candidate(RULES, BEST_HITS)
     for hits in BEST_HITS_CANDIDATES:
         candidate = Candidate(RULES, hits)
-        rates = _rates(_counts(snapshot, asked, candidate))
+        rates = _rates(outcome_counts(snapshot, asked, candidate))
         tried[candidate.label] = rates
         recall, false = float(rates["recall"]), float(rates["false_abstention"])
         if math.isnan(recall) or (not math.isnan(false) and false > max_false):
@@ -139,9 +139,9 @@ def _report(snapshot: Snapshot, asked: Sequence[Asked], candidate: Candidate) ->
     summary = summarise(_results(snapshot, asked, candidate))
     return {
         "candidate": candidate.label,
-        "choose": _rates(_counts(snapshot, [a for a in asked if a.question.id in ids_choose], candidate)),
-        "test": _rates(_counts(snapshot, [a for a in asked if a.question.id in ids_test], candidate)),
-        "all": _rates(_counts(snapshot, asked, candidate)),
+        "choose": _rates(outcome_counts(snapshot, [a for a in asked if a.question.id in ids_choose], candidate)),
+        "test": _rates(outcome_counts(snapshot, [a for a in asked if a.question.id in ids_test], candidate)),
+        "all": _rates(outcome_counts(snapshot, asked, candidate)),
         "ranking": {m: summary[m] for m in ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")},
         "questions": [{"id": a.question.id, "kind": a.question.kind,
                        "top": a.answer.hits[0].cable_id if a.answer.hits else None,

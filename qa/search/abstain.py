@@ -214,12 +214,16 @@ def asks_quantity(question: str) -> bool:
 
 
 def counted(question: str) -> list[str]:
-    """What a "how many" question counts: the first three words after "many" that are not function words."""
+    """What a "how many" question counts: up to three words after "many", up to the first function word."""
     match = _HOW_MANY.search(question)
     if match is None:
         return []
-    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", match.group(1))[:3]]
-    return [w for w in words if w not in _FUNCTION_WORDS]
+    words = []
+    for word in re.findall(r"[A-Za-z][A-Za-z'\-]*", match.group(1).lower())[:3]:
+        if word in _FUNCTION_WORDS:
+            break
+        words.append(word)
+    return words
 
 
 def _numbers(text: str) -> list[re.Match[str]]:
@@ -240,7 +244,7 @@ def states_quantity(text: str, counting: Sequence[str] = ()) -> bool:
     if not counting:
         return _AMOUNT_WORDS.search(text) is not None or bool(_numbers(text))
     stems = [w[: max(4, len(w) - 2)] if len(w) > 4 else w for w in counting]
-    words = re.findall(r"[\w'\-]+", text.lower())
+    words = re.findall(r"[\w']+", text.lower())  # "a two-hour session" counts hours
     digits = {m.group(0).rstrip(".,").lower() for m in _numbers(text)}
     for i, word in enumerate(words):
         if word in _COUNT_WORDS or word in digits:
