@@ -2,15 +2,18 @@
 
 Similarity alone cannot tell an on-topic question the cable does not answer ("What did Lavrov
 say about Iran?") from one it does: both score alike (README, "Abstention"). What separates them
-is what the question asks against what the cable says, read in three ways (``docs/abstention.md``):
+is what the question asks against what the cable says, read in four ways (``docs/abstention.md``):
 
 - **a missing name**: a salient term of the question (a capitalised name, an acronym, a number,
   a name with its numeral such as "Sakhalin I") appears nowhere in the best hit's cable, after a
   short table of metonyms (the Kremlin for Russia ...);
-- **no quantity**: "how many" or "how much" asks for an amount, and the best paragraphs state
-  none (a date, a year or a designation such as Tu-95 is not an amount);
-- **after the cable**: the question asks in the past tense about a day or month later than the
-  cable's own date, so the cable can at most say what was planned.
+- **a missing role**: the question names an office (Japan's Defense Minister, the Russian
+  ambassador) that the cable never names;
+- **no quantity**: "how many X", "how much" or "what is the capacity" asks for an amount, and the
+  best paragraphs state none ("how many X" wants a number with X after it; a date, a year or a
+  designation such as Tu-95 is not an amount);
+- **after the cable**: the question asks in the past tense about an event set on a day, month or
+  year later than the cable's own date, so the cable can at most say what was planned.
 
 Everything here is pure: the caller gathers the :class:`Evidence` the reader may see.
 """
@@ -76,8 +79,8 @@ _WH = frozenset("what who whom which when where why how whose".split())
 
 # A role the question names (the Russian ambassador, Japan's Defense Minister) must be one the cable names.
 _TITLES = frozenset(
-    """minister ministers ambassador ambassadors president presidents secretary governor admiral spokesman
-    spokeswoman spokesperson chairman chancellor mayor senator premier""".split())
+    """minister ministers ambassador ambassadors president presidents secretary governor governors admiral
+    spokesman spokeswoman spokesperson chairman chancellor mayor senator senators premier""".split())
 _ROLE_MODIFIERS = frozenset(
     "prime foreign defense defence deputy vice finance interior home trade energy assistant under state".split())
 _ROLE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -188,7 +191,8 @@ def roles(question: str) -> list[str]:
         start = i
         while start > 0 and lowered[start - 1] in _ROLE_MODIFIERS and not words[start - 1].endswith("'s"):
             start -= 1
-        found.append(" ".join([*lowered[start:i], word.removesuffix("s") if word.endswith("ers") else word]))
+        title = word[:-1] if word.endswith("s") and word[:-1] in _TITLES else word
+        found.append(" ".join([*lowered[start:i], title]))
     return list(dict.fromkeys(found))
 
 

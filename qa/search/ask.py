@@ -92,7 +92,7 @@ def evidence_of(snapshot: Snapshot, rows: npt.ArrayLike, ceiling: Classification
 
     Only what the reader may read counts: the paragraphs at or under ``ceiling`` and the subject of a cable
     not classified above it. Reading hidden text here would let ``answered`` confirm words of it. The best
-    paragraphs are that cable's among the first ``best_hits`` rows.
+    paragraphs are those of them among the first ``best_hits`` rows.
     """
     ranked_rows = [int(r) for r in np.asarray(rows, dtype=np.int64).tolist()]
     position = int(snapshot.para_cable[ranked_rows[0]])
@@ -102,5 +102,6 @@ def evidence_of(snapshot: Snapshot, rows: npt.ArrayLike, ceiling: Classification
     context = [subject or "", cable.origin or "", *(snapshot.texts[r] for r in visible)]
     if cable.datetime is not None:
         context.append(cable.datetime.strftime("%Y %B"))
-    best = [snapshot.texts[r] for r in ranked_rows[:best_hits] if int(snapshot.para_cable[r]) == position]
+    shown = set(visible.tolist())
+    best = [snapshot.texts[r] for r in ranked_rows[:best_hits] if r in shown]
     return Evidence(cable_texts=context, best_texts=best, written=cable.day)

@@ -36,6 +36,7 @@ def test_a_role_is_its_title_and_the_words_that_make_it_another_office_not_its_c
     assert roles("How did Japan's Defense Minister respond publicly?") == ["defense minister"]
     assert roles("Did Japan summon the Russian ambassador?") == ["ambassador"]
     assert roles("What roles do Japanese and Russian deputy foreign ministers play?") == ["deputy foreign minister"]
+    assert roles("Did the other EU ambassadors ask questions?") == ["ambassador"]  # 09HARARE930 ¶2 has the plural
     # after "which", "what" or "whose" the title is the kind of answer asked for, not a thing to find
     assert roles("Which Japanese Foreign Minister went to Moscow?") == []
 
