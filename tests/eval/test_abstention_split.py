@@ -16,7 +16,7 @@ from qa.search.abstain import RULES
 from qa.search.ask import BEST_HITS
 from qa.service import CableIndex
 
-CORPUS_QUESTIONS = Path(__file__).resolve().parents[2] / "eval" / "questions" / "corpus.jsonl"
+QUESTIONS = Path(__file__).resolve().parents[2] / "eval" / "questions"
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +46,11 @@ def test_seed_alone_abstention_holds_its_floor(seed_index: CableIndex, asked: li
     assert counts.abstained_answerable <= 2
 
 
-def test_the_corpus_questions_cite_paragraphs_their_cables_have() -> None:
-    questions = load_questions(CORPUS_QUESTIONS)
-    assert len(questions) == 33
-    assert sum(1 for q in questions if q.kind == "unanswerable") == 10
+@pytest.mark.parametrize(("name", "total", "unanswerable"), [("corpus", 33, 10), ("corpus-heldout", 20, 6)])
+def test_the_corpus_questions_cite_paragraphs_their_cables_have(name: str, total: int, unanswerable: int) -> None:
+    questions = load_questions(QUESTIONS / f"{name}.jsonl")
+    assert len(questions) == total
+    assert sum(1 for q in questions if q.kind == "unanswerable") == unanswerable
     for q in questions:
         for cited in q.relevant:
             cable_id, number = parse_citation(cited)
