@@ -13,7 +13,7 @@ import numpy.typing as npt
 from embeddings.encoder import Encoder
 from qa.cables.classification import Classification
 from qa.errors import translate_embedding_errors
-from qa.search.abstain import missing_terms
+from qa.search.abstain import Abstention, Evidence, abstention
 from qa.search.answer import Answer, Hit
 from qa.search.ceiling import allows, visible_rows
 from qa.search.filters import Filters
@@ -22,12 +22,15 @@ from qa.search.query import Query
 from qa.search.ranking import Ranked, Weights, rank
 from qa.store.snapshot import Snapshot
 
-__all__ = ["answer_queries", "hits_of"]
+__all__ = ["BEST_HITS", "abstention_of", "answer_queries", "evidence_of", "hits_of"]
 
 FloatArray = npt.NDArray[np.float32]
 
 # A best score below zero means the question points away from every paragraph: no answer.
 _MIN_TOP_SCORE = 0.0
+# The best paragraphs are the best cable's among this many top hits (where "how many" looks for an amount);
+# chosen on the even half of the eval questions (eval/abstention_split.py).
+BEST_HITS = 5
 
 
 def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query], filters: Filters,
@@ -46,7 +49,7 @@ def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query
             ranked = rank(snapshot, vector, tokens, query.mode, filters, weights)
         hits = hits_of(snapshot, ranked.rows[:query.k], ranked.scores[:query.k], vector, set(tokens))
         answered = (bool(hits) and float(ranked.scores[0]) >= _MIN_TOP_SCORE
-                    and not _names_missing(snapshot, query.text, ranked, filters.max_classification))
+                    and abstention_of(snapshot, query.text, ranked, filters.max_classification) is None)
         answers.append(Answer(question=query.text, mode=query.mode, answered=answered, hits=hits))
     return answers
 
@@ -75,16 +78,30 @@ def hits_of(snapshot: Snapshot, rows: npt.NDArray[np.int64], scores: FloatArray,
     return tuple(hits)
 
 
-def _names_missing(snapshot: Snapshot, question: str, ranked: Ranked, ceiling: Classification | None) -> bool:
-    """True when the question names something the best hit's cable never mentions where the reader can see.
+def abstention_of(snapshot: Snapshot, question: str, ranked: Ranked,
+                  ceiling: Classification | None) -> Abstention | None:
+    """Why the best hit's cable cannot answer ``question`` (:func:`qa.search.abstain.abstention`), or None."""
+    if len(ranked.rows) == 0:
+        return None
+    return abstention(question, evidence_of(snapshot, ranked.rows, ceiling))
+
+
+def evidence_of(snapshot: Snapshot, rows: npt.ArrayLike, ceiling: Classification | None,
+                best_hits: int = BEST_HITS) -> Evidence:
+    """What abstention may read of the cable of ``rows[0]`` (rows best first, at least one).
 
     Only what the reader may read counts: the paragraphs at or under ``ceiling`` and the subject of a cable
-    not classified above it. Reading hidden text here would let ``answered`` confirm words of it.
+    not classified above it. Reading hidden text here would let ``answered`` confirm words of it. The best
+    paragraphs are those of them among the first ``best_hits`` rows.
     """
-    cable = snapshot.cables[int(snapshot.para_cable[ranked.rows[0]])]
-    rows = visible_rows(snapshot, snapshot.cable_paragraph_rows(cable.id), ceiling)
+    ranked_rows = [int(r) for r in np.asarray(rows, dtype=np.int64).tolist()]
+    position = int(snapshot.para_cable[ranked_rows[0]])
+    cable = snapshot.cables[position]
+    visible = visible_rows(snapshot, snapshot.cable_paragraph_rows(cable.id), ceiling)
     subject = cable.subject if allows(ceiling, cable.classification) else None
-    context = [subject or "", cable.origin or "", *(snapshot.texts[r] for r in rows)]
+    context = [subject or "", cable.origin or "", *(snapshot.texts[r] for r in visible)]
     if cable.datetime is not None:
         context.append(cable.datetime.strftime("%Y %B"))
-    return bool(missing_terms(question, context))
+    shown = set(visible.tolist())
+    best = [snapshot.texts[r] for r in ranked_rows[:best_hits] if r in shown]
+    return Evidence(cable_texts=context, best_texts=best, written=cable.day)
