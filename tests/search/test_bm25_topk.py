@@ -9,6 +9,7 @@ whole corpus's paragraphs where ``../shared`` is present, else over the seed.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import bm25s
@@ -130,7 +131,7 @@ def test_segments_with_deleted_documents_score_as_one_index_of_the_live_document
     rows = np.where(dead, -1, np.cumsum(~dead) - 1).astype(np.int64)
     bounds = np.linspace(0, len(documents), 5).astype(int)
     segmented = BM25Index([BM25Part(BM25Index.postings_of(documents[a:b]), rows[a:b])
-                           for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+                           for a, b in itertools.pairwise(bounds)])
     reference = _bm25s(live)
     assert segmented.size == len(live)
     for terms in questions:

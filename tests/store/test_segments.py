@@ -19,8 +19,8 @@ from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
 from qa.service import CableIndex
-from qa.store.merges import MERGE_FACTOR, due_merge
 from qa.store.bm25_index import BM25Index
+from qa.store.merges import MERGE_FACTOR, due_merge
 from qa.store.segment import SEGMENTS, SegmentInfo, cable_documents, paragraph_documents
 
 QUESTIONS = (LAVROV, "Tu-95 bomber intrusion into Japanese airspace", "Sakhalin oil and gas",
