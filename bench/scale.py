@@ -1,7 +1,8 @@
 """The index at growing sizes, built through the real writer: build, size, start, memory, query latency,
 and what one upload, one delete and a merge cost.
 
-    python -m bench.scale [--paragraphs 14000 140000 ...] [--commit-cables 2000] [--out bench/results]
+    python -m bench.scale [--paragraphs 14000 140000 ...] [--commit-cables 2000] [--optimize-up-to N]
+                          [--out bench/results] [--name scale]
 
 Cables are the corpus's (``../shared/corpus``) under new unique ids (``08TOKYO1074`` copy 3 is
 ``08TOKYO0031074``), so texts, lengths and BM25 statistics are real. Their vectors are not encoded
@@ -138,7 +139,8 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Path, seed: int) -> dict[str, Any]:
+def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Path, seed: int,
+            optimize: bool) -> dict[str, Any]:
     from qa.service import CableIndex
     from qa.settings import Settings
     from qa.startup import load_encoder
@@ -175,12 +177,13 @@ def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Pat
     began = time.perf_counter()
     index.delete(cables[len(cables) // 2].id)
     result["delete"] = {"s": time.perf_counter() - began, "bytes_written": _written(before, _folder_bytes(root))}
-    before = _folder_bytes(root)
-    segments = len(index.snapshot.manifest.segments)
-    began = time.perf_counter()
-    index.optimize()
-    result["optimize"] = {"s": time.perf_counter() - began, "segments_before": segments,
-                          "bytes_written": _written(before, _folder_bytes(root))}
+    if optimize:
+        before = _folder_bytes(root)
+        segments = len(index.snapshot.manifest.segments)
+        began = time.perf_counter()
+        index.optimize()
+        result["optimize"] = {"s": time.perf_counter() - began, "segments_before": segments,
+                              "bytes_written": _written(before, _folder_bytes(root))}
     return result
 
 
@@ -199,7 +202,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {r['start_s']:.1f} | {r['rss_loaded_mb']:.0f} / {r['rss_after_queries_mb']:.0f} "
             + " ".join(f"| {lat[m]['p50_ms']:.1f} / {lat[m]['p99_ms']:.1f}" for m in MODES)
             + f" | {r['upload']['s']:.2f} ({r['upload']['bytes_written'] / 1e6:.1f} MB, {share:.2%}) "
-            f"| {r['delete']['s']:.2f} ({r['delete']['bytes_written'] / 1e3:.0f} kB) | {r['optimize']['s']:.0f} |")
+            f"| {r['delete']['s']:.2f} ({r['delete']['bytes_written'] / 1e3:.0f} kB) "
+            + (f"| {r['optimize']['s']:.0f} |" if "optimize" in r else "| not run |"))
     return "\n".join(lines) + "\n"
 
 
@@ -210,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--optimize-up-to", type=int, default=200_000,
+                        help="time cableqa optimize (one HNSW build of every window) only up to this size")
+    parser.add_argument("--name", default="scale", help="report name: NAME.json and NAME.md in --out")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
@@ -219,11 +226,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = []
     with tempfile.TemporaryDirectory(prefix="cableqa-scale-") as tmp:
         for size in args.paragraphs:
-            sizes.append(measure(size, source, args.commit_cables, Path(tmp), args.seed))
+            sizes.append(measure(size, source, args.commit_cables, Path(tmp), args.seed,
+                                 optimize=size <= args.optimize_up_to))
             print(json.dumps(sizes[-1]), flush=True)
     result = {"load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(), "sizes": sizes,
               "commit_cables": args.commit_cables}
-    write_report(args.out, "scale", result, markdown(result))
+    write_report(args.out, args.name, result, markdown(result))
     return 0
 
 
