@@ -53,6 +53,9 @@ def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment
     live_cables = _live_cables(segments, manifest.deleted)
     listed = sorted((c.id, s, i) for s, (seg, live) in enumerate(zip(segments, live_cables, strict=True))
                     for i, c in enumerate(seg.cables) if live[i])
+    if len({cable_id for cable_id, _, _ in listed}) != len(listed):
+        raise IndexCorruptError(f"index generation {folder} holds a cable live in two segments (a tombstone is "
+                                "missing); rebuild with 'cableqa ingest'")
     cables: tuple[CableMeta, ...] = tuple(segments[s].cables[i] for _, s, i in listed)
     cable_segments = np.array([s for _, s, _ in listed], dtype=np.int32)
     columns = CableColumns.build(cables)

@@ -18,6 +18,7 @@ from suite_support import LAVROV, corpus_or_skip
 from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
+from qa.errors import IndexCorruptError
 from qa.service import CableIndex
 from qa.store.bm25_index import BM25Index
 from qa.store.merges import MERGE_FACTOR, due_merge
@@ -200,3 +201,18 @@ def test_segment_vectors_stack_without_copying_and_read_across_segments(
     last = int(rows[-1])
     assert np.array_equal(snapshot.window_vectors[int(starts[last]):int(ends[last])],
                           stacked[int(starts[last]):int(ends[last])])
+
+
+def test_a_manifest_that_lost_a_tombstone_is_refused_on_load(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    index.ingest(cables[:2])
+    index.ingest([cables[0]])  # replaced: a tombstone in the segment it shared with another
+    manifest = root / (root / "CURRENT").read_text().strip() / "manifest.json"
+    data = json.loads(manifest.read_text())
+    assert data["deleted"]
+    data["deleted"] = {}
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexCorruptError, match="live in two segments"):
+        CableIndex.open(root, encoder)
