@@ -18,6 +18,14 @@ comparison (``bench/int8_variants.py``): ``onnx-int8-batched`` (the int8 graph o
 texts, whose vectors depend on their batch-mates) and ``onnx-int8-static`` (onnxruntime static
 quantisation calibrated on ``--calibration`` corpus paragraphs the bench does not encode).
 
+On a GPU machine, the entry is
+
+    python -m bench.encoders --device cuda --paragraphs 5000
+
+which runs torch and onnx (fp32) on the GPU (the int8 graphs are CPU-only and refused there); it
+needs a CUDA build of torch and onnxruntime-gpu (``docs/gpu.md``). Without a GPU it stops at once
+with the message ``CABLEQA_DEVICE=cuda`` gives, saying what is missing, and exits 2.
+
 Prints a markdown table. ``api/`` never imports this package.
 """
 
@@ -34,7 +42,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.int8_variants import batched_int8, static_int8
-from embeddings.encoder import Encoder, FloatArray, SentenceTransformerEncoder
+from embeddings.encoder import Device, Encoder, FloatArray, SentenceTransformerEncoder
+from embeddings.errors import EmbeddingsError
 from embeddings.onnx_encoder import OnnxEncoder
 from eval.metrics import evaluate
 from eval.questions import bundled_questions_path, load_questions, to_qrels
@@ -48,6 +57,7 @@ from qa.store.batch import EncodedBatch, merge_batches
 __all__ = ["main"]
 
 BACKENDS = ("torch", "onnx", "onnx-int8", "onnx-int8-batched", "onnx-int8-static")
+GPU_BACKENDS = ("torch", "onnx")  # what --device cuda runs unless --backends says otherwise
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cables"
 
 
@@ -90,14 +100,16 @@ class _Run:
     query_ms: list[float] = field(default_factory=list)
 
 
-def _load(name: str, batch_size: int, cache_dir: Path | None, calibration: list[str], scratch: Path) -> _Run:
+def _load(name: str, batch_size: int, cache_dir: Path | None, calibration: list[str], scratch: Path,
+          device: Device = "cpu") -> _Run:
     started = time.perf_counter()
     if name == "torch":
-        encoder: Encoder = SentenceTransformerEncoder(batch_size=batch_size)
+        encoder: Encoder = SentenceTransformerEncoder(batch_size=batch_size, device=device)
     elif name == "onnx-int8-static":
         encoder = static_int8(OnnxEncoder(cache_dir=cache_dir, batch_size=batch_size), calibration, scratch)
     else:
-        onnx = OnnxEncoder(variant="fp32" if name == "onnx" else "int8", cache_dir=cache_dir, batch_size=batch_size)
+        onnx = OnnxEncoder(variant="fp32" if name == "onnx" else "int8", cache_dir=cache_dir, batch_size=batch_size,
+                           device=device)
         encoder = batched_int8(onnx) if name == "onnx-int8-batched" else onnx
     return _Run(name, _Timed(encoder), time.perf_counter() - started)
 
@@ -148,23 +160,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.encoders", description=__doc__.split("\n\n")[0])
     parser.add_argument("--paragraphs", type=int, default=1000, help="corpus paragraphs to encode (default 1000)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of cable .txt files")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated, torch first")
+    parser.add_argument("--backends", default=None,
+                        help=f"comma-separated, torch first (default: all on cpu, {','.join(GPU_BACKENDS)} on cuda)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="where the backends run (default cpu); cuda is the entry for a GPU machine")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--chunk", type=int, default=16, help="cables per turn (default 16, as ingest)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="ONNX export cache (default: the user cache)")
     parser.add_argument("--calibration", type=int, default=80,
                         help="corpus paragraphs that calibrate onnx-int8-static (default 80)")
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.backends.split(",") if n.strip()]
+    default_backends = GPU_BACKENDS if args.device == "cuda" else BACKENDS
+    names = [n.strip() for n in (args.backends or ",".join(default_backends)).split(",") if n.strip()]
     if unknown := sorted(set(names) - set(BACKENDS)):
         parser.error(f"unknown backends {unknown}; choose from {', '.join(BACKENDS)}")
+    if args.device == "cuda" and (cpu_only := sorted(set(names) - set(GPU_BACKENDS))):
+        parser.error(f"--device cuda runs {', '.join(GPU_BACKENDS)}; {cpu_only} are int8 graphs for the CPU")
 
     cables = _cables(args.corpus, args.paragraphs)
     chunks = [cables[start:start + args.chunk] for start in range(0, len(cables), args.chunk)]
     paragraphs = sum(len(c.paragraphs) for c in cables)
     calibration = _calibration(args.corpus, args.calibration) if "onnx-int8-static" in names else []
     scratch = tempfile.TemporaryDirectory(prefix="bench-encoders-")
-    runs = [_load(name, args.batch_size, args.cache_dir, calibration, Path(scratch.name)) for name in names]
+    try:
+        runs = [_load(name, args.batch_size, args.cache_dir, calibration, Path(scratch.name), args.device)
+                for name in names]
+    except EmbeddingsError as error:
+        parser.exit(2, f"error: {error.message}\n")
     questions = load_questions(bundled_questions_path())
     for run in runs:  # warm-up: first calls allocate and tune
         encode_cables(chunks[0][:1], run.encoder, "context")

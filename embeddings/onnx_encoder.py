@@ -31,6 +31,12 @@ spinning bought no throughput.
 
 Once the export is cached, loading imports onnxruntime and tokenizers only (about 0.3 s with the
 session), never torch, transformers or sentence-transformers.
+
+On ``device="cuda"`` the fp32 graph runs on onnxruntime's CUDA execution provider (the
+``onnxruntime-gpu`` package). The int8 graph is refused there: it is dynamically quantised for the
+CPU (``DynamicQuantizeLinear`` and ``MatMulInteger`` nodes), which the CUDA provider does not run as
+a whole, and its vectors differ from fp32's, so running fp32 in its place would put other vectors
+under an int8 index's name (``docs/gpu.md``).
 """
 
 from __future__ import annotations
@@ -41,11 +47,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.encoder import Device
 from embeddings.errors import InvalidInputError, ModelUnavailableError
 from embeddings.model_files import model_identity
 from embeddings.onnx_export import Variant, cached_export, default_cache_dir, read_model_folder
@@ -74,16 +82,22 @@ class OnnxEncoder:
     whose path is :attr:`model_path`. ``batch_size`` caps the texts of one token count run together;
     ``threads`` (default: one per usable core) batches run at once, each on one thread. The int8
     graph takes one text per run, so its vectors never depend on the other texts of a call.
+    ``device="cuda"`` runs the fp32 graph on the GPU; it refuses int8 (for documents or questions)
+    and a machine without onnxruntime's CUDA execution provider, rather than run on the CPU.
     """
 
     def __init__(self, model: str = "", variant: Variant = "fp32", cache_dir: Path | None = None,
                  batch_size: int = 32, threads: int | None = None, say: Callable[[str], None] = _to_stderr,
-                 query_variant: Variant | None = None) -> None:
+                 query_variant: Variant | None = None, device: Device = "cpu") -> None:
         if batch_size < 1:
             raise InvalidInputError("batch_size", f"must be at least 1, got {batch_size}")
         for field, value in (("variant", variant), ("query_variant", query_variant or variant)):
             if value not in ("fp32", "int8"):
                 raise InvalidInputError(field, f"must be 'fp32' or 'int8', got {value!r}")
+        if device not in ("cpu", "cuda"):
+            raise InvalidInputError("device", f"must be 'cpu' or 'cuda', got {device!r}")
+        # Checked before the export, so a wrong setting fails in a fraction of a second.
+        self._providers = execution_providers(device, variant, query_variant or variant)
         self._model_name = model_identity(model) + _IDENTITY_SUFFIX[variant]
         self._batch_size = batch_size
         self._variant: Variant = variant
@@ -97,7 +111,7 @@ class OnnxEncoder:
         # One pool for the encoder's life: ingest may encode two chunks at once, and their batches
         # then share these workers instead of starting more threads than cores.
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="onnx-batch")
-        self._graph = _Graph(_session(self.model_path, variant), variant)
+        self._graph = _Graph(_session(self.model_path, variant, self._providers), variant)
         self._inputs = [i.name for i in self._graph.session.get_inputs()]
         self._query_graph = self._graph
         if self._query_variant != variant:
@@ -109,7 +123,8 @@ class OnnxEncoder:
                 say(f"{error.message}. Questions use the {variant} graph.")
                 self._query_variant = variant
             else:
-                self._query_graph = _Graph(_session(query_path, self._query_variant), self._query_variant)
+                self._query_graph = _Graph(_session(query_path, self._query_variant, self._providers),
+                                           self._query_variant)
         self._tokenizer = _tokenizer(folder.path / "tokenizer.json", self._max_tokens)
         self._window_tokenizer = _tokenizer(folder.path / "tokenizer.json", None)
 
@@ -252,15 +267,50 @@ _BATCH_TOKENS = 2048
 _SLOW_FUSIONS: dict[Variant, list[str]] = {"fp32": [], "int8": ["SkipLayerNormFusion"]}
 
 
-def _session(path: Path, variant: Variant) -> InferenceSession:
-    """One single-threaded session: batches, not matrix products, are spread over the cores."""
+_CUDA = "CUDAExecutionProvider"
+
+
+def execution_providers(device: Device, variant: Variant, query_variant: Variant) -> list[str]:
+    """The onnxruntime execution providers for ``device``, or ModelUnavailableError naming the fix.
+
+    cuda lists the CPU provider second only for the few shape nodes onnxruntime itself places there;
+    a session that did not get the CUDA provider is refused in :func:`_session`.
+    """
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    ort = _onnxruntime()
+    if _CUDA not in ort.get_available_providers():
+        raise ModelUnavailableError(
+            f"CABLEQA_DEVICE=cuda, but onnxruntime {ort.__version__} has no {_CUDA} (providers: "
+            f"{', '.join(ort.get_available_providers())}): pip uninstall onnxruntime && pip install "
+            "onnxruntime-gpu on a machine with an NVIDIA GPU, or set CABLEQA_DEVICE=cpu"
+        )
+    if "int8" in (variant, query_variant):
+        backend = "CABLEQA_ENCODER_BACKEND=onnx-int8" if variant == "int8" else "CABLEQA_QUANTIZED_QUERIES=1"
+        raise ModelUnavailableError(
+            f"CABLEQA_DEVICE=cuda cannot run the int8 graph ({backend}): it is quantised for the CPU, "
+            "and the fp32 graph in its place would give other vectors than an int8 index holds. "
+            "Set CABLEQA_ENCODER_BACKEND=onnx (fp32; an index built by onnx-int8 must be rebuilt) "
+            "or torch, or CABLEQA_DEVICE=cpu"
+        )
+    return [_CUDA, "CPUExecutionProvider"]
+
+
+def _onnxruntime() -> ModuleType:
     try:
-        import onnxruntime as ort
+        import onnxruntime
     except ImportError as error:
         raise ModelUnavailableError(
             "the ONNX encoder backend needs onnxruntime: pip install onnxruntime, "
             "or set CABLEQA_ENCODER_BACKEND=torch"
         ) from error
+    module: ModuleType = onnxruntime
+    return module
+
+
+def _session(path: Path, variant: Variant, providers: Sequence[str] = ("CPUExecutionProvider",)) -> InferenceSession:
+    """One single-threaded session: batches, not matrix products, are spread over the cores."""
+    ort = _onnxruntime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
@@ -268,13 +318,21 @@ def _session(path: Path, variant: Variant) -> InferenceSession:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
-                                    disabled_optimizers=_SLOW_FUSIONS[variant])
+        session = ort.InferenceSession(str(path), options, providers=list(providers),
+                                       disabled_optimizers=_SLOW_FUSIONS[variant])
     except Exception as error:  # onnxruntime raises its own unexported exception types
         raise ModelUnavailableError(
             f"onnxruntime cannot load {path} ({error.__class__.__name__}: {str(error).splitlines()[0]}). "
             f"Delete it to export again"
         ) from error
+    # onnxruntime-gpu without a usable CUDA runtime or driver logs a warning and runs on the CPU.
+    if _CUDA in providers and _CUDA not in session.get_providers():
+        raise ModelUnavailableError(
+            f"CABLEQA_DEVICE=cuda, but onnxruntime could not start its {_CUDA} (no NVIDIA driver, or a "
+            "CUDA/cuDNN runtime that does not match onnxruntime-gpu; its log above says which): fix the "
+            "CUDA install, or set CABLEQA_DEVICE=cpu"
+        )
+    return session
 
 
 def _tokenizer(path: Path, max_tokens: int | None) -> Tokenizer:

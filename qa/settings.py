@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from embeddings.encoder import Device
 from qa.search.query import Mode
 
 __all__ = ["Settings", "get_settings"]
@@ -53,6 +54,12 @@ class Settings(BaseSettings):
         description="Where 'cableqa models install' puts models, and where a model named in CABLEQA_MODEL is found",
     )
     encoder_backend: EncoderBackend = "onnx-int8"
+    device: Device = Field(
+        default="cpu",
+        description="Where the model runs: cpu, or cuda (an NVIDIA GPU: a CUDA build of torch for the torch backend, "
+                    "onnxruntime-gpu for onnx; onnx-int8 is CPU-only). No silent fallback: cuda without a GPU fails "
+                    "at start with what is missing (docs/gpu.md)",
+    )
     onnx_cache_dir: Path = Field(
         default_factory=_default_onnx_cache_dir,
         description="Where the onnx backends keep the model exported from the local weights (once)",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from embeddings.encoder import Encoder, SentenceTransformerEncoder
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
+from qa.errors import translate_embedding_errors
 from qa.service import CableIndex
 from qa.settings import Settings
 
@@ -14,16 +15,24 @@ __all__ = ["load_encoder", "open_index", "seed_unless_held"]
 
 
 def load_encoder(settings: Settings) -> Encoder:
-    """The model on the backend ``settings.encoder_backend`` names; torch and onnx share a model_name,
-    onnx-int8 has its own (its vectors differ)."""
-    if settings.encoder_backend == "torch":
-        return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size)
-    from embeddings.onnx_encoder import OnnxEncoder
-    from embeddings.onnx_export import Variant
+    """The model on the backend ``settings.encoder_backend`` names, on ``settings.device``; torch and onnx
+    share a model_name, onnx-int8 has its own (its vectors differ). The device never changes it.
 
-    variant: Variant = "int8" if settings.encoder_backend == "onnx-int8" else "fp32"
-    return OnnxEncoder(settings.model, variant, cache_dir=settings.onnx_cache_dir, batch_size=settings.batch_size,
-                       query_variant="int8" if settings.quantized_queries else variant)
+    On cuda, questions go through the documents' graph (``quantized_queries`` is a CPU speed-up; the
+    int8 graph does not run on the GPU). A model that cannot load, or a device that is not there, is
+    :class:`~qa.errors.EncoderUnavailableError`.
+    """
+    with translate_embedding_errors():
+        if settings.encoder_backend == "torch":
+            return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size, device=settings.device)
+        from embeddings.onnx_encoder import OnnxEncoder
+        from embeddings.onnx_export import Variant
+
+        variant: Variant = "int8" if settings.encoder_backend == "onnx-int8" else "fp32"
+        quantized_queries = settings.quantized_queries and settings.device == "cpu"
+        return OnnxEncoder(settings.model, variant, cache_dir=settings.onnx_cache_dir,
+                           batch_size=settings.batch_size, query_variant="int8" if quantized_queries else variant,
+                           device=settings.device)
 
 
 def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missing: bool = True,
