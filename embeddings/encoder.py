@@ -35,7 +35,7 @@ from embeddings.windows import token_windows
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["BUNDLED_MODEL_NAME", "Device", "Encoder", "SentenceTransformerEncoder"]
+__all__ = ["BUNDLED_MODEL_NAME", "Device", "Encoder", "SentenceTransformerEncoder", "require_torch_device"]
 
 
 FloatArray = npt.NDArray[np.float32]
@@ -191,8 +191,7 @@ def _load(model: str, name: str, device: Device) -> SentenceTransformer:
         raise ModelUnavailableError(
             f"cannot load {name!r}: sentence-transformers is not installed (pip install sentence-transformers)"
         ) from error
-    if device == "cuda":
-        _require_torch_cuda()
+    require_torch_device(device)
     path = model or bundled_model_path()
     try:
         # local_files_only keeps it offline even when the hub was imported before the variables
@@ -207,7 +206,10 @@ def _load(model: str, name: str, device: Device) -> SentenceTransformer:
         ) from error
 
 
-def _require_torch_cuda() -> None:
+def require_torch_device(device: Device) -> None:
+    """Nothing for the CPU; for cuda, ModelUnavailableError unless torch sees a CUDA device."""
+    if device == "cpu":
+        return
     import torch
 
     if not torch.cuda.is_available():

@@ -3,36 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from embeddings.encoder import Encoder, SentenceTransformerEncoder
+from embeddings.encoder import Encoder, SentenceTransformerEncoder, require_torch_device
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
 from qa.errors import translate_embedding_errors
 from qa.service import CableIndex
 from qa.settings import Settings
 
-__all__ = ["load_encoder", "open_index", "seed_unless_held"]
+if TYPE_CHECKING:
+    from embeddings.onnx_export import Variant
+
+__all__ = ["check_device", "load_encoder", "open_index", "seed_unless_held"]
+
+
+def check_device(settings: Settings) -> None:
+    """:class:`~qa.errors.EncoderUnavailableError` where ``settings.device`` cannot run the backend, found
+    without loading the model: for a command to fail before it starts a server whose workers would."""
+    with translate_embedding_errors():
+        if settings.encoder_backend == "torch":
+            require_torch_device(settings.device)
+            return
+        from embeddings.onnx_encoder import execution_providers
+
+        execution_providers(settings.device, *_onnx_variants(settings))
+
+
+def _onnx_variants(settings: Settings) -> tuple[Variant, Variant]:
+    """The graphs of the onnx backends, documents' and questions'. On cuda, questions go through the
+    documents' graph: ``quantized_queries`` is a CPU speed-up, and the int8 graph does not run on the GPU."""
+    variant: Variant = "int8" if settings.encoder_backend == "onnx-int8" else "fp32"
+    quantized_queries = settings.quantized_queries and settings.device == "cpu"
+    return variant, "int8" if quantized_queries else variant
 
 
 def load_encoder(settings: Settings) -> Encoder:
     """The model on the backend ``settings.encoder_backend`` names, on ``settings.device``; torch and onnx
     share a model_name, onnx-int8 has its own (its vectors differ). The device never changes it.
 
-    On cuda, questions go through the documents' graph (``quantized_queries`` is a CPU speed-up; the
-    int8 graph does not run on the GPU). A model that cannot load, or a device that is not there, is
-    :class:`~qa.errors.EncoderUnavailableError`.
+    A model that cannot load, or a device that is not there, is :class:`~qa.errors.EncoderUnavailableError`.
     """
     with translate_embedding_errors():
         if settings.encoder_backend == "torch":
             return SentenceTransformerEncoder(settings.model, batch_size=settings.batch_size, device=settings.device)
         from embeddings.onnx_encoder import OnnxEncoder
-        from embeddings.onnx_export import Variant
 
-        variant: Variant = "int8" if settings.encoder_backend == "onnx-int8" else "fp32"
-        quantized_queries = settings.quantized_queries and settings.device == "cpu"
+        variant, query_variant = _onnx_variants(settings)
         return OnnxEncoder(settings.model, variant, cache_dir=settings.onnx_cache_dir,
-                           batch_size=settings.batch_size, query_variant="int8" if quantized_queries else variant,
-                           device=settings.device)
+                           batch_size=settings.batch_size, query_variant=query_variant, device=settings.device)
 
 
 def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missing: bool = True,
