@@ -321,9 +321,10 @@ def _session(path: Path, variant: Variant, providers: Sequence[str] = ("CPUExecu
         session = ort.InferenceSession(str(path), options, providers=list(providers),
                                        disabled_optimizers=_SLOW_FUSIONS[variant])
     except Exception as error:  # onnxruntime raises its own unexported exception types
+        fix = ("Check the CUDA install onnxruntime-gpu needs, or set CABLEQA_DEVICE=cpu" if _CUDA in providers
+               else "Delete it to export again")
         raise ModelUnavailableError(
-            f"onnxruntime cannot load {path} ({error.__class__.__name__}: {str(error).splitlines()[0]}). "
-            f"Delete it to export again"
+            f"onnxruntime cannot load {path} ({error.__class__.__name__}: {str(error).splitlines()[0]}). {fix}"
         ) from error
     # onnxruntime-gpu without a usable CUDA runtime or driver logs a warning and runs on the CPU.
     if _CUDA in providers and _CUDA not in session.get_providers():
