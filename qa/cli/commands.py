@@ -431,6 +431,12 @@ def serve(
     if host:
         os.environ["CABLEQA_HOST"] = host
     get_settings.cache_clear()
+    from qa.startup import check_device
+
+    try:
+        check_device(settings)  # before any worker starts: a missing GPU is one message and exit 2
+    except CableqaError as error:
+        raise fail(error.message) from None
     # The workers add up their metrics in a folder of this server's own (api/metrics.py), named before
     # anything imports prometheus_client; an operator's PROMETHEUS_MULTIPROC_DIR is used as given.
     with tempfile.TemporaryDirectory(prefix="cableqa-metrics-") as metrics_dir:

@@ -70,13 +70,15 @@ def test_cuda_without_a_gpu_fails_at_load_naming_what_is_missing(backend: str, t
     assert not (tmp_path / "onnx").exists()  # refused before exporting anything
 
 
+@pytest.mark.parametrize("command", [["ask", "Who met Lavrov?"], ["serve", "--workers", "2"]])
 @pytest.mark.parametrize("backend", list(BACKENDS))
-def test_cableqa_ask_on_cuda_without_a_gpu_prints_the_error_and_exits_2(backend: str, tmp_path: Path) -> None:
+def test_cableqa_ask_and_serve_on_cuda_without_a_gpu_print_the_error_and_exit_2(
+        backend: str, command: list[str], tmp_path: Path) -> None:
     _no_cuda_for(backend)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
     env |= {"CABLEQA_DEVICE": "cuda", "CABLEQA_ENCODER_BACKEND": backend, "CABLEQA_INDEX_DIR": str(tmp_path / "index"),
             "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", "ask", "Who met Lavrov?"],
+    done = subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", *command],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
