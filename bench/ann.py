@@ -49,9 +49,8 @@ import numpy.typing as npt
 from bench.report import write_report
 from embeddings.faiss_base import faiss
 from qa.settings import Settings
-from qa.store.generations import CURRENT, current_generation
+from qa.store.generations import CURRENT, SEGMENTS, current_generation
 from qa.store.manifest import read_manifest
-from qa.store.segment import SEGMENTS
 
 __all__ = ["main"]
 

@@ -42,8 +42,12 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-c", "from qa.cli import main; main()", *args]
 
 
+def live_segments(root: Path) -> list[str]:
+    """The names of the segments the live generation lists, in order."""
+    generation = root / (root / "CURRENT").read_text().strip()
+    return [s["name"] for s in json.loads((generation / "manifest.json").read_text())["segments"]]
+
+
 def live_segment(root: Path) -> Path:
     """The folder of the live generation's last segment (the one a seed index holds)."""
-    generation = root / (root / "CURRENT").read_text().strip()
-    segments = json.loads((generation / "manifest.json").read_text())["segments"]
-    return root / "segments" / segments[-1]["name"]
+    return root / "segments" / live_segments(root)[-1]

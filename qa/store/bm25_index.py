@@ -145,8 +145,7 @@ class BM25Index:
     @classmethod
     def build(cls, documents: Sequence[str]) -> BM25Index:
         """One segment of ``documents`` (document ``i`` is row ``i``), nothing removed."""
-        stemmer = Stemmer.Stemmer(_STEMMER)
-        postings = Postings.build(documents, lambda text: _tokens(stemmer, text))
+        postings = cls.postings_of(documents)
         return cls([BM25Part(postings, np.arange(postings.size, dtype=np.int64))])
 
     @staticmethod

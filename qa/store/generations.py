@@ -25,10 +25,11 @@ from qa.errors import IndexCorruptError, IndexNotFoundError, IndexPointerMissing
 from qa.store.manifest import read_manifest, verify_files
 from qa.store.processes import process_alive
 
-__all__ = ["CURRENT", "check_pointer", "current_generation", "generation_number", "newest_complete", "prune",
-           "publish", "read_pointer", "staging_folder"]
+__all__ = ["CURRENT", "SEGMENTS", "check_pointer", "current_generation", "generation_number", "newest_complete",
+           "prune", "publish", "read_pointer", "staging_folder"]
 
 CURRENT = "CURRENT"
+SEGMENTS = "segments"  # the folder of the segments the generations list (qa.store.segment)
 _GEN = re.compile(r"^gen-(\d{6})$")
 _STAGED = re.compile(r"^\.tmp-gen-(\d{6})-(\d+)$")
 
@@ -95,7 +96,7 @@ def newest_complete(root: Path) -> Path | None:
             verify_files(folder, manifest)
         except IndexCorruptError:
             continue
-        if all((root / "segments" / str(s.get("name", ""))).is_dir() for s in manifest.segments):
+        if all((root / SEGMENTS / str(s.get("name", ""))).is_dir() for s in manifest.segments):
             return folder
     return None
 
@@ -189,7 +190,7 @@ def prune(root: Path, keep: int = 2) -> None:
             listed.update(str(s["name"]) for s in read_manifest(folder).segments)
         except (IndexCorruptError, KeyError, TypeError):
             return  # a generation that cannot say what it lists: remove no segment
-    segments = root / "segments"
+    segments = root / SEGMENTS
     for folder in segments.glob("seg-*") if segments.is_dir() else ():
         if folder.name not in listed:
             shutil.rmtree(folder, ignore_errors=True)

@@ -32,6 +32,7 @@ from embeddings.index import VectorIndex, choose_kind, create_index, load_index
 from qa.cables.classification import Classification
 from qa.errors import IndexCorruptError, translate_embedding_errors
 from qa.store.bm25_index import BM25Index
+from qa.store.generations import SEGMENTS
 from qa.store.manifest import checksums, verify_listed
 from qa.store.postings import Postings
 from qa.store.processes import process_alive
@@ -39,10 +40,9 @@ from qa.store.snapshot import CableMeta
 from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
 from qa.store.window_ids import window_ids
 
-__all__ = ["SEGMENTS", "ParagraphColumns", "Segment", "SegmentInfo", "VectorArrays", "load_segment", "segment_staging",
+__all__ = ["ParagraphColumns", "Segment", "SegmentInfo", "VectorArrays", "load_segment", "segment_staging",
            "write_segment"]
 
-SEGMENTS = "segments"
 _SEG = re.compile(r"^seg-(\d{6})$")
 _STAGED = re.compile(r"^\.tmp-seg-(\d{6})-(\d+)$")
 

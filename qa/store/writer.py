@@ -19,11 +19,11 @@ import numpy as np
 
 from qa.cables.parse import PARSER_VERSION
 from qa.store.batch import EncodedBatch
-from qa.store.generations import generation_number, prune, publish, staging_folder
+from qa.store.generations import SEGMENTS, generation_number, prune, publish, staging_folder
 from qa.store.manifest import FORMAT_VERSION, Manifest, checksums, write_manifest
 from qa.store.postings import Postings
 from qa.store.reader import load_generation
-from qa.store.segment import SEGMENTS, SegmentInfo, VectorArrays, segment_staging, write_segment
+from qa.store.segment import SegmentInfo, VectorArrays, segment_staging, write_segment
 from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import STORE_NAME, Store
 from qa.store.storage_errors import WRITE_FAULTS, storage_error

@@ -7,16 +7,12 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from suite_support import LAVROV, REPO, cli, corpus_or_skip
+from suite_support import LAVROV, REPO, cli, corpus_or_skip, live_segments
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cli(*args), cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
 
-
-def _segments(root: Path) -> list[str]:
-    generation = root / (root / "CURRENT").read_text().strip()
-    return [s["name"] for s in json.loads((generation / "manifest.json").read_text())["segments"]]
 
 
 def test_optimize_merges_the_segments_of_several_commits_and_answers_alike(
@@ -25,13 +21,13 @@ def test_optimize_merges_the_segments_of_several_commits_and_answers_alike(
     cables = sorted((corpus_or_skip() / "cables").glob("*.txt"))[:3]
     done = _run("ingest", *map(str, cables), "--index", str(root), "--commit-every", "1")
     assert done.returncode == 0, done.stderr
-    assert len(_segments(root)) == 4  # the seed's and one per commit
+    assert len(live_segments(root)) == 4  # the seed's and one per commit
     before = _run("ask", LAVROV, "--index", str(root), "--json")
 
     merged = _run("optimize", "--index", str(root))
     assert merged.returncode == 0, merged.stderr
     assert "merged 4 segments" in merged.stdout and "4 cables" in merged.stdout
-    assert len(_segments(root)) == 1
+    assert len(live_segments(root)) == 1
     after = _run("ask", LAVROV, "--index", str(root), "--json")
     assert json.loads(after.stdout)["hits"] == json.loads(before.stdout)["hits"]
 

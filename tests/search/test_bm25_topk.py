@@ -10,20 +10,15 @@ whole corpus's paragraphs where ``../shared`` is present, else over the seed.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 import pytest
-import Stemmer
 from suite_support import CORPUS
 
-from bench.bm25 import corpus_documents
+from bench.bm25 import Scorer, bm25s_scorer, corpus_documents
 from eval.questions import bundled_questions_path, load_questions
-from qa.store.bm25_index import _STOPWORDS, _TOKEN_PATTERN, BM25Index, BM25Part, analyzed
-
-Exhaustive = Callable[[list[str]], npt.NDArray[np.float32]]
+from qa.store.bm25_index import BM25Index, BM25Part
 
 EXTRA = ("missile defense Lavrov", "Sakhalin pipeline Koz'mino", "the", "nuclear", "Tu-95 bomber airspace",
          "zzzz unknown words only", "Russia Russia Russia", "")
@@ -39,25 +34,9 @@ def index(documents: list[str]) -> BM25Index:
     return BM25Index.build(documents)
 
 
-def _bm25s(documents: list[str]) -> Exhaustive:
-    """bm25s's own index of ``documents`` and its exhaustive scorer (every document scored)."""
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([analyzed(d) for d in documents], token_pattern=_TOKEN_PATTERN,
-                                   stopwords=list(_STOPWORDS), stemmer=Stemmer.Stemmer("english"),
-                                   show_progress=False), show_progress=False)
-
-    def scores(terms: list[str]) -> npt.NDArray[np.float32]:
-        known = [t for t in terms if t in retriever.vocab_dict]
-        if not known:
-            return np.zeros(len(documents), dtype=np.float32)
-        return np.asarray(retriever.get_scores(known), dtype=np.float32)
-
-    return scores
-
-
 @pytest.fixture(scope="module")
-def exhaustive(documents: list[str]) -> Exhaustive:
-    return _bm25s(documents)
+def exhaustive(documents: list[str]) -> Scorer:
+    return bm25s_scorer(documents)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +51,7 @@ def _exhaustive_top(scores: npt.NDArray[np.float32], depth: int) -> npt.NDArray[
 
 
 def test_matches_hold_every_document_with_a_score_and_exactly_its_score(
-        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]]) -> None:
+        index: BM25Index, exhaustive: Scorer, questions: list[list[str]]) -> None:
     assert index.size > 1000 or not (CORPUS / "cables").is_dir()
     for terms in questions:
         every = exhaustive(terms)
@@ -83,7 +62,7 @@ def test_matches_hold_every_document_with_a_score_and_exactly_its_score(
 
 @pytest.mark.parametrize("depth", [1, 10, 100, 1000])
 def test_top_k_equals_the_exhaustive_ranking_with_ties_by_position(
-        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]], depth: int) -> None:
+        index: BM25Index, exhaustive: Scorer, questions: list[list[str]], depth: int) -> None:
     for terms in questions:
         every = exhaustive(terms)
         docs, scores = index.match(terms).top(depth)
@@ -92,7 +71,7 @@ def test_top_k_equals_the_exhaustive_ranking_with_ties_by_position(
 
 
 def test_a_mask_applied_inside_equals_the_masked_exhaustive_scores(
-        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]]) -> None:
+        index: BM25Index, exhaustive: Scorer, questions: list[list[str]]) -> None:
     allowed = np.random.default_rng(7).random(index.size) < 0.3
     for terms in questions:
         every = np.where(allowed, exhaustive(terms), 0.0).astype(np.float32)
@@ -106,7 +85,7 @@ def test_a_mask_applied_inside_equals_the_masked_exhaustive_scores(
 
 
 def test_coverage_from_postings_equals_coverage_from_exhaustive_document_frequencies(
-        index: BM25Index, exhaustive: Exhaustive, questions: list[list[str]]) -> None:
+        index: BM25Index, exhaustive: Scorer, questions: list[list[str]]) -> None:
     for terms in questions[:40]:
         distinct = list(dict.fromkeys(terms))
         best, _ = index.match(terms).best()
@@ -132,7 +111,7 @@ def test_segments_with_deleted_documents_score_as_one_index_of_the_live_document
     bounds = np.linspace(0, len(documents), 5).astype(int)
     segmented = BM25Index([BM25Part(BM25Index.postings_of(documents[a:b]), rows[a:b])
                            for a, b in itertools.pairwise(bounds)])
-    reference = _bm25s(live)
+    reference = bm25s_scorer(live)
     assert segmented.size == len(live)
     for terms in questions:
         assert np.array_equal(segmented.match(terms).totals, reference(terms)), terms

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from suite_support import LAVROV, corpus_or_skip
+from suite_support import LAVROV, corpus_or_skip, live_segments
 
 from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
@@ -21,8 +21,9 @@ from qa.cables.records import Cable
 from qa.errors import IndexCorruptError
 from qa.service import CableIndex
 from qa.store.bm25_index import BM25Index
+from qa.store.generations import SEGMENTS
 from qa.store.merges import MERGE_FACTOR, due_merge
-from qa.store.segment import SEGMENTS, SegmentInfo, cable_documents, paragraph_documents
+from qa.store.segment import SegmentInfo, cable_documents, paragraph_documents
 
 QUESTIONS = (LAVROV, "Tu-95 bomber intrusion into Japanese airspace", "Sakhalin oil and gas",
              "election results and the opposition", "nuclear program sanctions", "Baluyevsky")
@@ -54,10 +55,6 @@ def _answers(index: CableIndex) -> list[tuple[list[float], list[tuple[str, float
     return out
 
 
-def _segments(root: Path) -> list[str]:
-    generation = root / (root / "CURRENT").read_text().strip()
-    return [s["name"] for s in json.loads((generation / "manifest.json").read_text())["segments"]]
-
 
 def test_one_uploaded_cable_writes_its_own_segment_and_a_manifest_and_changes_no_file(
         seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
@@ -70,7 +67,7 @@ def test_one_uploaded_cable_writes_its_own_segment_and_a_manifest_and_changes_no
     written = {name for name in after if name not in before}
     changed = [name for name, digest in before.items() if name in after and after[name] != digest]
     assert changed == ["CURRENT"]  # nothing else is rewritten
-    new_segment = _segments(root)[-1]
+    new_segment = live_segments(root)[-1]
     assert {n.split("/")[0] for n in written} == {index.snapshot.folder.name, SEGMENTS}  # type: ignore[union-attr]
     assert {n.split("/")[1] for n in written if n.startswith(SEGMENTS)} == {new_segment}
     assert _size(root, written) < 0.2 * _size(root)
@@ -86,7 +83,7 @@ def test_a_delete_is_a_tombstone_and_the_cable_is_gone_from_every_mode(
     segment_files = {n: d for n, d in _files(root).items() if n.startswith(SEGMENTS)}
     index.delete(target.id)
     manifest = index.snapshot.manifest
-    assert manifest.deleted == {_segments(root)[1]: [target.id]}
+    assert manifest.deleted == {live_segments(root)[1]: [target.id]}
     assert {n: d for n, d in _files(root).items() if n.startswith(SEGMENTS)} == segment_files
     assert target.id not in index.snapshot.cable_rows
     for mode in ("hybrid", "dense", "bm25"):
@@ -107,13 +104,13 @@ def test_many_segments_with_tombstones_answer_exactly_as_one_index_of_the_same_c
     segmented.ingest([cables[3], cables[9]])  # replaced: tombstones in two older segments
     segmented.delete(cables[5].id)
     segmented.delete(cables[11].id)
-    assert len(_segments(root)) > 2 and segmented.snapshot.manifest.deleted
+    assert len(live_segments(root)) > 2 and segmented.snapshot.manifest.deleted
 
     live = [c for c in [*cables[:14]] if c.id not in {cables[5].id, cables[11].id}]
     seed = segmented.cable("08TOKYO1074")
     whole = CableIndex.open(tmp_path / "whole", encoder)
     whole.ingest([seed, *live])
-    assert len(_segments(tmp_path / "whole")) == 1
+    assert len(live_segments(tmp_path / "whole")) == 1
     assert segmented.snapshot.manifest.cables == whole.snapshot.manifest.cables
     assert segmented.snapshot.manifest.paragraphs == whole.snapshot.manifest.paragraphs
     assert _answers(segmented) == _answers(whole)
@@ -129,7 +126,7 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     before = _answers(index)
     count = index.snapshot.manifest.paragraphs
     index.optimize()
-    assert len(_segments(root)) == 1 and index.snapshot.manifest.deleted == {}
+    assert len(live_segments(root)) == 1 and index.snapshot.manifest.deleted == {}
     assert index.snapshot.size == count
     merged = index.snapshot.segments[0]  # its postings were joined from the merged segments' own
     fresh = (BM25Index.postings_of(paragraph_documents(merged.paragraphs)),
@@ -140,10 +137,10 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     assert _answers(index) == before
     assert _answers(CableIndex.open(root, encoder)) == before
     index.optimize()  # nothing left to do: no new generation
-    assert len(_segments(root)) == 1
+    assert len(live_segments(root)) == 1
     index.ingest([cables[10]])
     index.ingest([cables[11]])
-    listed = set(_segments(root))
+    listed = set(live_segments(root))
     kept = {p.name for p in (root / SEGMENTS).iterdir()}
     assert listed <= kept and len(kept - listed) <= 1  # only the previous generation's are kept besides
 
@@ -157,7 +154,7 @@ def test_a_reader_following_a_write_loads_only_the_new_segment(
     writer.ingest([cables[0]])
     reader.refresh()
     assert reader.snapshot.segments[0] is held  # the seed's segment object, not read again
-    assert [s.name for s in reader.snapshot.segments] == _segments(root)
+    assert [s.name for s in reader.snapshot.segments] == live_segments(root)
     assert reader.ask(cables[0].paragraphs[0].text[:200], k=1, mode="bm25").hits[0].citation.startswith(cables[0].id)
 
 
@@ -187,7 +184,7 @@ def test_the_merge_policy_merges_ten_adjacent_segments_of_one_level() -> None:
     assert due_merge([_info(f"seg-{i:06d}", 150) for i in range(MERGE_FACTOR)]) == (0, MERGE_FACTOR)
 
 
-def test_segment_vectors_stack_without_copying_and_read_across_segments(
+def test_segment_vectors_stack_without_copying_and_read_acrosslive_segments(
         seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
     root = seed_copy()
     index = CableIndex.open(root, encoder)
