@@ -118,6 +118,15 @@ def _tokens(stemmer: Stemmer.Stemmer, text: str) -> list[str]:
     return list(stemmer.stemWords(words))
 
 
+def _offset_of(rows: npt.NDArray[np.int64]) -> int | None:
+    """``k`` when ``rows`` is ``k, k + 1, ...`` (no document deleted), else None."""
+    if len(rows) == 0:
+        return 0
+    first = int(rows[0])
+    return first if first >= 0 and int(rows[-1]) == first + len(rows) - 1 and bool(np.all(np.diff(rows) == 1)) \
+        else None
+
+
 class BM25Index:
     """BM25 (bm25s's defaults: Lucene's IDF, ``k1`` 1.5, ``b`` 0.75) over the live documents of one or more
     segments' postings, with the collection statistics (document count, mean length, document frequency)
@@ -141,6 +150,8 @@ class BM25Index:
         # Each document's length normalisation, k1 * ((1 - b) + b * length / mean), as bm25s computes it.
         self._norms = [self.K1 * ((1 - self.B) + self.B * p.postings.lengths / self._mean_length)
                        if self.size else np.zeros(0) for p in self._parts]
+        # A part with nothing deleted maps document d to row offset + d: no gather and no mask per posting.
+        self._offsets = [_offset_of(p.rows) for p in self._parts]
 
     @classmethod
     def build(cls, documents: Sequence[str]) -> BM25Index:
@@ -179,9 +190,14 @@ class BM25Index:
     def _term_scores(self, term: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """The rows of the live documents holding ``term`` and its BM25 contribution to each."""
         rows, tfs, norms = [], [], []
-        for part, norm in zip(self._parts, self._norms, strict=True):
+        for part, norm, offset in zip(self._parts, self._norms, self._offsets, strict=True):
             docs, tf = part.postings.postings(term)
             if len(docs) == 0:
+                continue
+            if offset is not None:  # nothing deleted: rows follow the documents, no mask to apply
+                rows.append(docs.astype(np.int64) + offset)
+                tfs.append(tf)
+                norms.append(norm[docs])
                 continue
             at = part.rows[docs]
             live = at >= 0
@@ -192,9 +208,9 @@ class BM25Index:
         if df == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         idf = np.float32(math.log(1 + (self.size - df + 0.5) / (df + 0.5)))
-        tf_all = np.concatenate(tfs)
-        tfc = tf_all / (np.concatenate(norms) + tf_all)
-        return np.concatenate(rows), (idf * tfc).astype(np.float32)
+        tf_all = tfs[0] if len(tfs) == 1 else np.concatenate(tfs)
+        tfc = tf_all / ((norms[0] if len(norms) == 1 else np.concatenate(norms)) + tf_all)
+        return rows[0] if len(rows) == 1 else np.concatenate(rows), (idf * tfc).astype(np.float32)
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
         """Every document's score (zeros where nothing matches)."""
@@ -202,13 +218,21 @@ class BM25Index:
 
     def document_frequency(self, term: str) -> int:
         """How many live documents hold ``term`` (0 for a term no live document holds)."""
-        return sum(int((part.rows[part.postings.postings(term)[0]] >= 0).sum()) for part in self._parts)
+        total = 0
+        for part, offset in zip(self._parts, self._offsets, strict=True):
+            docs = part.postings.postings(term)[0]
+            total += len(docs) if offset is not None else int((part.rows[docs] >= 0).sum())
+        return total
 
     def holds(self, term: str, doc: int) -> bool:
-        """Whether document ``doc`` (a row) holds ``term``."""
-        for part in self._parts:
-            docs, _ = part.postings.postings(term)
-            if len(docs) and bool(np.any(part.rows[docs] == doc)):
+        """Whether document ``doc`` (a row) holds ``term``: a binary search where nothing is deleted."""
+        for part, offset in zip(self._parts, self._offsets, strict=True):
+            docs = part.postings.postings(term)[0]
+            if offset is not None:
+                at = int(np.searchsorted(docs, doc - offset))
+                if at < len(docs) and int(docs[at]) == doc - offset:
+                    return True
+            elif len(docs) and bool(np.any(part.rows[docs] == doc)):
                 return True
         return False
 
