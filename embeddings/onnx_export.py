@@ -19,6 +19,13 @@ on the fly, with one scale per input tensor (so the encoder runs the int8 graph 
 Per-tensor weights (the default) cost far more: paragraph vectors kept a mean cosine of 0.95 to fp32
 (minimum 0.90) against 0.994 (minimum 0.98) per channel, at the same speed.
 
+Recipes are tried in the order of :data:`_INT8_RECIPES` and the first whose vectors agree with fp32
+is kept. The first is the one above. The second serves models where it fails (all-mpnet-base-v2:
+one quantised up-projection alone takes a sentence vector to cosine 0.19): 7-bit weights
+(``reduce_range``), which keeps the integer products of onnxruntime's u8 x s8 kernels from
+saturating, and the FFN down-projections left in fp32, since their inputs (after GELU) carry
+outliers up to 90 times their 99th percentile that one per-tensor activation scale cannot hold.
+
 Cache: one ``<slug>-<variant>-<key>.onnx`` per model and variant under the cache folder, with a
 ``.json`` beside it (written last, so it marks a finished export) that records the source folder,
 the tool versions and the file's SHA-256. ``key`` hashes the format version, the variant and the
@@ -181,7 +188,10 @@ def _cache_key(path: Path, variant: Variant) -> str:
         with contextlib.suppress(FileNotFoundError):
             stat = (path / name).stat()
             files.append((name, stat.st_size, stat.st_mtime_ns))
-    blob = json.dumps({"format": EXPORT_FORMAT, "variant": variant, "source": str(path), "files": files})
+    described: dict[str, object] = {"format": EXPORT_FORMAT, "variant": variant, "source": str(path), "files": files}
+    if variant == "int8":  # a new recipe makes a new int8 entry (and retries a refused one); fp32 keeps its key
+        described["recipes"] = [r.name for r in _INT8_RECIPES]
+    blob = json.dumps(described)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -222,17 +232,19 @@ def _locked(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write(target: Path, folder: ModelFolder, variant: Variant, produce: Callable[[Path], None]) -> None:
-    """Produce into a temporary file, then rename the model and (last) its record into place."""
+def _write(target: Path, folder: ModelFolder, variant: Variant,
+           produce: Callable[[Path], dict[str, object] | None]) -> None:
+    """Produce into a temporary file, then rename the model and (last) its record into place; what
+    ``produce`` returns (how it quantised) joins the record."""
     descriptor, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".onnx.tmp", dir=target.parent)
     os.close(descriptor)
     tmp = Path(tmp_name)
     try:
-        produce(tmp)
+        made = produce(tmp) or {}
         tmp.chmod(0o644)  # mkstemp makes it private; the cache is a cache, readable like any other
         record = {"format": EXPORT_FORMAT, "variant": variant, "source": str(folder.path),
                   "bytes": tmp.stat().st_size, "sha256": _sha256(tmp), "exported_at": time.time(),
-                  "versions": _versions()}
+                  "versions": _versions(), **made}
         os.replace(tmp, target)
         _replace_text(target.with_suffix(".json"), json.dumps(record, indent=2))
     finally:
@@ -309,21 +321,54 @@ def _export_fp32(folder: ModelFolder, out: Path) -> None:
             raise ModelUnavailableError(f"the ONNX export of {folder.path} differs from torch by {difference:.2g}")
 
 
-def _quantize_int8(source: Path, out: Path, folder: ModelFolder, refused: Path) -> None:
-    """Quantise, then compare with fp32 on sample texts; a graph that disagrees is refused, and the
-    refusal is remembered in ``refused`` so later loads fail at once instead of quantising again."""
+@dataclass(frozen=True, slots=True)
+class _Int8Recipe:
+    """One way to quantise: 7-bit weights or 8, and whether FFN down-projections stay fp32."""
+
+    name: str
+    reduce_range: bool
+    down_projections_fp32: bool
+
+
+_INT8_RECIPES = (
+    _Int8Recipe("per-channel", reduce_range=False, down_projections_fp32=False),
+    _Int8Recipe("per-channel-7bit-fp32-down-projections", reduce_range=True, down_projections_fp32=True),
+)
+
+
+def _quantize_int8(source: Path, out: Path, folder: ModelFolder, refused: Path) -> dict[str, object]:
+    """Quantise by the first recipe whose vectors agree with fp32 on sample texts, and say which;
+    when none does, the graph is refused, and the refusal is remembered in ``refused`` so later
+    loads fail at once instead of quantising again."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with _quiet_root_logger():  # it warns, on the root logger, that no pre-processing was run
-        quantize_dynamic(source, out, weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True})
-    agreement = _int8_agreement(source, out, folder)
-    if agreement < _INT8_MIN_COSINE:
-        reason = (f"the int8 graph of {folder.path} does not reproduce the model: its text vectors reach a "
-                  f"cosine of only {agreement:.3f} to fp32 (at least {_INT8_MIN_COSINE} needed). Use "
-                  "CABLEQA_ENCODER_BACKEND=onnx with CABLEQA_QUANTIZED_QUERIES=false, or the torch backend")
-        _replace_text(refused, reason)
-        raise ModelUnavailableError(reason)
+    agreements = []
+    for recipe in _INT8_RECIPES:
+        kept = _down_projections(source) if recipe.down_projections_fp32 else []
+        with _quiet_root_logger():  # it warns, on the root logger, that no pre-processing was run
+            quantize_dynamic(source, out, weight_type=QuantType.QInt8, per_channel=True,
+                             reduce_range=recipe.reduce_range, op_types_to_quantize=["MatMul"],
+                             nodes_to_exclude=kept, extra_options={"MatMulConstBOnly": True})
+        agreement = _int8_agreement(source, out, folder)
+        agreements.append(f"{recipe.name} {agreement:.3f}")
+        if agreement >= _INT8_MIN_COSINE:
+            return {"recipe": recipe.name, "fp32_nodes": len(kept), "min_cosine_to_fp32": round(agreement, 4)}
+    reason = (f"the int8 graph of {folder.path} does not reproduce the model: its text vectors reach a "
+              f"cosine of only {', '.join(agreements)} to fp32 by recipe (at least {_INT8_MIN_COSINE} needed). "
+              "Use CABLEQA_ENCODER_BACKEND=onnx with CABLEQA_QUANTIZED_QUERIES=false, or the torch backend")
+    _replace_text(refused, reason)
+    raise ModelUnavailableError(reason)
+
+
+def _down_projections(graph: Path) -> list[str]:
+    """The matrix products whose constant weight narrows its input (``in > out``): the FFN down-projections."""
+    import onnx
+
+    model = onnx.load(str(graph), load_external_data=False)
+    shapes = {i.name: tuple(i.dims) for i in model.graph.initializer}
+    return [node.name for node in model.graph.node
+            if node.op_type == "MatMul" and len(shapes.get(node.input[1], ())) == 2
+            and shapes[node.input[1]][0] > shapes[node.input[1]][1]]
 
 
 # Lowest cosine accepted between an int8 and the fp32 vector of one sample text; all-MiniLM-L6-v2

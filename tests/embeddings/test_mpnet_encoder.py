@@ -1,16 +1,16 @@
 """all-mpnet-base-v2 on every encoder path: torch, ONNX fp32 (same vectors), windows by its own 384-token
-limit, and an int8 graph that is refused because dynamic quantisation breaks it, questions then staying
-on fp32. Skipped where the model is not installed (``cableqa models install all-mpnet-base-v2``)."""
+limit, and an int8 graph by the second recipe (7-bit weights, FFN down-projections in fp32), since the
+first breaks it. Skipped where the model is not installed (``cableqa models install all-mpnet-base-v2``)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
-from embeddings.errors import ModelUnavailableError
 from embeddings.onnx_encoder import OnnxEncoder
 from qa.settings import Settings
 
@@ -61,18 +61,19 @@ def test_windows_follow_the_models_384_token_limit(onnx_encoder: OnnxEncoder) ->
         assert len(onnx_encoder._window_tokenizer.encode(text[start:end], add_special_tokens=False).ids) <= 382
 
 
-def test_the_int8_graph_is_faithful_to_fp32_or_refused(folder: str, onnx_encoder: OnnxEncoder) -> None:
-    try:
-        int8 = OnnxEncoder(folder, "int8", threads=1)
-    except ModelUnavailableError as error:  # dynamic quantisation breaks mpnet on this project's CPUs
-        assert "int8 graph" in error.message and "cosine of only" in error.message
-        return
-    assert (int8.encode_documents(TEXTS) * onnx_encoder.encode_documents(TEXTS)).sum(axis=1).min() >= 0.95
+def test_the_int8_graph_takes_the_second_recipe_and_stays_faithful_to_fp32(
+        folder: str, onnx_encoder: OnnxEncoder) -> None:
+    int8 = OnnxEncoder(folder, "int8", threads=1)
+    record = json.loads(int8.model_path.with_suffix(".json").read_text())
+
+    assert record["recipe"] == "per-channel-7bit-fp32-down-projections"
+    assert record["fp32_nodes"] == 12  # one FFN down-projection per layer
+    assert (int8.encode_documents(TEXTS) * onnx_encoder.encode_documents(TEXTS)).sum(axis=1).min() >= 0.97
 
 
-def test_questions_use_the_fp32_graph_when_the_int8_one_is_refused(folder: str) -> None:
+def test_questions_take_the_int8_graph(folder: str) -> None:
     messages: list[str] = []
     encoder = OnnxEncoder(folder, "fp32", threads=1, query_variant="int8", say=messages.append)
-    if encoder.query_variant == "int8":
-        pytest.skip("the int8 graph is faithful on this CPU")
-    assert any("Questions use the fp32 graph" in m for m in messages)
+
+    assert encoder.query_variant == "int8"
+    assert not any("Questions use the fp32 graph" in m for m in messages)

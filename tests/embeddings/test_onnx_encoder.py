@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pytest
 from suite_support import REPO
 
+from embeddings import onnx_export
 from embeddings.encoder import BUNDLED_MODEL_NAME, Encoder, SentenceTransformerEncoder
 from embeddings.errors import InvalidInputError, ModelUnavailableError
 from embeddings.onnx_encoder import OnnxEncoder
@@ -257,6 +258,33 @@ def test_a_second_encoder_reuses_the_cached_export_without_exporting_again(
     assert {p: p.stat().st_mtime_ns for p in modified} == modified
     assert [m for m in export.messages if m.startswith("Exporting")] == exports_before
     assert len(exports_before) == 2  # fp32 once, int8 once (quantised from the cached fp32)
+
+
+def test_minilm_keeps_the_first_int8_recipe_so_its_vectors_do_not_move(onnx_int8: OnnxEncoder) -> None:
+    record = json.loads(onnx_int8.model_path.with_suffix(".json").read_text())
+
+    assert (record["recipe"], record["fp32_nodes"]) == ("per-channel", 0)
+    assert record["min_cosine_to_fp32"] >= 0.98
+
+
+def test_an_int8_graph_no_recipe_makes_faithful_is_refused_by_name_and_remembered(
+        onnx_fp32: OnnxEncoder, export: Export, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(onnx_export, "_INT8_MIN_COSINE", 1.01)  # no real graph reaches it
+    cache = export.folder / "strict"
+    cache.mkdir()
+    shutil.copy2(onnx_fp32.model_path, cache / onnx_fp32.model_path.name)
+    shutil.copy2(onnx_fp32.model_path.with_suffix(".json"), cache / onnx_fp32.model_path.with_suffix(".json").name)
+
+    with pytest.raises(ModelUnavailableError) as refused:
+        OnnxEncoder(variant="int8", cache_dir=cache)
+    with pytest.raises(ModelUnavailableError) as again:
+        OnnxEncoder(variant="int8", cache_dir=cache)
+
+    message = refused.value.message
+    assert "per-channel 0.9" in message and "per-channel-7bit-fp32-down-projections 0.9" in message
+    assert "CABLEQA_ENCODER_BACKEND=onnx" in message
+    assert again.value.message == message  # read back from the .refused file, not quantised again
+    assert not list(cache.glob("*int8*.onnx"))
 
 
 def test_loading_a_cached_export_imports_neither_torch_nor_sentence_transformers(
