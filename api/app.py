@@ -89,6 +89,7 @@ def _lifespan(settings: Settings, encoder: Encoder | None, limiter: RateLimiter 
             with CommitFollower(state.index, settings.follow_interval_s, on_change=server_metrics.serving):
                 yield
         finally:
+            state.index.stop_merges()  # a merge in flight is abandoned, not waited for (CableIndex.stop_merges)
             server_metrics.stopping()
 
     return lifespan
