@@ -192,6 +192,7 @@ class CableIndex:
                     "('cableqa optimize --wait')", holder="another merger",
                     retry_after=max(1, min(30, round(self.write_wait) or 1)))
             self._adopt(optimize(self.root, self._writer, self.refresh, self.write_wait))
+        self._merge_if_due()  # writes after its last round may have been turned away from merging meanwhile
         return self._snapshot
 
     def _merge_if_due(self) -> None:

@@ -172,9 +172,10 @@ def optimize(root: Path, writer: WriterLock, latest: Callable[[], Snapshot], wai
     always ends with one segment and nothing deleted (unless the index is empty).
     """
     for _ in range(OPTIMIZE_ROUNDS_OFF_LOCK):
-        plan = plan_optimize(latest())
+        snapshot = latest()
+        plan = plan_optimize(snapshot)
         if plan is None:
-            return latest()
+            return snapshot
         merge_off_lock(root, plan, writer, latest, wait)
     with writer.held(wait):
         snapshot = latest()
