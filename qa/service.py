@@ -37,7 +37,7 @@ from qa.search.query import DEFAULT_K, MAX_QUESTION_CHARS, Query, make_query
 from qa.search.ranking import Weights
 from qa.store.batch import EncodedBatch, merge_batches
 from qa.store.generations import CURRENT, check_pointer, read_pointer
-from qa.store.merge_lock import merge_lock
+from qa.store.merge_lock import MERGE_LOCK_NAME, merge_lock
 from qa.store.merge_scheduler import MergeScheduler
 from qa.store.merges import MERGE_FACTOR, optimize, plan_merge
 from qa.store.reader import empty_snapshot, load_current
@@ -188,7 +188,7 @@ class CableIndex:
             if not held:
                 raise IndexBusyError(
                     f"the index at {self.root} is being merged by another process; waited {self.write_wait:g} s "
-                    f"for its merge lock ({self.root / 'merge.lock'}). Try again when it finishes, or wait longer "
+                    f"for its merge lock ({self.root / MERGE_LOCK_NAME}). Try again when it finishes, or wait longer "
                     "('cableqa optimize --wait')", holder="another merger",
                     retry_after=max(1, min(30, round(self.write_wait) or 1)))
             self._adopt(optimize(self.root, self._writer, self.refresh, self.write_wait))

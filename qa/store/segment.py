@@ -221,9 +221,8 @@ def place_segment(staged: Path, info: SegmentInfo, number: int) -> SegmentInfo:
     generation ``number`` was taken, so no one else can take the name. An unlisted folder of that name
     (a write that crashed before publishing) is removed first."""
     final = staged.parent / f"seg-{number:06d}"
-    if final != staged:
-        shutil.rmtree(final, ignore_errors=True)
-        staged.rename(final)
+    shutil.rmtree(final, ignore_errors=True)
+    staged.rename(final)
     return replace(info, name=final.name)
 
 
