@@ -12,7 +12,8 @@ published generation; the server calls it on a short timer (:mod:`qa.follow`).
 Merges the policy calls for after a write run on a background thread, off the write lock
 (:mod:`qa.store.merge_scheduler`): a write returns once its own generation is published.
 :meth:`CableIndex.wait_for_merges` waits for them (``cableqa ingest`` does before it exits);
-:meth:`CableIndex.stop_merges` abandons them (the server does at shutdown).
+:meth:`CableIndex.stop_merges` starts no more (the server, at shutdown, stops them and waits for
+the one in flight).
 """
 
 from __future__ import annotations
@@ -205,9 +206,9 @@ class CableIndex:
         return self._merges.wait(timeout)
 
     def stop_merges(self) -> None:
-        """Start no more background merges and abandon the one in flight, returning at once (the server does
-        at shutdown, so a restart never waits minutes for a merge): its build is removed, not published,
-        and the next write makes the merge due again."""
+        """Start no more background merges, returning at once; the one in flight, if any, is finished and
+        committed (:meth:`wait_for_merges` waits for it; the interpreter does too before the process exits).
+        The server calls both at shutdown; a merge it could not finish is due again at the next write."""
         self._merges.stop()
 
     # --- reading -------------------------------------------------------------------------

@@ -8,8 +8,10 @@ one leaves the work to it: the holder looks for a due merge again after each com
 after letting the lock go, so a merge made due by a write it turned away is never left behind.
 
 A failed merge is logged and changes nothing: what it built is removed, ``CURRENT`` still names a
-complete generation, and the next write tries again. The thread is a daemon: a process that exits
-without :meth:`MergeScheduler.wait` leaves a staging folder that the next write removes.
+complete generation, and the next write tries again. The thread is not a daemon: the interpreter
+finishes the merge in flight before the process exits (native FAISS and SQLite code must not run
+while the interpreter is torn down). A process killed meanwhile leaves a staging folder that the
+next write removes.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class MergeScheduler:
                 return
             self._wanted = True
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=f"cableqa-merge {self.root}", daemon=True)
+                self._thread = threading.Thread(target=self._run, name=f"cableqa-merge {self.root}")
                 self._thread.start()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -63,15 +65,9 @@ class MergeScheduler:
             return self._state.wait_for(lambda: self._thread is None, timeout)
 
     def stop(self) -> None:
-        """Start no more merges, and abandon the one in flight: it is not committed, and its builder removes
-        what it built as soon as the build returns. Returns at once; the index stays as it was."""
+        """Start no more merges; the one in flight, if any, is finished and committed. Returns at once."""
         with self._state:
             self._stopped = True
-
-    @property
-    def running(self) -> bool:
-        with self._state:
-            return self._thread is not None
 
     def _proceed(self) -> bool:
         with self._state:
@@ -97,7 +93,7 @@ class MergeScheduler:
                 if not held:
                     return  # the holder looks again once it lets go
                 while self._proceed() and (plan := plan_merge(self._latest(), self.factor)) is not None:
-                    done = merge_off_lock(self.root, plan, self._writer, self._latest, COMMIT_WAIT_S, self._proceed)
+                    done = merge_off_lock(self.root, plan, self._writer, self._latest, COMMIT_WAIT_S)
                     if done is not None:
                         self._committed(done)
             if plan_merge(self._latest(), self.factor) is None:

@@ -148,14 +148,11 @@ def commit_merge(root: Path, built: BuiltMerge, latest: Snapshot) -> Snapshot | 
 
 
 def merge_off_lock(root: Path, plan: MergePlan, writer: WriterLock, latest: Callable[[], Snapshot],
-                   wait: float, proceed: Callable[[], bool] = lambda: True) -> Snapshot | None:
+                   wait: float) -> Snapshot | None:
     """Build ``plan`` without the write lock, then commit it under the lock against ``latest()``; the new
-    snapshot, or None when the merge was abandoned (its run changed, or ``proceed()`` said no)."""
+    snapshot, or None when the merge was abandoned (its run changed meanwhile)."""
     built = build_merge(root, plan)
     try:
-        if not proceed():
-            discard(built)
-            return None
         with writer.held(wait):
             return commit_merge(root, built, latest())
     except BaseException:

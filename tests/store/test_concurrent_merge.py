@@ -125,6 +125,7 @@ def test_a_write_publishes_while_a_merge_builds_and_the_merge_carries_its_tombst
     root = seed_copy()
     index = _segmented(root, encoder, cables[:6], per_segment=2)
     run = live_segments(root)[1:4]  # cables 0 and 1, 2 and 3, 4 and 5
+    index.delete(cables[4].id)  # before the merge's base: dropped by the merge, not carried
     with merger(root, 1, 4, tmp_path / "merger") as running:
         staged = running.built()
         assert staged.is_dir() and staged.parent == root / SEGMENTS
@@ -147,7 +148,7 @@ def test_a_write_publishes_while_a_merge_builds_and_the_merge_carries_its_tombst
     assert _staging(root) == []
 
     whole = CableIndex.open(tmp_path / "whole", encoder, merge_factor=NO_MERGES)
-    whole.ingest([index.cable("08TOKYO1074"), cables[0], _new_text(cables[1]), *cables[3:6], cables[7]])
+    whole.ingest([index.cable("08TOKYO1074"), cables[0], _new_text(cables[1]), cables[3], cables[5], cables[7]])
     for reader in (index, CableIndex.open(root, encoder)):
         manifest = reader.snapshot.manifest
         assert (manifest.cables, manifest.paragraphs, manifest.vectors, manifest.sentences) == (
