@@ -6,6 +6,7 @@ created at import time: settings, model and index belong to one app, on ``app.st
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -89,6 +90,10 @@ def _lifespan(settings: Settings, encoder: Encoder | None, limiter: RateLimiter 
             with CommitFollower(state.index, settings.follow_interval_s, on_change=server_metrics.serving):
                 yield
         finally:
+            state.index.stop_merges()  # no new merge; the one in flight is finished and committed
+            if not state.index.wait_for_merges(timeout=0.0):
+                log.info("waiting for the segment merge in flight to finish before exiting")
+                await asyncio.to_thread(state.index.wait_for_merges)
             server_metrics.stopping()
 
     return lifespan

@@ -8,6 +8,12 @@ write holds the folder's OS write lock (:mod:`qa.store.writer_lock`) from readin
 publishing, and starts from the generation ``CURRENT`` names then, never from this process's
 snapshot, so no write is lost. :meth:`CableIndex.refresh` moves a reader to the newest
 published generation; the server calls it on a short timer (:mod:`qa.follow`).
+
+Merges the policy calls for after a write run on a background thread, off the write lock
+(:mod:`qa.store.merge_scheduler`): a write returns once its own generation is published.
+:meth:`CableIndex.wait_for_merges` waits for them (``cableqa ingest`` does before it exits);
+:meth:`CableIndex.stop_merges` starts no more (the server, at shutdown, stops them and waits for
+the one in flight).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from embeddings.threads import single_threaded_blas
 from qa.cables.classification import Classification
 from qa.cables.parse import parse_cable
 from qa.cables.records import Cable, Paragraph
-from qa.errors import UnknownCableError, UnknownParagraphError
+from qa.errors import IndexBusyError, UnknownCableError, UnknownParagraphError
 from qa.ingest.passages import PassageScheme
 from qa.ingest.pipeline import Commit, encoded_commits
 from qa.search.answer import Answer
@@ -32,7 +38,9 @@ from qa.search.query import DEFAULT_K, MAX_QUESTION_CHARS, Query, make_query
 from qa.search.ranking import Weights
 from qa.store.batch import EncodedBatch, merge_batches
 from qa.store.generations import CURRENT, check_pointer, read_pointer
-from qa.store.merges import merge_due, optimize
+from qa.store.merge_lock import MERGE_LOCK_NAME, merge_lock
+from qa.store.merge_scheduler import MergeScheduler
+from qa.store.merges import MERGE_FACTOR, optimize, plan_merge
 from qa.store.reader import empty_snapshot, load_current
 from qa.store.snapshot import Snapshot
 from qa.store.writer import write_generation
@@ -46,12 +54,14 @@ EncodeCommits = Callable[[Sequence[Cable], PassageScheme, int], Iterable[Commit]
 
 class CableIndex:
     def __init__(self, root: Path, encoder: Encoder, snapshot: Snapshot, weights: Weights = Weights(),
-                 write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS) -> None:
+                 write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS,
+                 merge_factor: int = MERGE_FACTOR) -> None:
         self.root = root
         self.encoder = encoder
         self._snapshot = snapshot
         self._writer = WriterLock(root)
         self._refresh_lock = threading.Lock()
+        self._merges = MergeScheduler(root, self._writer, self.refresh, self._adopt, merge_factor)
         self.write_wait = write_wait  # seconds a write waits for another writer's lock
         self.weights = weights
         self.max_question_chars = max_question_chars
@@ -59,7 +69,8 @@ class CableIndex:
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder, index_type: str = "auto", scheme: PassageScheme = "context",
-             write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS) -> CableIndex:
+             write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS,
+             merge_factor: int = MERGE_FACTOR) -> CableIndex:
         """Load the index at ``root``, or start an empty one there if none was ever written.
 
         Nothing is written here. A folder holding generations but no ``CURRENT`` is refused.
@@ -69,7 +80,8 @@ class CableIndex:
             snapshot = load_current(root, encoder.model_name)
         else:
             snapshot = empty_snapshot(encoder.model_name, encoder.dimension, index_type, scheme)
-        return cls(root, encoder, snapshot, write_wait=write_wait, max_question_chars=max_question_chars)
+        return cls(root, encoder, snapshot, write_wait=write_wait, max_question_chars=max_question_chars,
+                   merge_factor=merge_factor)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -96,6 +108,12 @@ class CableIndex:
                 if loaded.manifest.generation > self._snapshot.manifest.generation:
                     self._snapshot = loaded
         return self._snapshot
+
+    def _adopt(self, snapshot: Snapshot) -> None:
+        """Hold ``snapshot``, one this process published, unless a newer one is held already."""
+        with self._refresh_lock:
+            if snapshot.manifest.generation > self._snapshot.manifest.generation:
+                self._snapshot = snapshot
 
     def seed_if_empty(self, cables: Callable[[], Sequence[Cable]]) -> bool:
         """Ingest ``cables()`` when no generation was ever published here; one process does it while
@@ -145,7 +163,8 @@ class CableIndex:
             latest = self.refresh()
             if ceiling is not None and batch is not None:
                 refuse_changing_above(latest, [c.id for c in batch.cables], ceiling)
-            self._snapshot = merge_due(self.root, write_generation(self.root, latest, batch, set()))
+            self._adopt(write_generation(self.root, latest, batch, set()))
+        self._merge_if_due()
 
     def delete(self, cable_id: str, ceiling: Classification | None = None) -> Snapshot:
         """Remove a cable, in one new generation; under ``ceiling``, only a cable with no text above it."""
@@ -155,14 +174,42 @@ class CableIndex:
                 raise UnknownCableError(cable_id)
             if ceiling is not None:
                 refuse_changing_above(latest, [cable_id], ceiling, doing="delete")
-            self._snapshot = merge_due(self.root, write_generation(self.root, latest, None, {cable_id}))
+            self._adopt(write_generation(self.root, latest, None, {cable_id}))
+        self._merge_if_due()
         return self._snapshot
 
     def optimize(self) -> Snapshot:
-        """Merge every segment into one, dropping deleted paragraphs, in one new generation (if needed)."""
-        with self._writer.held(self.write_wait):
-            self._snapshot = optimize(self.root, self.refresh())
+        """Merge every segment into one, dropping deleted paragraphs (:func:`qa.store.merges.optimize`).
+
+        It waits its turn for the folder's merge lock (a background merge of any process), then builds
+        off the write lock: uploads and deletes go on meanwhile, and what they leave behind is merged in
+        a further round, the last one under the write lock, so it ends with one segment and no tombstones.
+        """
+        with merge_lock(self.root, self.write_wait) as held:
+            if not held:
+                raise IndexBusyError(
+                    f"the index at {self.root} is being merged by another process; waited {self.write_wait:g} s "
+                    f"for its merge lock ({self.root / MERGE_LOCK_NAME}). Try again when it finishes, or wait longer "
+                    "('cableqa optimize --wait')", holder="another merger",
+                    retry_after=max(1, min(30, round(self.write_wait) or 1)))
+            self._adopt(optimize(self.root, self._writer, self.refresh, self.write_wait))
+        self._merge_if_due()  # writes after its last round may have been turned away from merging meanwhile
         return self._snapshot
+
+    def _merge_if_due(self) -> None:
+        if plan_merge(self._snapshot, self._merges.factor) is not None:
+            self._merges.request()
+
+    def wait_for_merges(self, timeout: float | None = None) -> bool:
+        """Wait until no background merge of this object runs (``cableqa ingest`` does before it exits, as
+        Lucene's ``IndexWriter.close`` does); False when ``timeout`` ran out first."""
+        return self._merges.wait(timeout)
+
+    def stop_merges(self) -> None:
+        """Start no more background merges, returning at once; the one in flight, if any, is finished and
+        committed (:meth:`wait_for_merges` waits for it; the interpreter does too before the process exits).
+        The server calls both at shutdown; a merge it could not finish is due again at the next write."""
+        self._merges.stop()
 
     # --- reading -------------------------------------------------------------------------
 

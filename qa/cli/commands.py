@@ -103,6 +103,7 @@ def ingest(
 
     Other processes may use the index meanwhile: each commit waits its turn for the folder's write lock
     and adds to whatever the index holds by then; a server on the folder answers for it within a second.
+    Segment merges the commits make due run in the background; the command waits for them before it exits.
     With --ray, parsing and embedding run on Ray actors; this process alone writes, and the index is
     the one a plain ingest of the same files makes.
     """
@@ -120,6 +121,9 @@ def ingest(
                                                       ray_workers)
     else:
         cable_index, cables, skipped = _ingest_here(paths, settings, write_wait, commit_size)
+    if not cable_index.wait_for_merges(timeout=0.0):  # a merge its commits made due runs in the background
+        typer.echo("waiting for a segment merge to finish (the cables are already searchable)", err=True)
+        cable_index.wait_for_merges()
     manifest = cable_index.snapshot.manifest
     paragraphs = sum(len(c.paragraphs) for c in cables)
     typer.echo(f"ingested {len(cables)} cables ({paragraphs} paragraphs); index at {settings.index_dir} now holds "

@@ -3,15 +3,18 @@
     INDEX_DIR/
       CURRENT           names the live generation ("gen-000007")
       write.lock        the one writer's OS lock (qa.store.writer_lock)
+      merge.lock        the one merger's OS lock (qa.store.merge_lock), held while a merge builds
       gen-000007/       manifest.json: the segments it lists and the cables deleted from each
       gen-000006/       the previous one, kept until the next save succeeds
-      segments/         seg-000003/, seg-000007/ ... (qa.store.segment), shared by the generations
+      segments/         seg-000003/, seg-000007/ ... (qa.store.segment), shared by the generations, and
+                        the staging folders of segments being built (qa.store.staging)
 
 A writer, holding ``write.lock``, stages ``.tmp-gen-000008-<pid>/``, checks it, fsyncs it,
 renames it to ``gen-000008`` and then replaces ``CURRENT`` through a renamed temporary file.
 A crash (even kill -9) at any moment leaves ``CURRENT`` naming a complete generation, so the
 previous index still loads and answers exactly as before. Generation numbers are taken under
-the lock, so no two writers ever stage the same one.
+the lock, so no two writers ever stage the same one. A merge builds its segment off the lock
+and takes its number, like a write, only when it commits (:mod:`qa.store.merges`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from qa.errors import IndexCorruptError, IndexNotFoundError, IndexPointerMissingError
 from qa.store.manifest import read_manifest, verify_files
 from qa.store.processes import process_alive
+from qa.store.staging import remove_abandoned
 
 __all__ = ["CURRENT", "SEGMENTS", "check_pointer", "current_generation", "generation_number", "newest_complete",
            "prune", "publish", "read_pointer", "staging_folder"]
@@ -179,6 +183,8 @@ def prune(root: Path, keep: int = 2) -> None:
 
     A reader in another process may still hold a pruned generation: its vectors, FAISS and BM25 data are
     in its memory and its SQLite file stays readable through the open descriptor until it lets go.
+    Staging folders are not segments: those of a merge still building stay, those nobody builds any
+    more go (:func:`~qa.store.staging.remove_abandoned`).
     """
     live = read_pointer(root)
     for folder in generations(root)[keep:]:
@@ -191,6 +197,7 @@ def prune(root: Path, keep: int = 2) -> None:
         except (IndexCorruptError, KeyError, TypeError):
             return  # a generation that cannot say what it lists: remove no segment
     segments = root / SEGMENTS
+    remove_abandoned(segments)
     for folder in segments.glob("seg-*") if segments.is_dir() else ():
         if folder.name not in listed:
             shutil.rmtree(folder, ignore_errors=True)

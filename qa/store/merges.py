@@ -7,23 +7,45 @@ segments it merges, so a paragraph is rewritten about once per level (six levels
 release), not once per write as when every write copied the whole index. Only adjacent segments
 merge, so segments stay in pid order. ``cableqa optimize`` merges everything into one segment.
 
-Merges run under the write lock, right after the write that makes one due, and publish a
-generation of their own: the write is already published (and answered) by then.
+A merge holds the write lock only to commit, as Lucene's ``ConcurrentMergeScheduler`` does, in
+three phases:
+
+1. :func:`plan_merge` picks the run from a snapshot ``base`` (any snapshot: segments never change).
+2. :func:`build_merge` builds the merged segment from ``base``'s segments into a staging folder
+   (:func:`~qa.store.staging.merge_staging`), without the write lock: uploads and deletes of every
+   process publish meanwhile.
+3. :func:`commit_merge`, under the write lock, reloads the latest generation. If every segment of
+   the run is still listed, it publishes a generation listing the merged segment in the run's place,
+   with every tombstone added to the run's segments since ``base`` (tombstones name cable ids, so
+   they apply to the merged segment as they are) and the latest generation's counts; the segment
+   takes its ``seg-NNNNNN`` name there, from the generation number. If another merge or a write that
+   emptied a segment removed one of the run, the merge is abandoned and its folder removed.
+
+Only one process merges an index at a time (:mod:`qa.store.merge_lock`); who runs merges is
+:mod:`qa.store.merge_scheduler`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from qa.store.segment import SegmentInfo
+from qa.store.generations import SEGMENTS
+from qa.store.segment import SegmentInfo, place_segment
 from qa.store.snapshot import Snapshot
-from qa.store.writer import Counts, NextGeneration, commit_generation, merged_segment
+from qa.store.staging import merge_staging
+from qa.store.writer import Counts, NextGeneration, commit_generation, merged_segment, without_empty
+from qa.store.writer_lock import WriterLock
 
-__all__ = ["MERGE_FACTOR", "due_merge", "merge", "merge_due", "optimize"]
+__all__ = ["MERGE_FACTOR", "OPTIMIZE_ROUNDS_OFF_LOCK", "BuiltMerge", "MergePlan", "build_merge", "commit_merge",
+           "discard", "due_merge", "merge_off_lock", "optimize", "plan_merge", "plan_optimize"]
 
 MERGE_FACTOR = 10
+# optimize() builds off the lock at most this many times while writes keep landing, then once under it.
+OPTIMIZE_ROUNDS_OFF_LOCK = 2
 
 
 def _level(info: SegmentInfo) -> int:
@@ -41,32 +63,122 @@ def due_merge(segments: Sequence[SegmentInfo], factor: int = MERGE_FACTOR) -> tu
     return None
 
 
-def merge(root: Path, previous: Snapshot, start: int, end: int) -> Snapshot:
-    """Publish a generation where the segments ``[start, end)`` are one, their deleted paragraphs gone."""
-    segments = tuple(SegmentInfo.from_dict(s) for s in previous.manifest.segments)
-    run = segments[start:end]
+@dataclass(frozen=True, slots=True)
+class MergePlan:
+    """Merge ``base``'s segments ``[start, end)`` into one."""
 
-    def build(number: int) -> NextGeneration:
-        info = merged_segment(root, number, previous, run)
-        names = {s.name for s in run}
-        base = previous.manifest
-        return NextGeneration((*segments[:start], info, *segments[end:]),
-                              {n: ids for n, ids in base.deleted.items() if n not in names}, base.next_pid,
-                              Counts(base.cables, base.paragraphs, base.vectors, base.sentences))
+    base: Snapshot
+    start: int
+    end: int
 
-    return commit_generation(root, previous, build)
+    @property
+    def run(self) -> tuple[SegmentInfo, ...]:
+        return tuple(SegmentInfo.from_dict(s) for s in self.base.manifest.segments[self.start:self.end])
 
 
-def merge_due(root: Path, snapshot: Snapshot, factor: int = MERGE_FACTOR) -> Snapshot:
-    """Every merge the policy calls for, one generation each; ``snapshot`` when none is due."""
-    while (run := due_merge([SegmentInfo.from_dict(s) for s in snapshot.manifest.segments], factor)) is not None:
-        snapshot = merge(root, snapshot, *run)
-    return snapshot
+@dataclass(frozen=True, slots=True)
+class BuiltMerge:
+    """A merged segment built and fsynced in ``staged``, not yet listed by any generation."""
+
+    plan: MergePlan
+    staged: Path
+    info: SegmentInfo  # named after the staging folder until committed
 
 
-def optimize(root: Path, snapshot: Snapshot) -> Snapshot:
-    """One segment holding every live cable, no tombstones; ``snapshot`` when it is so already."""
+def plan_merge(snapshot: Snapshot, factor: int = MERGE_FACTOR) -> MergePlan | None:
+    """The merge the policy calls for in ``snapshot``, if any."""
+    run = due_merge([SegmentInfo.from_dict(s) for s in snapshot.manifest.segments], factor)
+    return None if run is None else MergePlan(snapshot, *run)
+
+
+def plan_optimize(snapshot: Snapshot) -> MergePlan | None:
+    """Every segment into one; None when the index is one segment with nothing deleted already."""
     segments = snapshot.manifest.segments
     if len(segments) <= 1 and not snapshot.manifest.deleted:
-        return snapshot
-    return merge(root, snapshot, 0, len(segments))
+        return None
+    return MergePlan(snapshot, 0, len(segments))
+
+
+def build_merge(root: Path, plan: MergePlan) -> BuiltMerge:
+    """Phase 2: the merged segment of ``plan``, built in a fresh staging folder; no lock is needed."""
+    staged = merge_staging(root / SEGMENTS)
+    try:
+        info = merged_segment(staged, plan.base, plan.run)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return BuiltMerge(plan, staged, info)
+
+
+def discard(built: BuiltMerge) -> None:
+    """Remove a built merge that will not be committed."""
+    shutil.rmtree(built.staged, ignore_errors=True)
+
+
+def commit_merge(root: Path, built: BuiltMerge, latest: Snapshot) -> Snapshot | None:
+    """Phase 3, the caller holding the write lock and ``latest`` the generation ``CURRENT`` names: publish
+    ``latest`` with the merged segment in place of the run, or None (the merge abandoned and removed)
+    when ``latest`` no longer lists the whole run."""
+    run = [s.name for s in built.plan.run]
+    listed = [SegmentInfo.from_dict(s) for s in latest.manifest.segments]
+    names = [s.name for s in listed]
+    start = names.index(run[0]) if run[0] in names else -1
+    if start < 0 or names[start:start + len(run)] != run:
+        discard(built)
+        return None
+    base = built.plan.base.manifest.deleted
+    now = latest.manifest
+    carried = sorted({cable_id for name in run for cable_id in now.deleted.get(name, ())}
+                     - {cable_id for name in run for cable_id in base.get(name, ())})
+
+    def build(number: int) -> NextGeneration:
+        info = place_segment(built.staged, built.info, number)
+        deleted = {name: ids for name, ids in now.deleted.items() if name not in run}
+        if carried:
+            deleted[info.name] = carried
+        return without_empty(NextGeneration((*listed[:start], info, *listed[start + len(run):]), deleted,
+                                            now.next_pid, Counts(now.cables, now.paragraphs, now.vectors,
+                                                                 now.sentences)))
+
+    try:
+        return commit_generation(root, latest, build)
+    except BaseException:
+        discard(built)
+        raise
+
+
+def merge_off_lock(root: Path, plan: MergePlan, writer: WriterLock, latest: Callable[[], Snapshot],
+                   wait: float) -> Snapshot | None:
+    """Build ``plan`` without the write lock, then commit it under the lock against ``latest()``; the new
+    snapshot, or None when the merge was abandoned (its run changed meanwhile)."""
+    built = build_merge(root, plan)
+    try:
+        with writer.held(wait):
+            return commit_merge(root, built, latest())
+    except BaseException:
+        discard(built)
+        raise
+
+
+def optimize(root: Path, writer: WriterLock, latest: Callable[[], Snapshot], wait: float) -> Snapshot:
+    """One segment holding every live cable and no tombstones; the caller holds the merge lock.
+
+    Each round builds off the write lock, so writes go on meanwhile; a write that lands during a build
+    leaves its segment or a carried tombstone behind, and the next round merges again. After
+    ``OPTIMIZE_ROUNDS_OFF_LOCK`` such rounds the last one builds under the write lock, so optimize
+    always ends with one segment and nothing deleted (unless the index is empty).
+    """
+    for _ in range(OPTIMIZE_ROUNDS_OFF_LOCK):
+        snapshot = latest()
+        plan = plan_optimize(snapshot)
+        if plan is None:
+            return snapshot
+        merge_off_lock(root, plan, writer, latest, wait)
+    with writer.held(wait):
+        snapshot = latest()
+        plan = plan_optimize(snapshot)
+        if plan is None:
+            return snapshot
+        done = commit_merge(root, build_merge(root, plan), snapshot)
+        assert done is not None  # the run is the snapshot's own, read under the same lock
+        return done

@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,16 +35,15 @@ from qa.store.bm25_index import BM25Index
 from qa.store.generations import SEGMENTS
 from qa.store.manifest import checksums, verify_listed
 from qa.store.postings import Postings
-from qa.store.processes import process_alive
 from qa.store.snapshot import CableMeta
 from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
+from qa.store.staging import remove_abandoned, write_staging
 from qa.store.window_ids import window_ids
 
-__all__ = ["ParagraphColumns", "Segment", "SegmentInfo", "VectorArrays", "load_segment", "segment_staging",
-           "write_segment"]
+__all__ = ["ParagraphColumns", "Segment", "SegmentInfo", "VectorArrays", "fill_segment", "load_segment",
+           "place_segment", "segment_staging", "write_segment"]
 
 _SEG = re.compile(r"^seg-(\d{6})$")
-_STAGED = re.compile(r"^\.tmp-seg-(\d{6})-(\d+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,25 +166,29 @@ def cable_documents(cables: Sequence[CableMeta], paragraphs: ParagraphColumns) -
 def segment_staging(root: Path, number: int) -> Path:
     """A fresh folder to write segment ``number`` into; the caller holds the write lock.
 
-    Staging folders of writers that are gone are removed, and so is a published-looking segment of
-    that number that no generation lists (a write that crashed before publishing its generation).
+    Staging folders nobody builds any more are removed (:func:`~qa.store.staging.remove_abandoned`), and
+    so is a published-looking segment of that number that no generation lists (a write that crashed
+    before publishing its generation).
     """
     folder = root / SEGMENTS
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(".tmp-seg-*"):
-        match = _STAGED.match(stale.name)
-        if match is None or int(match.group(2)) == os.getpid() or not process_alive(int(match.group(2))):
-            shutil.rmtree(stale, ignore_errors=True)
+    remove_abandoned(folder)
     shutil.rmtree(folder / f"seg-{number:06d}", ignore_errors=True)
-    staged = folder / f".tmp-seg-{number:06d}-{os.getpid()}"
-    staged.mkdir()
-    return staged
+    return write_staging(folder, number)
 
 
-def write_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: str, dimension: int,
-                  postings: tuple[Postings, Postings] | None = None) -> SegmentInfo:
+def write_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: str, dimension: int) -> SegmentInfo:
+    """Finish a write's staged segment (:func:`segment_staging`) and rename it to ``seg-NNNNNN``, the
+    number its staging folder carries. The store is closed."""
+    info = fill_segment(staged, store, vectors, index_type, dimension)
+    return place_segment(staged, info, int(staged.name.split("-")[2]))
+
+
+def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: str, dimension: int,
+                 postings: tuple[Postings, Postings] | None = None) -> SegmentInfo:
     """Finish a staged segment whose ``store`` is filled: vectors, vector index and postings beside it,
-    every file fsynced, then the folder renamed to ``seg-NNNNNN``. The store is closed.
+    every file fsynced; the folder keeps its staging name, which the returned info carries until
+    :func:`place_segment` gives it its own. The store is closed.
 
     ``postings`` (paragraphs', cables') are those of the store's rows and cables in its order, when the
     caller has them (a merge joins its segments'); otherwise they are cut from the texts here.
@@ -207,12 +210,20 @@ def write_segment(staged: Path, store: Store, vectors: VectorArrays, index_type:
     for path in staged.iterdir():
         with path.open("rb") as handle:
             os.fsync(handle.fileno())
-    name = "seg-" + staged.name.split("-")[2]
     pids = paragraphs.pids
-    info = SegmentInfo(name, len(cables), len(paragraphs), len(vectors.window_pids), len(vectors.sentence_pids),
-                       int(pids.min()) if len(pids) else 0, int(pids.max()) if len(pids) else 0, checksums(staged))
-    staged.rename(staged.parent / name)
-    return info
+    return SegmentInfo(staged.name, len(cables), len(paragraphs), len(vectors.window_pids),
+                       len(vectors.sentence_pids), int(pids.min()) if len(pids) else 0,
+                       int(pids.max()) if len(pids) else 0, checksums(staged))
+
+
+def place_segment(staged: Path, info: SegmentInfo, number: int) -> SegmentInfo:
+    """Rename a finished staged segment to ``seg-NNNNNN``; the caller holds the write lock, under which
+    generation ``number`` was taken, so no one else can take the name. An unlisted folder of that name
+    (a write that crashed before publishing) is removed first."""
+    final = staged.parent / f"seg-{number:06d}"
+    shutil.rmtree(final, ignore_errors=True)
+    staged.rename(final)
+    return replace(info, name=final.name)
 
 
 def _save_vectors(staged: Path, vectors: VectorArrays) -> None:

@@ -23,12 +23,12 @@ from qa.store.generations import SEGMENTS, generation_number, prune, publish, st
 from qa.store.manifest import FORMAT_VERSION, Manifest, checksums, write_manifest
 from qa.store.postings import Postings
 from qa.store.reader import load_generation
-from qa.store.segment import SegmentInfo, VectorArrays, segment_staging, write_segment
+from qa.store.segment import SegmentInfo, VectorArrays, fill_segment, segment_staging, write_segment
 from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import STORE_NAME, Store
 from qa.store.storage_errors import WRITE_FAULTS, storage_error
 
-__all__ = ["Counts", "NextGeneration", "commit_generation", "write_generation"]
+__all__ = ["Counts", "NextGeneration", "commit_generation", "merged_segment", "without_empty", "write_generation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ def write_generation(root: Path, previous: Snapshot, batch: EncodedBatch | None,
             next_pid = info.last_pid + 1
             counts = Counts(counts.cables + info.cables, counts.paragraphs + info.paragraphs,
                             counts.windows + info.windows, counts.sentences + info.sentences)
-        return _without_empty(NextGeneration(tuple(segments), deleted, next_pid, counts))
+        return without_empty(NextGeneration(tuple(segments), deleted, next_pid, counts))
 
     return commit_generation(root, previous, build)
 
@@ -128,7 +128,7 @@ def _tombstoned(previous: Snapshot, replaced: set[str]) -> tuple[dict[str, list[
                            base.sentences - sentences)
 
 
-def _without_empty(listed: NextGeneration) -> NextGeneration:
+def without_empty(listed: NextGeneration) -> NextGeneration:
     """Segments whose every cable is deleted are no longer listed (nor are their tombstones)."""
     kept = tuple(s for s in listed.segments if len(set(listed.deleted.get(s.name, ()))) < s.cables)
     names = {s.name for s in kept}
@@ -154,10 +154,11 @@ def _write_batch(root: Path, number: int, previous: Snapshot, batch: EncodedBatc
     return write_segment(staged, store, vectors, previous.manifest.index_type, previous.manifest.dimension)
 
 
-def merged_segment(root: Path, number: int, previous: Snapshot, run: Sequence[SegmentInfo]) -> SegmentInfo:
-    """Segment ``number`` holding the live cables of the adjacent segments ``run``: pids, vectors and BM25
-    postings kept (joined, not computed again), the vector index built anew."""
-    staged = segment_staging(root, number)
+def merged_segment(staged: Path, previous: Snapshot, run: Sequence[SegmentInfo]) -> SegmentInfo:
+    """Fill the empty folder ``staged`` with a segment holding the live cables of ``previous``'s adjacent
+    segments ``run``: pids, vectors and BM25 postings kept (joined, not computed again), the vector index
+    built anew. It reads only ``previous``'s immutable segments, so it needs no lock; the folder keeps
+    its staging name (:func:`~qa.store.segment.place_segment` gives it its own under the lock)."""
     store = Store(staged / STORE_NAME)
     by_name = {s.name: s for s in previous.segments}
     segments = [by_name[info.name] for info in run]
@@ -182,5 +183,5 @@ def merged_segment(root: Path, number: int, previous: Snapshot, run: Sequence[Se
         sentence_pids=np.concatenate([p.sentence_pids[k] for p, k in zip(parts, sentences_kept, strict=True)]),
         sentence_spans=np.concatenate([p.sentence_spans[k] for p, k in zip(parts, sentences_kept, strict=True)]),
     )
-    return write_segment(staged, store, vectors, previous.manifest.index_type, previous.manifest.dimension,
-                         (paragraphs, cables.renumbered(new_of_old)))
+    return fill_segment(staged, store, vectors, previous.manifest.index_type, previous.manifest.dimension,
+                        (paragraphs, cables.renumbered(new_of_old)))
