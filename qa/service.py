@@ -70,7 +70,7 @@ class CableIndex:
     @classmethod
     def open(cls, root: Path, encoder: Encoder, index_type: str = "auto", scheme: PassageScheme = "context",
              write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS,
-             merge_factor: int = MERGE_FACTOR) -> CableIndex:
+             merge_factor: int = MERGE_FACTOR, weights: Weights = Weights()) -> CableIndex:
         """Load the index at ``root``, or start an empty one there if none was ever written.
 
         Nothing is written here. A folder holding generations but no ``CURRENT`` is refused.
@@ -80,7 +80,7 @@ class CableIndex:
             snapshot = load_current(root, encoder.model_name)
         else:
             snapshot = empty_snapshot(encoder.model_name, encoder.dimension, index_type, scheme)
-        return cls(root, encoder, snapshot, write_wait=write_wait, max_question_chars=max_question_chars,
+        return cls(root, encoder, snapshot, weights, write_wait=write_wait, max_question_chars=max_question_chars,
                    merge_factor=merge_factor)
 
     @property

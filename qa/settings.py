@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="onnx backend: encode questions with the int8 graph (documents stay fp32); about 2x faster "
                     "per question, hybrid MRR@10 unchanged on the distractor eval (README, Performance)",
     )
+    keyword_trust: float | None = Field(
+        default=None, ge=0.0, le=8.0,
+        description="hybrid: how far BM25's weight follows the share of the question it matches (0 = fixed "
+                    "weights); unset = the value chosen for the index's model (MiniLM 0, mpnet 2; README, Models)",
+    )
     index_type: IndexType = Field(
         default="auto",
         description="auto: exact flat search below 20,000 vectors, HNSW from there (bench/ann.py); or one kind always",

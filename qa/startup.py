@@ -9,6 +9,7 @@ from embeddings.encoder import Encoder, SentenceTransformerEncoder, require_torc
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
 from qa.errors import translate_embedding_errors
+from qa.search.ranking import weights_for_model
 from qa.service import CableIndex
 from qa.settings import Settings
 
@@ -62,8 +63,10 @@ def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missi
     builds it, the others wait (``cli_write_wait_s``) and load it. ``write_wait`` is how long this
     process's later writes wait for the lock (default ``write_wait_s``, the server's).
     """
-    index = CableIndex.open(settings.index_dir, encoder or load_encoder(settings), settings.index_type,
-                            write_wait=settings.cli_write_wait_s, max_question_chars=settings.max_question_chars)
+    encoder = encoder or load_encoder(settings)
+    index = CableIndex.open(settings.index_dir, encoder, settings.index_type,
+                            write_wait=settings.cli_write_wait_s, max_question_chars=settings.max_question_chars,
+                            weights=weights_for_model(encoder.model_name, settings.keyword_trust))
     if seed_if_missing:
         seed_unless_held(index, say)
     index.write_wait = settings.write_wait_s if write_wait is None else write_wait

@@ -37,7 +37,7 @@ from qa.store.snapshot import Snapshot
 from qa.store.stacked_rows import Rows
 from qa.store.window_ids import WINDOWS_PER_PARAGRAPH, window_ids
 
-__all__ = ["Ranked", "Weights", "allowed_rows", "fused_weights", "rank"]
+__all__ = ["KEYWORD_TRUST_BY_MODEL", "Ranked", "Weights", "allowed_rows", "fused_weights", "rank", "weights_for_model"]
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -50,7 +50,25 @@ class Weights:
     sentence: float = 0.25
     cable: float = 0.15
     candidates: int = 100
-    keyword_trust: float = 0.0  # chosen on the even half of the eval among all corpus cables (README, "Models")
+    keyword_trust: float = 0.0  # per model: KEYWORD_TRUST_BY_MODEL
+
+
+# ``keyword_trust`` chosen per model on the even question ids of the eval among all 1,346 corpus
+# cables, reported on the odd ones (``python -m eval.fusion_split``, README "Models"): a model whose
+# dense side finds paraphrases (mpnet) gains from trusting BM25 less when it matches little; one
+# whose dense side finds none among the corpus (MiniLM) does not.
+KEYWORD_TRUST_BY_MODEL = {
+    "sentence-transformers/all-MiniLM-L6-v2": 0.0,
+    "sentence-transformers/all-mpnet-base-v2": 2.0,
+}
+
+
+def weights_for_model(model_name: str, keyword_trust: float | None = None) -> Weights:
+    """The fusion weights for an index of ``model_name`` (its encoder identity, ``+onnx-int8`` or not):
+    ``keyword_trust`` when given, else the one chosen for the model (0, the fixed weights, for others)."""
+    upstream = model_name.split("+", 1)[0]
+    chosen = KEYWORD_TRUST_BY_MODEL.get(upstream, 0.0) if keyword_trust is None else keyword_trust
+    return Weights(keyword_trust=chosen)
 
 
 def fused_weights(weights: Weights, coverage: float) -> tuple[float, float, float, float]:
