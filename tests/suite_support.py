@@ -10,9 +10,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from qa.service import CableIndex
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -51,3 +56,17 @@ def live_segments(root: Path) -> list[str]:
 def live_segment(root: Path) -> Path:
     """The folder of the live generation's last segment (the one a seed index holds)."""
     return root / "segments" / live_segments(root)[-1]
+
+
+Answers = list[tuple[list[float], list[tuple[str, float]]]]
+
+
+def answers_in_every_mode(index: CableIndex, questions: Sequence[str]) -> Answers:
+    """Each question's scores in rank order, and its hits (equal scores may list in either order), per mode:
+    what two indexes holding the same live cables must agree on."""
+    out = []
+    for question in questions:
+        for mode in ("hybrid", "dense", "bm25"):
+            hits = [(h.citation, round(h.score, 5)) for h in index.ask(question, k=8, mode=mode).hits]
+            out.append(([score for _, score in hits], sorted(hits)))
+    return out

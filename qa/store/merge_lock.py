@@ -10,7 +10,6 @@ a due merge after each of its commits); ``optimize`` waits for it.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import time
@@ -19,11 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qa.store.storage_errors import storage_error
+from qa.store.writer_lock import flock_before
 
 __all__ = ["MERGE_LOCK_NAME", "merge_lock"]
 
 MERGE_LOCK_NAME = "merge.lock"
-_POLL_S = 0.05
 
 
 @contextmanager
@@ -36,18 +35,9 @@ def merge_lock(root: Path, wait: float = 0.0) -> Iterator[bool]:
     except OSError as error:
         raise (storage_error(error, root, "take the merge lock") or error) from error
     try:
-        deadline = time.monotonic() + max(wait, 0.0)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    raise
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(_POLL_S)
+        if not flock_before(fd, time.monotonic() + max(wait, 0.0)):
+            yield False
+            return
         try:
             yield True
         finally:

@@ -29,7 +29,7 @@ from pathlib import Path
 from qa.errors import IndexBusyError
 from qa.store.storage_errors import storage_error
 
-__all__ = ["LOCK_NAME", "WriterLock", "describe_holder"]
+__all__ = ["LOCK_NAME", "WriterLock", "describe_holder", "flock_before"]
 
 LOCK_NAME = "write.lock"
 _POLL_S = 0.05
@@ -44,6 +44,21 @@ def describe_holder(lock_path: Path) -> str:
     if not isinstance(info, dict) or "pid" not in info:
         return "another process (it has not written its name yet)"
     return f"pid {info.get('pid')} ({info.get('command', '?')}) since {info.get('since', '?')}"
+
+
+def flock_before(fd: int, deadline: float) -> bool:
+    """Take an exclusive ``flock`` on ``fd``, polling until ``deadline`` (``time.monotonic()``); False when
+    another holder kept it until then. Errors other than "held elsewhere" are raised as they are."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as error:
+            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL_S)
 
 
 class WriterLock:
@@ -83,16 +98,12 @@ class WriterLock:
         except OSError as error:
             raise self._fault(error) from error
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as error:
-                    if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                        raise self._fault(error) from error
-                    if time.monotonic() >= deadline:
-                        raise self._busy(wait) from None
-                    time.sleep(_POLL_S)
+            try:
+                taken = flock_before(fd, deadline)
+            except OSError as error:
+                raise self._fault(error) from error
+            if not taken:
+                raise self._busy(wait)
             note = json.dumps({"pid": os.getpid(), "command": " ".join(sys.argv)[:200],
                                "since": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
             os.ftruncate(fd, 0)

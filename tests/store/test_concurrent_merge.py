@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from suite_support import LAVROV, REPO, corpus_or_skip, live_segments
+from suite_support import LAVROV, REPO, answers_in_every_mode, corpus_or_skip, live_segments
 
 from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
@@ -83,16 +83,6 @@ def merger(root: Path, start: int, end: int, folder: Path) -> Iterator[Merger]:
             running.process.communicate()
 
 
-def _answers(index: CableIndex) -> list[tuple[list[float], list[tuple[str, float]]]]:
-    """Each question's scores in rank order, and its hits (equal scores may list in either order)."""
-    out = []
-    for question in QUESTIONS:
-        for mode in ("hybrid", "dense", "bm25"):
-            hits = [(h.citation, round(h.score, 5)) for h in index.ask(question, k=8, mode=mode).hits]
-            out.append(([score for _, score in hits], sorted(hits)))
-    return out
-
-
 def _generation(root: Path) -> int:
     return int((root / "CURRENT").read_text().strip().split("-")[1])
 
@@ -154,7 +144,7 @@ def test_a_write_publishes_while_a_merge_builds_and_the_merge_carries_its_tombst
         assert (manifest.cables, manifest.paragraphs, manifest.vectors, manifest.sentences) == (
             whole.snapshot.manifest.cables, whole.snapshot.manifest.paragraphs, whole.snapshot.manifest.vectors,
             whole.snapshot.manifest.sentences)
-        assert _answers(reader) == _answers(whole)
+        assert answers_in_every_mode(reader, QUESTIONS) == answers_in_every_mode(whole, QUESTIONS)
 
 
 def test_a_merge_whose_run_was_emptied_meanwhile_is_abandoned_and_leaves_no_folder(
@@ -218,7 +208,7 @@ def test_the_service_merges_in_the_background_and_answers_as_an_index_that_never
     whole.ingest([index.cable("08TOKYO1074"), *(c for c in cables[:8] if c.id != cables[2].id)])
     assert (snapshot.manifest.cables, snapshot.manifest.paragraphs) == (
         whole.snapshot.manifest.cables, whole.snapshot.manifest.paragraphs)
-    assert _answers(index) == _answers(whole)
+    assert answers_in_every_mode(index, QUESTIONS) == answers_in_every_mode(whole, QUESTIONS)
 
 
 def test_optimize_builds_off_the_lock_and_merges_again_what_a_write_left_meanwhile(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from suite_support import LAVROV, corpus_or_skip, live_segments
+from suite_support import LAVROV, answers_in_every_mode, corpus_or_skip, live_segments
 
 from embeddings.encoder import Encoder
 from qa.cables.corpus import read_cable_file
@@ -43,17 +43,6 @@ def _files(root: Path) -> dict[str, str]:
 def _size(root: Path, names: set[str] | None = None) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()
                and (names is None or str(p.relative_to(root)) in names))
-
-
-def _answers(index: CableIndex) -> list[tuple[list[float], list[tuple[str, float]]]]:
-    """Each question's scores in rank order, and its hits (equal scores may list in either order)."""
-    out = []
-    for question in QUESTIONS:
-        for mode in ("hybrid", "dense", "bm25"):
-            hits = [(h.citation, round(h.score, 5)) for h in index.ask(question, k=8, mode=mode).hits]
-            out.append(([score for _, score in hits], sorted(hits)))
-    return out
-
 
 
 def test_one_uploaded_cable_writes_its_own_segment_and_a_manifest_and_changes_no_file(
@@ -113,7 +102,7 @@ def test_many_segments_with_tombstones_answer_exactly_as_one_index_of_the_same_c
     assert len(live_segments(tmp_path / "whole")) == 1
     assert segmented.snapshot.manifest.cables == whole.snapshot.manifest.cables
     assert segmented.snapshot.manifest.paragraphs == whole.snapshot.manifest.paragraphs
-    assert _answers(segmented) == _answers(whole)
+    assert answers_in_every_mode(segmented, QUESTIONS) == answers_in_every_mode(whole, QUESTIONS)
 
 
 def test_optimize_merges_every_segment_into_one_and_answers_alike(
@@ -123,7 +112,7 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     for chunk in (cables[:3], cables[3:6], cables[6:9]):
         index.ingest(chunk)
     index.delete(cables[4].id)
-    before = _answers(index)
+    before = answers_in_every_mode(index, QUESTIONS)
     count = index.snapshot.manifest.paragraphs
     index.optimize()
     assert len(live_segments(root)) == 1 and index.snapshot.manifest.deleted == {}
@@ -134,8 +123,8 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     for joined, built in zip((merged.postings, merged.cable_postings), fresh, strict=True):
         for field in ("terms", "indptr", "docs", "tfs", "lengths"):
             assert np.array_equal(getattr(joined, field), getattr(built, field)), field
-    assert _answers(index) == before
-    assert _answers(CableIndex.open(root, encoder)) == before
+    assert answers_in_every_mode(index, QUESTIONS) == before
+    assert answers_in_every_mode(CableIndex.open(root, encoder), QUESTIONS) == before
     index.optimize()  # nothing left to do: no new generation
     assert len(live_segments(root)) == 1
     index.ingest([cables[10]])
