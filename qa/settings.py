@@ -11,13 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from embeddings.encoder import Device
 from qa.search.query import Mode
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "settings_problem"]
 
 EncoderBackend = Literal["torch", "onnx", "onnx-int8"]
 IndexType = Literal["auto", "flat", "hnsw", "ivfpq"]
@@ -144,3 +144,14 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem(error: ValidationError) -> str:
+    """One line per bad setting, named by its environment variable: ``CABLEQA_PORT=99999: Input should be ...``."""
+    lines = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]) or "?"
+        given = problem.get("input")
+        shown = f"={given!r}" if isinstance(given, (str, int, float)) else ""
+        lines.append(f"CABLEQA_{name.upper()}{shown}: {problem['msg']}")
+    return "invalid settings: " + "; ".join(lines)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from qa.cables.corpus import FileOutcome, iter_cable_files, read_cable_file, read_cables, seed_cable_path
 from qa.cables.records import Cable
@@ -20,7 +21,7 @@ from qa.cables.serialize import cable_to_dict, iso_utc
 from qa.cli.models import models_app
 from qa.errors import CableParseError, CableqaError
 from qa.search.serialize import answer_to_dict
-from qa.settings import Settings, get_settings
+from qa.settings import Settings, get_settings, settings_problem
 
 if TYPE_CHECKING:
     from qa.service import CableIndex
@@ -472,4 +473,9 @@ def main() -> None:
         app()
     except CableqaError as error:
         typer.secho(f"error: {error.message}", err=True, fg=typer.colors.RED)
+        sys.exit(2)
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        typer.secho(f"error: {settings_problem(error)}", err=True, fg=typer.colors.RED)
         sys.exit(2)
