@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, require_torch_device
+from embeddings.model_files import model_identity
 from qa.cables.corpus import read_cable_file, seed_cable_path
 from qa.cables.records import Cable
 from qa.errors import translate_embedding_errors
@@ -66,7 +67,7 @@ def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missi
     encoder = encoder or load_encoder(settings)
     index = CableIndex.open(settings.index_dir, encoder, settings.index_type,
                             write_wait=settings.cli_write_wait_s, max_question_chars=settings.max_question_chars,
-                            weights=weights_for_model(encoder.model_name, settings.keyword_trust))
+                            weights=weights_for_model(model_identity(settings.model), settings.keyword_trust))
     if seed_if_missing:
         seed_unless_held(index, say)
     index.write_wait = settings.write_wait_s if write_wait is None else write_wait

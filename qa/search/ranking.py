@@ -63,10 +63,10 @@ KEYWORD_TRUST_BY_MODEL = {
 }
 
 
-def weights_for_model(model_name: str, keyword_trust: float | None = None) -> Weights:
-    """The fusion weights for an index of ``model_name`` (its encoder identity, ``+onnx-int8`` or not):
-    ``keyword_trust`` when given, else the one chosen for the model (0, the fixed weights, for others)."""
-    upstream = model_name.split("+", 1)[0]
+def weights_for_model(upstream: str, keyword_trust: float | None = None) -> Weights:
+    """The fusion weights for an index of the model named ``upstream`` (``embeddings.model_files.model_identity``,
+    the same for every backend): ``keyword_trust`` when given, else the one chosen for the model (0, the
+    fixed weights, for others)."""
     chosen = KEYWORD_TRUST_BY_MODEL.get(upstream, 0.0) if keyword_trust is None else keyword_trust
     return Weights(keyword_trust=chosen)
 

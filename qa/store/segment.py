@@ -166,14 +166,13 @@ def cable_documents(cables: Sequence[CableMeta], paragraphs: ParagraphColumns) -
 def segment_staging(root: Path, number: int) -> Path:
     """A fresh folder to write segment ``number`` into; the caller holds the write lock.
 
-    Staging folders nobody builds any more are removed (:func:`~qa.store.staging.remove_abandoned`), and
-    so is a published-looking segment of that number that no generation lists (a write that crashed
-    before publishing its generation).
+    Staging folders nobody builds any more are removed (:func:`~qa.store.staging.remove_abandoned`); a
+    published-looking segment of that number that no generation lists (a write that crashed before
+    publishing its generation) goes when :func:`place_segment` takes the name.
     """
     folder = root / SEGMENTS
     folder.mkdir(parents=True, exist_ok=True)
     remove_abandoned(folder)
-    shutil.rmtree(folder / f"seg-{number:06d}", ignore_errors=True)
     return write_staging(folder, number)
 
 

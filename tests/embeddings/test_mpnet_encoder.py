@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.model_files import model_identity
 from embeddings.onnx_encoder import OnnxEncoder
+from qa.search.ranking import weights_for_model
 from qa.settings import Settings
 
 UPSTREAM = "sentence-transformers/all-mpnet-base-v2"
@@ -77,3 +79,7 @@ def test_questions_take_the_int8_graph(folder: str) -> None:
 
     assert encoder.query_variant == "int8"
     assert not any("Questions use the fp32 graph" in m for m in messages)
+
+
+def test_the_installed_folder_takes_mpnets_keyword_trust(folder: str) -> None:
+    assert weights_for_model(model_identity(folder)).keyword_trust == 2.0

@@ -10,15 +10,15 @@ import pytest
 from pydantic import ValidationError
 
 from embeddings.encoder import Encoder
+from embeddings.model_files import model_identity
 from qa.search.ranking import KEYWORD_TRUST_BY_MODEL, weights_for_model
 from qa.settings import Settings
 from qa.startup import open_index
 
 
-def test_each_model_takes_its_chosen_trust_and_int8_shares_it() -> None:
-    assert weights_for_model("sentence-transformers/all-MiniLM-L6-v2+onnx-int8").keyword_trust == 0.0
+def test_each_model_takes_its_chosen_trust_whatever_its_folder_is_called() -> None:
+    assert weights_for_model(model_identity("")).keyword_trust == 0.0  # the bundled MiniLM
     assert weights_for_model("sentence-transformers/all-mpnet-base-v2").keyword_trust == 2.0
-    assert weights_for_model("sentence-transformers/all-mpnet-base-v2+onnx-int8").keyword_trust == 2.0
     assert weights_for_model("someone/unmeasured-model").keyword_trust == 0.0
     assert weights_for_model("sentence-transformers/all-mpnet-base-v2", keyword_trust=0.0).keyword_trust == 0.0
     assert set(KEYWORD_TRUST_BY_MODEL.values()) <= {0.0, 2.0}
@@ -31,7 +31,7 @@ def test_an_opened_index_answers_with_its_models_trust_or_the_settings(
     monkeypatch.setenv("CABLEQA_KEYWORD_TRUST", "1.5")
     overridden = open_index(Settings(index_dir=root), encoder, seed_if_missing=False)
 
-    assert chosen.weights.keyword_trust == KEYWORD_TRUST_BY_MODEL[encoder.model_name.split("+")[0]]
+    assert chosen.weights.keyword_trust == KEYWORD_TRUST_BY_MODEL[model_identity("")] == 0.0
     assert overridden.weights.keyword_trust == 1.5
     question = "Did the Kremlin's chief envoy voice alarm about the rocket-interception network?"
     assert [h.citation for h in chosen.ask(question).hits]  # both answer, from the same index
