@@ -32,6 +32,7 @@ from api.state import AppState
 from embeddings.encoder import Encoder
 from qa.cables.classification import parse_classification_name
 from qa.follow import CommitFollower
+from qa.integrity import IntegrityWatch
 from qa.settings import Settings, get_settings
 from qa.startup import load_encoder, open_index
 
@@ -39,6 +40,7 @@ __all__ = ["create_app", "package_version"]
 
 # uvicorn configures and shows its "uvicorn.error" logger; ours goes through it so start-up notes are seen.
 log = logging.getLogger("uvicorn.error")
+_INTEGRITY_INTERVAL_S = 1.0  # how often the server hashes the files of segments it loaded by size only
 
 DESCRIPTION = """Ask plain-English questions of US diplomatic cables; get back the paragraphs that answer them,
 each with an exact citation (`08TOKYO1074 ¶3`).
@@ -87,7 +89,8 @@ def _lifespan(settings: Settings, encoder: Encoder | None, limiter: RateLimiter 
         server_metrics.running(state.version, manifest.model)
         # The follower reports every generation this process serves: its own writes and other processes'.
         try:
-            with CommitFollower(state.index, settings.follow_interval_s, on_change=server_metrics.serving):
+            with CommitFollower(state.index, settings.follow_interval_s, on_change=server_metrics.serving), \
+                    IntegrityWatch(state.index, _INTEGRITY_INTERVAL_S):
                 yield
         finally:
             state.index.stop_merges()  # no new merge; the one in flight is finished and committed

@@ -2,7 +2,7 @@
 and what one upload, one delete and a merge cost.
 
     python -m bench.scale [--paragraphs 14000 140000 ...] [--commit-cables 2000] [--optimize-up-to N]
-                          [--out bench/results] [--name scale]
+                          [--grow] [--workdir DIR] [--out bench/results] [--name scale]
 
 Cables are the corpus's (``../shared/corpus``) under new unique ids (``08TOKYO1074`` copy 3 is
 ``08TOKYO0031074``), so texts, lengths and BM25 statistics are real. Their vectors are not encoded
@@ -14,10 +14,12 @@ Questions are the 114 eval questions, encoded by the served model; with stand-in
 results mean nothing, their cost is what is measured.
 
 Start, memory and latency are measured in a fresh process per size (``--probe``): the time to open
-the index, its resident memory (VmRSS, the memory-mapped vectors it touched included) and p50/p99
-of ``ask`` per mode on one thread. Upload and delete are timed in this process, with the bytes they
-add to the folder; ``optimize`` merges every segment into one. The load average is recorded: the
-2-core machine may be shared.
+the index as the server does (files above ``hash_at_open_mb`` checked by size), then the time to hash
+those (the server's background check), its resident memory (VmRSS, split into anonymous memory, this
+process's own, and file pages: the memory-mapped vectors and graphs it touched, shared with every
+process mapping them and given back under pressure) and p50/p99 of ``ask`` per mode on one thread.
+Upload and delete are timed in this process, with the bytes they add to the folder; ``optimize``
+merges every segment into one. The load average is recorded: the 2-core machine may be shared.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,6 +46,9 @@ from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
 from qa.ingest.pipeline import Commit
 from qa.store.batch import EncodedBatch
+
+if TYPE_CHECKING:
+    from qa.service import CableIndex
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cables"
 _ID = re.compile(r"^(\d\d)([A-Z]+)(\d+)$")
@@ -112,12 +117,16 @@ def probe(root: Path) -> dict[str, Any]:
     from qa.settings import Settings
     from qa.startup import load_encoder
 
-    encoder = load_encoder(Settings())
+    settings = Settings()
+    encoder = load_encoder(settings)
     questions = [q.question for q in load_questions(bundled_questions_path())]
     started = time.perf_counter()
-    index = CableIndex.open(root, encoder)
+    index = CableIndex.open(root, encoder, hash_up_to=int(settings.hash_at_open_mb * 2**20))
     start_s = time.perf_counter() - started
-    rss_loaded = _rss_mb()
+    memory_loaded = _memory_mb()
+    started = time.perf_counter()
+    index.verify()
+    hash_s = time.perf_counter() - started
     latency: dict[str, dict[str, float]] = {}
     for mode in MODES:
         for question in questions[:5]:
@@ -128,37 +137,63 @@ def probe(root: Path) -> dict[str, Any]:
             index.ask(question, mode=mode)
             times.append((time.perf_counter() - began) * 1000)
         latency[mode] = {"p50_ms": statistics.median(times), "p99_ms": float(np.percentile(times, 99))}
-    return {"start_s": start_s, "rss_loaded_mb": rss_loaded, "rss_after_queries_mb": _rss_mb(), "latency": latency,
-            "segments": len(index.snapshot.segments), "index_kind": index.snapshot.dense.kind}
+    after = _memory_mb()
+    return {"start_s": start_s, "hash_s": hash_s, "rss_loaded_mb": memory_loaded["VmRSS"],
+            "rss_after_queries_mb": after["VmRSS"], "anon_loaded_mb": memory_loaded["RssAnon"],
+            "anon_after_queries_mb": after["RssAnon"], "file_after_queries_mb": after["RssFile"],
+            "latency": latency, "segments": len(index.snapshot.segments), "index_kind": index.snapshot.dense.kind}
 
 
-def _rss_mb() -> float:
+def _memory_mb() -> dict[str, float]:
+    """VmRSS, RssAnon and RssFile of this process, in MB."""
+    found = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "RssAnon", "RssFile"):
+            found[name] = int(value.split()[0]) / 1024
+    return found
 
 
 def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Path, seed: int,
             optimize: bool) -> dict[str, Any]:
+    """A fresh index of ``size`` paragraphs, built and measured."""
+    return grow([size], source, commit_cables, workdir / f"index-{size}", seed, optimize)[0]
+
+
+def grow(sizes: Sequence[int], source: Sequence[Cable], commit_cables: int, root: Path, seed: int,
+         optimize: bool = False) -> list[dict[str, Any]]:
+    """One index grown through ``sizes`` (ascending), measured at each: its build time is the time to
+    grow it from the size before. ``optimize`` is timed at the last size only."""
     from qa.service import CableIndex
     from qa.settings import Settings
     from qa.startup import load_encoder
 
     rng = np.random.default_rng(seed)
     bases = cluster_bases(rng, 384)
-    encoder = load_encoder(Settings())
-    root = workdir / f"index-{size}"
-    index = CableIndex.open(root, encoder)
-    cables = list(synthetic_cables(source, size))
+    index = CableIndex.open(root, load_encoder(Settings()))
+    cables = list(synthetic_cables(source, max(sizes)))
+    ends = np.cumsum([len(c.paragraphs) for c in cables])
 
     def encode(unique: Sequence[Cable], scheme: str, held: int) -> Iterator[Commit]:
         for start in range(0, len(unique), commit_cables):
             yield Commit((stand_in_batch(unique[start:start + commit_cables], rng, bases),))
 
-    began = time.perf_counter()
-    index.ingest_encoded(cables, encode)
-    build_s = time.perf_counter() - began
+    results, done = [], 0
+    for step, size in enumerate(sorted(sizes)):
+        upto = min(int(np.searchsorted(ends, size)) + 1, len(cables))
+        began = time.perf_counter()
+        index.ingest_encoded(cables[done:upto], encode)
+        index.wait_for_merges()
+        results.append(_measured(index, root, time.perf_counter() - began, cables[done // 2:upto], source, rng,
+                                 bases, optimize and step == len(sizes) - 1))
+        print(json.dumps(results[-1]), flush=True)
+        done = upto
+    return results
+
+
+def _measured(index: CableIndex, root: Path, build_s: float, deletable: Sequence[Cable], source: Sequence[Cable],
+              rng: np.random.Generator, bases: np.ndarray, optimize: bool) -> dict[str, Any]:
+    """The index as built: sizes, a fresh process's start, memory and latency, one upload, one delete."""
     manifest = index.snapshot.manifest
     result: dict[str, Any] = {"paragraphs": manifest.paragraphs, "cables": manifest.cables,
                               "windows": manifest.vectors, "sentences": manifest.sentences,
@@ -175,7 +210,7 @@ def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Pat
     result["upload"] = {"s": time.perf_counter() - began, "bytes_written": _written(before, _folder_bytes(root))}
     before = _folder_bytes(root)
     began = time.perf_counter()
-    index.delete(cables[len(cables) // 2].id)
+    index.delete(deletable[len(deletable) // 2].id)
     result["delete"] = {"s": time.perf_counter() - began, "bytes_written": _written(before, _folder_bytes(root))}
     if optimize:
         before = _folder_bytes(root)
@@ -190,16 +225,18 @@ def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Pat
 def markdown(result: dict[str, Any]) -> str:
     lines = [f"Index scale through the real writer (stand-in vectors; load average {result['load_average']}, "
              f"{result['cpus']} CPUs)", "",
-             "| paragraphs | build s | segments | index GB | start s | RSS MB (loaded / after queries) | "
+             "| paragraphs | build s | segments | index GB | start s (then hashing s) "
+             "| RSS MB (loaded / after queries) | of which anonymous (loaded / after) | file pages after | "
              "hybrid p50 / p99 ms | dense p50 / p99 ms | bm25 p50 / p99 ms | upload s (bytes, share of index) | "
              "delete s (bytes) | optimize s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["sizes"]:
         lat = r["latency"]
         share = r["upload"]["bytes_written"] / r["index_bytes"]
         lines.append(
             f"| {r['paragraphs']:,} | {r['build_s']:.0f} | {r['segments_after_build']} | {r['index_bytes'] / 1e9:.2f} "
-            f"| {r['start_s']:.1f} | {r['rss_loaded_mb']:.0f} / {r['rss_after_queries_mb']:.0f} "
+            f"| {r['start_s']:.1f} ({r['hash_s']:.0f}) | {r['rss_loaded_mb']:.0f} / {r['rss_after_queries_mb']:.0f} "
+            f"| {r['anon_loaded_mb']:.0f} / {r['anon_after_queries_mb']:.0f} | {r['file_after_queries_mb']:.0f} "
             + " ".join(f"| {lat[m]['p50_ms']:.1f} / {lat[m]['p99_ms']:.1f}" for m in MODES)
             + f" | {r['upload']['s']:.2f} ({r['upload']['bytes_written'] / 1e6:.1f} MB, {share:.2%}) "
             f"| {r['delete']['s']:.2f} ({r['delete']['bytes_written'] / 1e3:.0f} kB) "
@@ -217,6 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--optimize-up-to", type=int, default=200_000,
                         help="time cableqa optimize (one HNSW build of every window) only up to this size")
     parser.add_argument("--name", default="scale", help="report name: NAME.json and NAME.md in --out")
+    parser.add_argument("--grow", action="store_true",
+                        help="grow one index through the sizes, measuring it at each (build s: the growth)")
+    parser.add_argument("--workdir", type=Path, help="where the indexes are built (default: the system's temp)")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
@@ -224,13 +264,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     source = [read_cable_file(p) for p in sorted(args.corpus.glob("*.txt"))]
     sizes = []
-    with tempfile.TemporaryDirectory(prefix="cableqa-scale-") as tmp:
-        for size in args.paragraphs:
-            sizes.append(measure(size, source, args.commit_cables, Path(tmp), args.seed,
-                                 optimize=size <= args.optimize_up_to))
-            print(json.dumps(sizes[-1]), flush=True)
+    with tempfile.TemporaryDirectory(prefix="cableqa-scale-", dir=args.workdir) as tmp:
+        if args.grow:
+            sizes = grow(sorted(args.paragraphs), source, args.commit_cables, Path(tmp) / "index", args.seed,
+                         optimize=max(args.paragraphs) <= args.optimize_up_to)
+        else:
+            for size in args.paragraphs:
+                sizes.append(measure(size, source, args.commit_cables, Path(tmp), args.seed,
+                                     optimize=size <= args.optimize_up_to))
     result = {"load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(), "sizes": sizes,
-              "commit_cables": args.commit_cables}
+              "commit_cables": args.commit_cables, "grown": args.grow}
     write_report(args.out, args.name, result, markdown(result))
     return 0
 

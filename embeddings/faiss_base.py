@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 from abc import abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -107,8 +108,11 @@ class FaissIndex(VectorIndex):
 
     def copy(self) -> Self:
         twin = copy.copy(self)
-        twin._raw = faiss.clone_index(self._raw)
+        # clone_index keeps a mapped index's arrays as views of the file; a round trip through bytes owns them.
+        twin._raw = faiss.deserialize_index(faiss.serialize_index(self._raw)) if self.read_only \
+            else faiss.clone_index(self._raw)
         twin._configure(twin._inner())
+        twin.read_only = False
         return twin
 
     def _inner(self) -> Any:
@@ -155,12 +159,22 @@ class FaissIndex(VectorIndex):
 
     @classmethod
     def _read_payload(cls, stream: IO[bytes], header: IndexHeader, source: Path) -> Self:
+        return cls._wrap(lambda: faiss.read_index(faiss.PyCallbackIOReader(stream.read)), header, source)
+
+    @classmethod
+    def _read_file(cls, path: Path, header: IndexHeader, mapped: bool) -> Self:
+        # FAISS reads the payload from the file's first byte and stops before the trailer.
+        return cls._wrap(lambda: faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mapped else 0), header, path)
+
+    @classmethod
+    def _wrap(cls, read: Callable[[], Any], header: IndexHeader, source: Path) -> Self:
+        """The index ``read()`` gives FAISS's object for, checked against ``header``."""
         try:
             index = cls(header.dimension, **header.params)
         except (TypeError, InvalidInputError) as error:
             raise index_corrupt(source, f"its header settings are invalid ({error})") from error
         try:
-            raw = faiss.read_index(faiss.PyCallbackIOReader(stream.read))
+            raw = read()
         except RuntimeError as error:
             detail = str(error).strip().splitlines()[-1] if str(error).strip() else "no detail"
             raise index_corrupt(source, f"FAISS cannot read it ({detail})") from error

@@ -33,7 +33,14 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import InvalidInputError, VectorIndexNotFoundError
-from embeddings.index_file import IndexHeader, index_corrupt, read_header, write_header
+from embeddings.index_file import (
+    IndexHeader,
+    index_corrupt,
+    is_leading_header,
+    read_header,
+    read_trailer,
+    write_trailer,
+)
 
 __all__ = [
     "AUTO_HNSW_FROM",
@@ -70,6 +77,7 @@ class VectorIndex(ABC):
     """Ids to unit vectors, searched by inner product. Input is checked here, once."""
 
     kind: ClassVar[str]
+    read_only: bool = False  # True when loaded mapped: FAISS cannot grow or shrink a mapped index
 
     @property
     @abstractmethod
@@ -89,6 +97,7 @@ class VectorIndex(ABC):
 
     def add(self, ids: npt.ArrayLike, vectors: npt.ArrayLike) -> None:
         """Add ``vectors`` (n, dimension) under ``ids`` (n,), none of which may be present."""
+        self._check_writable()
         new_ids = _check_ids(ids, "ids")
         new_vectors = _check_vectors(vectors, self.dimension, "vectors")
         if len(new_ids) != len(new_vectors):
@@ -103,11 +112,17 @@ class VectorIndex(ABC):
 
     def remove(self, ids: npt.ArrayLike) -> int:
         """Remove ``ids``; ids not in the index are ignored. Returns how many were removed."""
+        self._check_writable()
         wanted = np.unique(_check_ids(ids, "ids"))
         present = wanted[np.isin(wanted, self.ids())]
         if present.size:
             self._remove(present)
         return int(present.size)
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise InvalidInputError("index", "it is memory-mapped from its file and read-only; load it "
+                                    "with mapped=False (or copy() it) to change it")
 
     def search(self, queries: npt.ArrayLike, k: int, allowed_ids: npt.ArrayLike | None = None) -> Neighbours:
         """The ``k`` nearest ids to each query row, best first, among ``allowed_ids`` if given."""
@@ -129,8 +144,8 @@ class VectorIndex(ABC):
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         with partial.open("wb") as stream:
-            write_header(stream, IndexHeader(self.kind, self.dimension, len(self), self.params))
             self._write_payload(stream)
+            write_trailer(stream, IndexHeader(self.kind, self.dimension, len(self), self.params))
         os.replace(partial, path)
 
     @abstractmethod
@@ -159,7 +174,14 @@ class VectorIndex(ABC):
     @classmethod
     @abstractmethod
     def _read_payload(cls, stream: IO[bytes], header: IndexHeader, source: Path) -> Self:
-        """The index saved in ``stream``; raises VectorIndexCorruptError naming ``source``."""
+        """The index saved in ``stream`` after a version 1 header; raises VectorIndexCorruptError naming
+        ``source``."""
+
+    @classmethod
+    @abstractmethod
+    def _read_file(cls, path: Path, header: IndexHeader, mapped: bool) -> Self:
+        """The index saved at ``path`` with a trailer, read into memory or, ``mapped``, memory-mapped
+        (read-only); raises VectorIndexCorruptError naming ``path``."""
 
 
 def choose_kind(setting: str, vectors: int) -> str:
@@ -180,17 +202,25 @@ def create_index(kind: str, dimension: int, **params: int) -> VectorIndex:
     return backend(dimension, **params)
 
 
-def load_index(path: Path) -> VectorIndex:
-    """The index saved at ``path`` by :meth:`VectorIndex.save`, of whatever kind it is."""
+def load_index(path: Path, mapped: bool = False) -> VectorIndex:
+    """The index saved at ``path`` by :meth:`VectorIndex.save`, of whatever kind it is.
+
+    ``mapped`` maps its vectors and graph from the file instead of copying them into this process
+    (read-only, shared through the page cache by every process that maps it); the index must then not
+    be changed. Files of the first format are read into memory either way.
+    """
     try:
         stream = path.open("rb")
     except FileNotFoundError as error:
         raise VectorIndexNotFoundError(f"no vector index at {path}; build one with `cableqa ingest`") from error
     with stream:
-        header = read_header(stream, path)
+        leading = is_leading_header(stream)
+        header = read_header(stream, path) if leading else read_trailer(stream, path)
         if header.kind not in KINDS:
             raise index_corrupt(path, f"its header names an unknown index type {header.kind!r}")
-        index = _backend(header.kind)._read_payload(stream, header, path)
+        backend = _backend(header.kind)
+        index = backend._read_payload(stream, header, path) if leading else backend._read_file(path, header, mapped)
+        index.read_only = mapped and not leading
     if index.dimension != header.dimension or len(index) != header.count:
         raise index_corrupt(path, "its contents do not match its header")
     return index

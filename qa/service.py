@@ -27,7 +27,7 @@ from embeddings.threads import single_threaded_blas
 from qa.cables.classification import Classification
 from qa.cables.parse import parse_cable
 from qa.cables.records import Cable, Paragraph
-from qa.errors import IndexBusyError, UnknownCableError, UnknownParagraphError
+from qa.errors import IndexBusyError, IndexCorruptError, UnknownCableError, UnknownParagraphError
 from qa.ingest.passages import PassageScheme
 from qa.ingest.pipeline import Commit, encoded_commits
 from qa.search.answer import Answer
@@ -42,6 +42,7 @@ from qa.store.merge_lock import MERGE_LOCK_NAME, merge_lock
 from qa.store.merge_scheduler import MergeScheduler
 from qa.store.merges import MERGE_FACTOR, optimize, plan_merge
 from qa.store.reader import empty_snapshot, load_current
+from qa.store.segment import verify_segment
 from qa.store.snapshot import Snapshot
 from qa.store.writer import write_generation
 from qa.store.writer_lock import WriterLock
@@ -55,7 +56,7 @@ EncodeCommits = Callable[[Sequence[Cable], PassageScheme, int], Iterable[Commit]
 class CableIndex:
     def __init__(self, root: Path, encoder: Encoder, snapshot: Snapshot, weights: Weights = Weights(),
                  write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS,
-                 merge_factor: int = MERGE_FACTOR) -> None:
+                 merge_factor: int = MERGE_FACTOR, hash_up_to: int | None = None) -> None:
         self.root = root
         self.encoder = encoder
         self._snapshot = snapshot
@@ -65,23 +66,29 @@ class CableIndex:
         self.write_wait = write_wait  # seconds a write waits for another writer's lock
         self.weights = weights
         self.max_question_chars = max_question_chars
+        self.hash_up_to = hash_up_to  # segment files larger than this are hashed by verify(), not on load
+        self._verified: set[str] = set()  # segments whose every file is hashed
+        self._damage: IndexCorruptError | None = None
         single_threaded_blas()
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder, index_type: str = "auto", scheme: PassageScheme = "context",
              write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS,
-             merge_factor: int = MERGE_FACTOR, weights: Weights = Weights()) -> CableIndex:
+             merge_factor: int = MERGE_FACTOR, weights: Weights = Weights(),
+             hash_up_to: int | None = None) -> CableIndex:
         """Load the index at ``root``, or start an empty one there if none was ever written.
 
-        Nothing is written here. A folder holding generations but no ``CURRENT`` is refused.
+        Nothing is written here. A folder holding generations but no ``CURRENT`` is refused. Segment files
+        larger than ``hash_up_to`` bytes are checked by size on load and hashed by :meth:`verify`
+        (None: every file is hashed on load).
         """
         check_pointer(root)
         if read_pointer(root) is not None:
-            snapshot = load_current(root, encoder.model_name)
+            snapshot = load_current(root, encoder.model_name, hash_up_to=hash_up_to)
         else:
             snapshot = empty_snapshot(encoder.model_name, encoder.dimension, index_type, scheme)
         return cls(root, encoder, snapshot, weights, write_wait=write_wait, max_question_chars=max_question_chars,
-                   merge_factor=merge_factor)
+                   merge_factor=merge_factor, hash_up_to=hash_up_to)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -103,7 +110,8 @@ class CableIndex:
         with self._refresh_lock:
             held = self._snapshot.folder
             if held is None or held.name != read_pointer(self.root):
-                loaded = load_current(self.root, self.encoder.model_name, loaded=self._snapshot.segments)
+                loaded = load_current(self.root, self.encoder.model_name, loaded=self._snapshot.segments,
+                                      hash_up_to=self.hash_up_to)
                 # A write of this process may have published a newer one while this one loaded.
                 if loaded.manifest.generation > self._snapshot.manifest.generation:
                     self._snapshot = loaded
@@ -211,10 +219,44 @@ class CableIndex:
         The server calls both at shutdown; a merge it could not finish is due again at the next write."""
         self._merges.stop()
 
+    # --- integrity -----------------------------------------------------------------------
+
+    def verify(self) -> int:
+        """Hash the segment files the held snapshot's load checked by size only; returns how many segments
+        were hashed now (each is hashed once per process).
+
+        A damaged file is raised as :class:`~qa.errors.IndexCorruptError` and remembered: from then on this
+        index answers nothing (:meth:`check_intact`), as a load that found it would have refused to start.
+        """
+        hashed = 0
+        for segment in self._snapshot.segments:
+            if segment.name in self._verified:
+                continue
+            try:
+                verify_segment(segment)
+            except FileNotFoundError as error:
+                if not segment.folder.is_dir():
+                    continue  # pruned: a newer generation no longer lists it, and nothing loads it again
+                self._damage = IndexCorruptError(f"index segment {segment.folder} lost a file ({error}); restore "
+                                                 "the index folder from a backup or rebuild it with 'cableqa ingest'")
+                raise self._damage from error
+            except IndexCorruptError as error:
+                self._damage = error
+                raise
+            self._verified.add(segment.name)
+            hashed += 1
+        return hashed
+
+    def check_intact(self) -> None:
+        """Raise the damage :meth:`verify` found, if it found any."""
+        if self._damage is not None:
+            raise IndexCorruptError(self._damage.message)
+
     # --- reading -------------------------------------------------------------------------
 
     def cable(self, cable_id: str, snapshot: Snapshot | None = None) -> Cable:
         """The stored cable, parsed again from its original text (parsing is pure)."""
+        self.check_intact()
         snap = snapshot or self._snapshot
         text = snap.cable_text(cable_id)
         if text is None:
@@ -244,4 +286,5 @@ class CableIndex:
 
     def answer(self, queries: Sequence[Query], filters: Filters = Filters()) -> list[Answer]:
         """Answer checked queries against one snapshot (:func:`~qa.search.ask.answer_queries`)."""
+        self.check_intact()
         return answer_queries(self._snapshot, self.encoder, queries, filters, self.weights)

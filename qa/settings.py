@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     follow_interval_s: float = Field(
         default=0.25, gt=0, le=60, description="Server: how often each process checks CURRENT for a newer "
         "generation published by another process")
+    hash_at_open_mb: float = Field(
+        default=64, ge=0, description="Index files up to this size are hashed (SHA-256) when a process loads "
+        "them; larger ones are checked by size on load and hashed later: by the server in the background, "
+        "before a merge reads them, and by 'cableqa check'")
     max_question_chars: int = 2000
     max_upload_bytes: int = Field(default=5_000_000, ge=1)
     max_batch_questions: int = 64

@@ -18,6 +18,7 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=HealthOut, summary="Server and index status",
             description="Model, index type and size, generation and uptime. Never rate limited.")
 async def health(state: StateDep) -> HealthOut:
+    state.index.check_intact()  # a damaged file found after start answers index_corrupt, as at load
     snapshot = state.index.snapshot
     manifest = snapshot.manifest
     return HealthOut(status="ok", version=state.version, model=manifest.model, index_type=snapshot.dense.kind,

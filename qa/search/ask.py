@@ -99,9 +99,9 @@ def evidence_of(snapshot: Snapshot, rows: npt.ArrayLike, ceiling: Classification
     cable = snapshot.cables[position]
     visible = visible_rows(snapshot, snapshot.cable_paragraph_rows(cable.id), ceiling)
     subject = cable.subject if allows(ceiling, cable.classification) else None
-    context = [subject or "", cable.origin or "", *(snapshot.texts[r] for r in visible)]
+    context = [subject or "", cable.origin or "", *snapshot.texts.many(visible.tolist())]
     if cable.datetime is not None:
         context.append(cable.datetime.strftime("%Y %B"))
     shown = set(visible.tolist())
-    best = [snapshot.texts[r] for r in ranked_rows[:best_hits] if r in shown]
+    best = snapshot.texts.many([r for r in ranked_rows[:best_hits] if r in shown])
     return Evidence(cable_texts=context, best_texts=best, written=cable.day)

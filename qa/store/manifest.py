@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,8 +18,8 @@ from typing import Any
 
 from qa.errors import IndexCorruptError, IndexMismatchError
 
-__all__ = ["FORMAT_VERSION", "MANIFEST_NAME", "Manifest", "checksums", "read_manifest", "verify_files",
-           "verify_listed", "write_manifest"]
+__all__ = ["FORMAT_VERSION", "MANIFEST_NAME", "Manifest", "checksums", "file_sizes", "read_manifest", "verify_digests",
+           "verify_files", "verify_listed", "write_manifest"]
 
 FORMAT_VERSION = 3  # 3: a generation lists segments and their tombstones; 2: one folder per generation
 _CHUNK = 1 << 20
@@ -93,9 +94,22 @@ def verify_files(folder: Path, manifest: Manifest) -> None:
     verify_listed(folder, manifest.files, "index generation")
 
 
-def verify_listed(folder: Path, files: dict[str, str], what: str) -> None:
-    """``folder`` holds exactly ``files`` (path -> SHA-256), each unchanged; ``what`` names the folder."""
-    rebuild = "restore the index folder from a backup or rebuild it with 'cableqa ingest'"
+def file_sizes(folder: Path) -> dict[str, int]:
+    """The size in bytes of every file of a folder but its manifest, by path inside the folder."""
+    return {name: (folder / name).stat().st_size for name in _files(folder)}
+
+
+_REBUILD = "restore the index folder from a backup or rebuild it with 'cableqa ingest'"
+
+
+def verify_listed(folder: Path, files: dict[str, str], what: str, sizes: dict[str, int] | None = None,
+                  hash_up_to: int | None = None) -> tuple[str, ...]:
+    """``folder`` holds exactly ``files`` (path -> SHA-256), each unchanged; ``what`` names the folder.
+
+    With ``sizes`` (path -> bytes, as written) and ``hash_up_to``, a file larger than ``hash_up_to`` bytes
+    is checked by its size only and its name returned, for :func:`verify_digests` to hash later; every
+    other file is hashed now. Without them every file is hashed now and nothing is returned.
+    """
     present = set(_files(folder))
     missing = sorted(set(files) - present)
     extra = sorted(present - set(files))
@@ -103,13 +117,28 @@ def verify_listed(folder: Path, files: dict[str, str], what: str) -> None:
         said = [f"missing {', '.join(missing)}"] if missing else []
         said += [f"not in its manifest: {', '.join(extra)}"] if extra else []
         raise IndexCorruptError(f"{what} {folder} does not hold the files its manifest lists "
-                                f"({'; '.join(said)}); {rebuild}")
-    names = sorted(files)
-    for name, actual in zip(names, _digests(folder, names), strict=True):
+                                f"({'; '.join(said)}); {_REBUILD}")
+    deferred: list[str] = []
+    if sizes and hash_up_to is not None:
+        for name in sorted(files):
+            actual = (folder / name).stat().st_size
+            if name in sizes and actual != sizes[name]:
+                raise IndexCorruptError(f"{folder / name} is {actual:,} bytes, its manifest recorded "
+                                        f"{sizes[name]:,} when it was written: the file is truncated or was "
+                                        f"altered; {_REBUILD}")
+            if name in sizes and actual > hash_up_to:
+                deferred.append(name)
+    verify_digests(folder, files, [name for name in sorted(files) if name not in deferred])
+    return tuple(deferred)
+
+
+def verify_digests(folder: Path, files: dict[str, str], names: Sequence[str]) -> None:
+    """Each of ``names`` in ``folder`` has the SHA-256 ``files`` recorded for it."""
+    for name, actual in zip(names, _digests(folder, list(names)), strict=True):
         if actual != files[name]:
             raise IndexCorruptError(
                 f"{folder / name} does not match the SHA-256 its manifest recorded when it was written: "
-                f"the file is damaged or was altered; {rebuild}")
+                f"the file is damaged or was altered; {_REBUILD}")
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:

@@ -9,10 +9,9 @@ following commits loads only what a write added.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from itertools import chain, compress
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +23,7 @@ from qa.store.cable_columns import CableColumns
 from qa.store.dense_segments import DensePart, SegmentedDense
 from qa.store.generations import current_generation, read_pointer
 from qa.store.manifest import FORMAT_VERSION, Manifest, read_manifest, verify_files
+from qa.store.paragraph_fields import FieldColumn, TextColumn
 from qa.store.segment import ParagraphColumns, Segment, SegmentInfo, load_segment
 from qa.store.snapshot import CableMeta, Snapshot
 from qa.store.stacked_rows import stacked
@@ -32,7 +32,6 @@ from qa.store.window_ids import window_ids
 __all__ = ["assemble", "empty_snapshot", "load_current", "load_generation"]
 
 IntArray = npt.NDArray[np.int64]
-T = TypeVar("T")
 
 
 def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> list[npt.NDArray[np.bool_]]:
@@ -41,10 +40,6 @@ def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> 
         dead = set(deleted.get(segment.name, ()))
         out.append(np.array([c.id not in dead for c in segment.cables], dtype=bool))
     return out
-
-
-def _kept(values: tuple[T, ...], keep: npt.NDArray[np.bool_]) -> Iterable[T]:
-    return values if bool(keep.all()) else compress(values, keep.tolist())
 
 
 def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment]) -> Snapshot:
@@ -92,9 +87,8 @@ def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment
         columns=columns, pids=pids, para_cable=para_cable,
         numbers=joined("numbers", np.int32), occurrences=joined("occurrences", np.int16),
         levels=levels, cable_levels=cable_levels,
-        markings=tuple(chain.from_iterable(_kept(p.markings, keep) for p, keep, _ in kept)),
-        sections=tuple(chain.from_iterable(_kept(p.sections, keep) for p, keep, _ in kept)),
-        texts=tuple(chain.from_iterable(_kept(p.texts, keep) for p, keep, _ in kept)),
+        markings=FieldColumn("marking", pids, segments), sections=FieldColumn("section", pids, segments),
+        texts=TextColumn(pids, segments),
         window_vectors=stacked([s.vectors.windows for s in segments if len(s.vectors.windows)],
                                np.zeros((0, dimension), dtype=np.float32)),
         window_pids=window_pids,
@@ -144,9 +138,10 @@ def _count_problems(manifest: Manifest, snapshot: Snapshot) -> list[str]:
 
 
 def load_generation(root: Path, model: str, expected: Path | None = None,
-                    loaded: Sequence[Segment] = ()) -> Snapshot:
+                    loaded: Sequence[Segment] = (), hash_up_to: int | None = None) -> Snapshot:
     """Load and check the live generation (or ``expected``, a staged one); any inconsistency is a named
-    error, never a wrong answer. Segments in ``loaded`` (by name and files) are reused, not read again."""
+    error, never a wrong answer. Segments in ``loaded`` (by name and files) are reused, not read again;
+    a segment's files larger than ``hash_up_to`` bytes are checked by size (:func:`load_segment`)."""
     folder = expected or current_generation(root)
     manifest = read_manifest(folder)
     manifest.check_compatible(model, PARSER_VERSION, folder / "manifest.json")
@@ -160,7 +155,7 @@ def load_generation(root: Path, model: str, expected: Path | None = None,
         info = SegmentInfo.from_dict(data)
         held = known.get(info.name)
         segments.append(held if held is not None and held.info == info else
-                        load_segment(root, info, manifest.dimension))
+                        load_segment(root, info, manifest.dimension, hash_up_to))
     snapshot = assemble(folder, manifest, segments)
     problems = _count_problems(manifest, snapshot)
     if problems:
@@ -169,16 +164,17 @@ def load_generation(root: Path, model: str, expected: Path | None = None,
     return snapshot
 
 
-def load_current(root: Path, model: str, attempts: int = 3, loaded: Sequence[Segment] = ()) -> Snapshot:
+def load_current(root: Path, model: str, attempts: int = 3, loaded: Sequence[Segment] = (),
+                 hash_up_to: int | None = None) -> Snapshot:
     """Load the generation ``CURRENT`` names. A generation pruned by a writer while this process was
     still loading it fails its checks; when ``CURRENT`` has moved on meanwhile, the newer one is loaded."""
     name = read_pointer(root)
     for _ in range(attempts - 1):
         try:
-            return load_generation(root, model, loaded=loaded)
+            return load_generation(root, model, loaded=loaded, hash_up_to=hash_up_to)
         except IndexCorruptError:
             now = read_pointer(root)
             if now == name:
                 raise
             name = now
-    return load_generation(root, model, loaded=loaded)
+    return load_generation(root, model, loaded=loaded, hash_up_to=hash_up_to)

@@ -16,6 +16,7 @@ so the segments' rows, read in list order, are in pid order.
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 import shutil
@@ -33,7 +34,7 @@ from qa.cables.classification import Classification
 from qa.errors import IndexCorruptError, translate_embedding_errors
 from qa.store.bm25_index import BM25Index
 from qa.store.generations import SEGMENTS
-from qa.store.manifest import checksums, verify_listed
+from qa.store.manifest import checksums, file_sizes, verify_digests, verify_listed
 from qa.store.postings import Postings
 from qa.store.snapshot import CableMeta
 from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
@@ -41,7 +42,7 @@ from qa.store.staging import remove_abandoned, write_staging
 from qa.store.window_ids import window_ids
 
 __all__ = ["ParagraphColumns", "Segment", "SegmentInfo", "VectorArrays", "fill_segment", "load_segment",
-           "place_segment", "segment_staging", "write_segment"]
+           "place_segment", "segment_staging", "verify_segment", "write_segment"]
 
 _SEG = re.compile(r"^seg-(\d{6})$")
 
@@ -65,7 +66,8 @@ class VectorArrays:
 
 @dataclass(frozen=True, slots=True)
 class SegmentInfo:
-    """What a generation's manifest records of a segment: its name, counts and its files' SHA-256."""
+    """What a generation's manifest records of a segment: its name, counts, its files' SHA-256 and sizes
+    (``sizes`` is empty in manifests written before sizes were recorded: every file is then hashed on load)."""
 
     name: str
     cables: int
@@ -75,6 +77,7 @@ class SegmentInfo:
     first_pid: int
     last_pid: int
     files: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -86,39 +89,38 @@ class SegmentInfo:
 
 @dataclass(frozen=True, slots=True)
 class ParagraphColumns:
-    """A segment's paragraphs in pid order, as columns: numbers in arrays, texts in tuples of the strings
-    themselves (no object per paragraph), so snapshots join segments with a few array operations."""
+    """A segment's paragraphs in pid order, as arrays of numbers (nothing per paragraph in Python objects),
+    so snapshots join segments with a few array operations. Texts, markings and sections stay in the
+    segment's store (:mod:`qa.store.paragraph_fields`)."""
 
     pids: npt.NDArray[np.int64]
     cables: npt.NDArray[np.int32]  # position of the paragraph's cable in the segment's ``cables``
     numbers: npt.NDArray[np.int32]
     occurrences: npt.NDArray[np.int16]
     levels: npt.NDArray[np.int8]
-    markings: tuple[str | None, ...]
-    sections: tuple[str | None, ...]
-    texts: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.pids)
 
     @classmethod
-    def of(cls, rows: Sequence[ParagraphRow], cables: Sequence[CableMeta]) -> ParagraphColumns:
+    def of(cls, rows: Sequence[tuple[int, str, int, int, int]], cables: Sequence[CableMeta]) -> ParagraphColumns:
+        """From (pid, cable id, number, level, occurrence) rows (:meth:`Store.paragraph_numbers`)."""
         position = {c.id: i for i, c in enumerate(cables)}
         return cls(
-            pids=np.array([r.pid for r in rows], dtype=np.int64),
-            cables=np.array([position[r.cable_id] for r in rows], dtype=np.int32),
-            numbers=np.array([r.number for r in rows], dtype=np.int32),
-            occurrences=np.array([r.occurrence for r in rows], dtype=np.int16),
-            levels=np.array([r.level for r in rows], dtype=np.int8),
-            markings=tuple(r.marking for r in rows),
-            sections=tuple(r.section for r in rows),
-            texts=tuple(r.text for r in rows),
+            pids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+            cables=np.fromiter((position[r[1]] for r in rows), dtype=np.int32, count=len(rows)),
+            numbers=np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows)),
+            levels=np.fromiter((r[3] for r in rows), dtype=np.int8, count=len(rows)),
+            occurrences=np.fromiter((r[4] for r in rows), dtype=np.int16, count=len(rows)),
         )
 
 
 @dataclass(frozen=True, eq=False)
 class Segment:
-    """One segment loaded and checked: read-only, shared by every generation that lists it."""
+    """One segment loaded and checked: read-only, shared by every generation that lists it.
+
+    ``unhashed`` names the files load checked by size only (larger than its ``hash_up_to``), which
+    :func:`verify_segment` hashes later; empty when every file was hashed on load."""
 
     info: SegmentInfo
     folder: Path
@@ -129,6 +131,7 @@ class Segment:
     dense: VectorIndex
     postings: Postings  # document i = paragraph i
     cable_postings: Postings  # document i = cables[i]
+    unhashed: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -149,17 +152,18 @@ def cable_meta(store: Store) -> tuple[CableMeta, ...]:
     )
 
 
-def paragraph_documents(paragraphs: ParagraphColumns) -> list[str]:
+def paragraph_documents(rows: Sequence[ParagraphRow]) -> list[str]:
     """What BM25 reads of each paragraph: its section heading and its text, not the subject (a subject
     shared by every paragraph of a cable cannot tell them apart; the cable-level index carries it)."""
-    return [f"{section or ''}. {text}" for section, text in zip(paragraphs.sections, paragraphs.texts, strict=True)]
+    return [f"{row.section or ''}. {row.text}" for row in rows]
 
 
-def cable_documents(cables: Sequence[CableMeta], paragraphs: ParagraphColumns) -> list[str]:
+def cable_documents(cables: Sequence[CableMeta], rows: Sequence[ParagraphRow]) -> list[str]:
     """What cable-level BM25 reads of each cable: its subject and every paragraph."""
+    position = {c.id: i for i, c in enumerate(cables)}
     bodies: list[list[str]] = [[c.subject or ""] for c in cables]
-    for cable, text in zip(paragraphs.cables.tolist(), paragraphs.texts, strict=True):
-        bodies[cable].append(text)
+    for row in rows:
+        bodies[position[row.cable_id]].append(row.text)
     return [" ".join(b) for b in bodies]
 
 
@@ -193,7 +197,8 @@ def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: 
     caller has them (a merge joins its segments'); otherwise they are cut from the texts here.
     """
     cables = cable_meta(store)
-    paragraphs = ParagraphColumns.of(store.paragraphs(), cables)
+    rows = store.paragraphs() if postings is None else []
+    paragraphs = ParagraphColumns.of(store.paragraph_numbers(), cables)
     store.close()
     _save_vectors(staged, vectors)
     with translate_embedding_errors():
@@ -202,8 +207,8 @@ def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: 
             dense.add(window_ids(vectors.window_pids), vectors.windows)
         dense.save(staged / "dense.faiss")
     if postings is None:
-        postings = (BM25Index.postings_of(paragraph_documents(paragraphs)),
-                    BM25Index.postings_of(cable_documents(cables, paragraphs)))
+        postings = (BM25Index.postings_of(paragraph_documents(rows)),
+                    BM25Index.postings_of(cable_documents(cables, rows)))
     postings[0].save(staged / "postings.npz")
     postings[1].save(staged / "cable_postings.npz")
     for path in staged.iterdir():
@@ -212,7 +217,7 @@ def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: 
     pids = paragraphs.pids
     return SegmentInfo(staged.name, len(cables), len(paragraphs), len(vectors.window_pids),
                        len(vectors.sentence_pids), int(pids.min()) if len(pids) else 0,
-                       int(pids.max()) if len(pids) else 0, checksums(staged))
+                       int(pids.max()) if len(pids) else 0, checksums(staged), file_sizes(staged))
 
 
 def place_segment(staged: Path, info: SegmentInfo, number: int) -> SegmentInfo:
@@ -236,23 +241,33 @@ def _save_vectors(staged: Path, vectors: VectorArrays) -> None:
 
 def _load_array(folder: Path, name: str, mapped: bool = False) -> np.ndarray:
     """One saved array; ``mapped`` leaves it in the page cache (read-only, shared by every process
-    serving this segment) instead of copying it into this process's memory."""
+    serving this segment) instead of copying it into this process's memory.
+
+    A mapped array is read a few rows at a time, at random: the kernel is told so (``MADV_RANDOM``), so
+    each row read brings in its own page rather than a readahead window of 32 around it."""
     try:
         array: np.ndarray = np.load(folder / name, allow_pickle=False, mmap_mode="r" if mapped else None)
-        return array
     except (OSError, ValueError, EOFError) as error:
         raise IndexCorruptError(
             f"{folder / name} is missing or truncated ({error}); rebuild with 'cableqa ingest'") from error
+    mapping = getattr(array, "_mmap", None)
+    if mapping is not None and hasattr(mmap, "MADV_RANDOM"):
+        mapping.madvise(mmap.MADV_RANDOM)
+    return array
 
 
-def load_segment(root: Path, info: SegmentInfo, dimension: int) -> Segment:
-    """Load and check one segment (its files against the SHA-256 the manifest recorded, its counts)."""
+def load_segment(root: Path, info: SegmentInfo, dimension: int, hash_up_to: int | None = None) -> Segment:
+    """Load and check one segment: its files against the sizes and SHA-256 the manifest recorded, its counts.
+
+    Files larger than ``hash_up_to`` bytes are checked by size here and hashed by :func:`verify_segment`
+    (None hashes every file here): a server starts without reading gigabytes first, as Lucene checks only
+    its small files' checksums on open and verifies the rest when it merges or is asked to."""
     folder = root / SEGMENTS / info.name
     if not _SEG.match(info.name) or not folder.is_dir():
         raise IndexCorruptError(f"segment {info.name} listed by the live generation is missing from "
                                 f"{root / SEGMENTS}; restore the index folder from a backup or rebuild it")
     try:
-        verify_listed(folder, info.files, "index segment")
+        unhashed = verify_listed(folder, info.files, "index segment", info.sizes, hash_up_to)
     except OSError as error:
         raise IndexCorruptError(f"index segment {folder} could not be read ({error})") from error
     store = Store(folder / STORE_NAME, readonly=True)
@@ -264,16 +279,25 @@ def load_segment(root: Path, info: SegmentInfo, dimension: int) -> Segment:
         sentence_spans=_load_array(folder, "sentence_spans.npy"),
     )
     with translate_embedding_errors():
-        dense = load_index(folder / "dense.faiss")
+        dense = load_index(folder / "dense.faiss", mapped=True)
     cables = cable_meta(store)
-    segment = Segment(info, folder, store, cables, ParagraphColumns.of(store.paragraphs(), cables), vectors, dense,
-                      Postings.load(folder / "postings.npz"), Postings.load(folder / "cable_postings.npz"))
+    paragraphs = ParagraphColumns.of(store.paragraph_numbers(), cables)
+    segment = Segment(info, folder, store, cables, paragraphs, vectors, dense,
+                      Postings.load(folder / "postings.npz"), Postings.load(folder / "cable_postings.npz"),
+                      unhashed)
     problems = _problems(segment, dimension)
     if problems:
         store.close()
         raise IndexCorruptError(f"index segment {folder} is inconsistent: {'; '.join(problems)}; "
                                 "rebuild with 'cableqa ingest'")
     return segment
+
+
+def verify_segment(segment: Segment) -> None:
+    """Hash the files :func:`load_segment` checked by size only; a damaged one is a named error (a file
+    that cannot be read is the ``OSError`` itself: the caller knows whether the segment may be gone)."""
+    if segment.unhashed:
+        verify_digests(segment.folder, segment.info.files, segment.unhashed)
 
 
 def _problems(segment: Segment, dimension: int) -> list[str]:

@@ -20,6 +20,7 @@ from qa.store.bm25_index import BM25Index
 from qa.store.cable_columns import CableColumns
 from qa.store.dense_segments import SegmentedDense
 from qa.store.manifest import Manifest
+from qa.store.paragraph_fields import FieldColumn, TextColumn
 from qa.store.stacked_rows import Rows
 
 if TYPE_CHECKING:
@@ -62,9 +63,9 @@ class Snapshot:
     occurrences: npt.NDArray[np.int16]  # 2 for the second paragraph printed under the same number
     levels: npt.NDArray[np.int8]
     cable_levels: npt.NDArray[np.int8]  # per cable: the highest of its banner and its paragraphs' levels
-    markings: tuple[str | None, ...]
-    sections: tuple[str | None, ...]
-    texts: tuple[str, ...]
+    markings: FieldColumn  # read from the segments' stores per row asked (qa.store.paragraph_fields)
+    sections: FieldColumn
+    texts: TextColumn
     window_vectors: Rows  # every segment's windows, stacked, memory-mapped
     window_pids: IntArray  # ascending; windows of deleted paragraphs included (no row points at them)
     window_starts: IntArray

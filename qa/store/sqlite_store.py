@@ -23,6 +23,8 @@ from qa.errors import IndexCorruptError
 __all__ = ["ParagraphRow", "Store", "StoredCable"]
 
 STORE_NAME = "store.sqlite"
+_PARAGRAPH_FIELDS = frozenset({"text", "marking", "section"})
+_MAX_PARAMETERS = 500  # below SQLite's smallest limit on parameters per statement (999)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cables (
     id TEXT PRIMARY KEY,
@@ -150,6 +152,23 @@ class Store:
             "SELECT pid, cable_id, number, marking, section, text, level, occurrence FROM paragraphs ORDER BY pid"
         ).fetchall()
         return [ParagraphRow(*r) for r in rows]
+
+    def paragraph_numbers(self) -> list[tuple[int, str, int, int, int]]:
+        """(pid, cable id, number, level, occurrence) of every paragraph, by pid: what a loaded segment
+        holds of them (texts stay here, read by :meth:`paragraph_fields` when a search shows them)."""
+        return self._db.execute(
+            "SELECT pid, cable_id, number, level, occurrence FROM paragraphs ORDER BY pid").fetchall()
+
+    def paragraph_fields(self, pids: Sequence[int], column: str) -> dict[int, str | None]:
+        """``column`` (text, marking or section) of the paragraphs ``pids``, by pid."""
+        if column not in _PARAGRAPH_FIELDS:
+            raise ValueError(f"not a paragraph field: {column!r}")
+        found: dict[int, str | None] = {}
+        for start in range(0, len(pids), _MAX_PARAMETERS):
+            chunk = [int(pid) for pid in pids[start:start + _MAX_PARAMETERS]]
+            found.update(self._db.execute(
+                f"SELECT pid, {column} FROM paragraphs WHERE pid IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
 
     def cable_text(self, cable_id: str) -> str | None:
         row = self._db.execute("SELECT text FROM cables WHERE id = ?", (cable_id,)).fetchone()

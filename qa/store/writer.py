@@ -23,7 +23,7 @@ from qa.store.generations import SEGMENTS, generation_number, prune, publish, st
 from qa.store.manifest import FORMAT_VERSION, Manifest, checksums, write_manifest
 from qa.store.postings import Postings
 from qa.store.reader import load_generation
-from qa.store.segment import SegmentInfo, VectorArrays, fill_segment, segment_staging, write_segment
+from qa.store.segment import SegmentInfo, VectorArrays, fill_segment, segment_staging, verify_segment, write_segment
 from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import STORE_NAME, Store
 from qa.store.storage_errors import WRITE_FAULTS, storage_error
@@ -87,7 +87,8 @@ def commit_generation(root: Path, previous: Snapshot, build: Callable[[int], Nex
             [s.to_dict() for s in listed.segments], listed.deleted, listed.next_pid,
         )
         write_manifest(staged, manifest)
-        snapshot = load_generation(root, manifest.model, expected=staged, loaded=previous.segments)
+        # The new segment's checksums were computed from its files moments ago: load checks their sizes.
+        snapshot = load_generation(root, manifest.model, expected=staged, loaded=previous.segments, hash_up_to=0)
         final = publish(root, staged)
         published = True
         prune(root)
@@ -158,10 +159,16 @@ def merged_segment(staged: Path, previous: Snapshot, run: Sequence[SegmentInfo])
     """Fill the empty folder ``staged`` with a segment holding the live cables of ``previous``'s adjacent
     segments ``run``: pids, vectors and BM25 postings kept (joined, not computed again), the vector index
     built anew. It reads only ``previous``'s immutable segments, so it needs no lock; the folder keeps
-    its staging name (:func:`~qa.store.segment.place_segment` gives it its own under the lock)."""
-    store = Store(staged / STORE_NAME)
+    its staging name (:func:`~qa.store.segment.place_segment` gives it its own under the lock).
+
+    Every file of the run is hashed first (those its load checked by size only): a damaged segment is a
+    named error here, never copied into the merged one, as Lucene checks a segment's integrity before
+    merging it."""
     by_name = {s.name: s for s in previous.segments}
     segments = [by_name[info.name] for info in run]
+    for segment in segments:
+        verify_segment(segment)
+    store = Store(staged / STORE_NAME)
     for segment in segments:
         store.copy_cables(segment.folder / STORE_NAME, previous.manifest.deleted.get(segment.name, []))
     live_cables = [np.array([c.id in previous.cable_rows for c in s.cables], dtype=bool) for s in segments]

@@ -96,6 +96,47 @@ def test_saved_and_loaded_index_gives_identical_results(built: Built, filled: Fi
         np.testing.assert_allclose(got.scores, expected.scores, rtol=1e-6)
 
 
+def test_a_mapped_index_gives_identical_results_and_refuses_to_change(built: Built) -> None:
+    index, vectors, path = built
+    mapped = load_index(path, mapped=True)
+    assert (mapped.kind, mapped.params, len(mapped)) == (index.kind, index.params, COUNT)
+    queries = vectors[:20] + 0.05
+    for allowed in (None, IDS[:100], IDS[:2600]):
+        expected, got = index.search(queries, 10, allowed), mapped.search(queries, 10, allowed)
+        np.testing.assert_array_equal(got.ids, expected.ids)
+        np.testing.assert_allclose(got.scores, expected.scores, rtol=1e-6)
+    for change in (lambda: mapped.add([1], vectors[:1]), lambda: mapped.remove(IDS[:1])):
+        with pytest.raises(InvalidInputError, match="memory-mapped"):
+            change()
+    twin = mapped.copy()  # a copy is the caller's own, in memory
+    assert not twin.read_only and twin.remove(IDS[:1]) == 1 and len(mapped) == COUNT
+
+
+def test_a_file_of_the_first_format_still_loads(built: Built, tmp_path: Path) -> None:
+    """Version 1 put the header before the FAISS payload; such files are read into memory."""
+    index, vectors, path = built
+    saved = path.read_bytes()
+    length = int(saved[-len(b"cableqa-vector-index 2\n") - 11:-len(b"cableqa-vector-index 2\n")])
+    trailer = len(b"cableqa-vector-index 2\n") + 11 + length + 1
+    header = saved[-trailer + 1:-trailer + 1 + length]
+    old = tmp_path / "v1.index"
+    old.write_bytes(b"cableqa-vector-index 1\n" + header + saved[:-trailer])
+    for mapped in (False, True):
+        loaded = load_index(old, mapped=mapped)
+        assert (loaded.kind, loaded.params, len(loaded)) == (index.kind, index.params, COUNT)
+        np.testing.assert_array_equal(loaded.search(vectors[:5], 3).ids, index.search(vectors[:5], 3).ids)
+
+
+@pytest.mark.parametrize("cut", ["the trailer", "the payload"])
+def test_a_damaged_file_is_corrupt_mapped_or_not(built: Built, tmp_path: Path, cut: str) -> None:
+    saved = built[2].read_bytes()
+    path = tmp_path / "vectors.index"
+    path.write_bytes(saved[:-10] if cut == "the trailer" else saved[len(saved) // 2:])
+    for mapped in (False, True):
+        with pytest.raises(VectorIndexCorruptError, match=r"vectors\.index"):
+            load_index(path, mapped=mapped)
+
+
 def test_truncated_file_is_corrupt_and_the_error_names_it_and_the_fix(built: Built, tmp_path: Path) -> None:
     saved = built[2].read_bytes()
     path = tmp_path / "vectors.index"

@@ -53,8 +53,8 @@ def _cosines(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDAr
 
 def _paragraph_rows(snapshot: Snapshot) -> list[tuple[int, str, int, int, str]]:
     return [(int(pid), snapshot.cables[int(c)].id, int(n), int(o), text) for pid, c, n, o, text in
-            zip(snapshot.pids, snapshot.para_cable, snapshot.numbers, snapshot.occurrences, snapshot.texts,
-                strict=True)]
+            zip(snapshot.pids, snapshot.para_cable, snapshot.numbers, snapshot.occurrences,
+                snapshot.texts.many(range(snapshot.size)), strict=True)]
 
 
 @pytest.mark.corpus

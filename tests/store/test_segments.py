@@ -118,8 +118,9 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     assert len(live_segments(root)) == 1 and index.snapshot.manifest.deleted == {}
     assert index.snapshot.size == count
     merged = index.snapshot.segments[0]  # its postings were joined from the merged segments' own
-    fresh = (BM25Index.postings_of(paragraph_documents(merged.paragraphs)),
-             BM25Index.postings_of(cable_documents(merged.cables, merged.paragraphs)))
+    rows = merged.store.paragraphs()
+    fresh = (BM25Index.postings_of(paragraph_documents(rows)),
+             BM25Index.postings_of(cable_documents(merged.cables, rows)))
     for joined, built in zip((merged.postings, merged.cable_postings), fresh, strict=True):
         for field in ("terms", "indptr", "docs", "tfs", "lengths"):
             assert np.array_equal(getattr(joined, field), getattr(built, field)), field
