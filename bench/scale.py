@@ -106,6 +106,17 @@ def _live_bytes(root: Path) -> int:
     return sum(p.stat().st_size for s in manifest["segments"] for p in (root / "segments" / s["name"]).iterdir())
 
 
+def _live_parts(root: Path) -> dict[str, int]:
+    """Bytes of the live segments' files, by file name (every segment's ``windows.npy`` together, ...)."""
+    generation = root / (root / "CURRENT").read_text().strip()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    parts: dict[str, int] = {}
+    for segment in manifest["segments"]:
+        for path in (root / "segments" / segment["name"]).iterdir():
+            parts[path.name] = parts.get(path.name, 0) + path.stat().st_size
+    return dict(sorted(parts.items()))
+
+
 def _written(before: dict[str, int], after: dict[str, int]) -> int:
     return sum(size for name, size in after.items() if before.get(name) != size)
 
@@ -198,7 +209,7 @@ def _measured(index: CableIndex, root: Path, build_s: float, deletable: Sequence
     result: dict[str, Any] = {"paragraphs": manifest.paragraphs, "cables": manifest.cables,
                               "windows": manifest.vectors, "sentences": manifest.sentences,
                               "build_s": build_s, "segments_after_build": len(manifest.segments),
-                              "index_bytes": _live_bytes(root)}
+                              "index_bytes": _live_bytes(root), "index_parts": _live_parts(root)}
     probe_out = subprocess.run([sys.executable, "-m", "bench.scale", "--probe", str(root)], capture_output=True,
                                text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     result.update(json.loads(probe_out.stdout.strip().splitlines()[-1]))
