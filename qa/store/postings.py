@@ -8,10 +8,14 @@ statistics baked in, which is why a segment keeps these instead.
 
 Layout (CSC, as bm25s keeps its scores): term ``t``'s postings are ``docs[indptr[t]:indptr[t+1]]``
 (ascending) with ``tfs`` beside them; ``lengths[d]`` is document ``d``'s term count after stopwords.
+Saved with ``np.savez`` and loaded memory-mapped: a question reads only its terms' postings.
 """
 
 from __future__ import annotations
 
+import mmap
+import struct
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -127,13 +131,52 @@ class Postings:
 
     @classmethod
     def load(cls, path: Path) -> Postings:
+        """The postings saved at ``path``, memory-mapped (read-only, shared through the page cache)."""
         try:
-            with np.load(path, allow_pickle=False) as data:
-                postings = cls(data["terms"], data["indptr"], data["docs"], data["tfs"], data["lengths"])
-        except (OSError, ValueError, KeyError, EOFError) as error:
+            data = _mapped_arrays(path)
+            postings = cls(data["terms"], data["indptr"], data["docs"], data["tfs"], data["lengths"])
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, struct.error) as error:
             raise IndexCorruptError(f"BM25 postings {path} are unreadable ({error}); rebuild with 'cableqa ingest'") \
                 from error
         if len(postings.indptr) != len(postings.terms) + 1 or len(postings.docs) != len(postings.tfs) \
                 or (len(postings.indptr) and int(postings.indptr[-1]) != len(postings.docs)):
             raise IndexCorruptError(f"BM25 postings {path} are inconsistent; rebuild with 'cableqa ingest'")
         return postings
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # a ZIP member's local header: signature ... name and extra lengths
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _mapped_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``np.savez`` file, each memory-mapped where it lies in the archive.
+
+    ``np.load`` cannot map the members of an ``.npz`` (it reads them into memory), but ``np.savez`` stores
+    them uncompressed, each a complete ``.npy`` file at an offset of the archive: its header says the
+    dtype and shape, and its data follows. A compressed member is read into memory instead.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as archive, path.open("rb") as handle:
+        mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # one mapping (and descriptor) a file
+        for member in archive.infolist():
+            name = member.filename.removesuffix(".npy")
+            if member.compress_type != zipfile.ZIP_STORED:
+                arrays[name] = np.load(archive.open(member), allow_pickle=False)
+                continue
+            handle.seek(member.header_offset)
+            signature, name_length, extra_length = _LOCAL_HEADER.unpack(handle.read(_LOCAL_HEADER.size))
+            if signature != _LOCAL_SIGNATURE:
+                raise ValueError(f"member {member.filename} has no local header")
+            handle.seek(member.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+            version = np.lib.format.read_magic(handle)
+            if version not in _HEADER_READERS:
+                raise ValueError(f"member {member.filename} is .npy version {version}")
+            shape, fortran, dtype = _HEADER_READERS[version](handle)
+            if dtype.hasobject:
+                raise ValueError(f"member {member.filename} holds Python objects")
+            count = int(np.prod(shape))
+            flat = np.frombuffer(mapping, dtype=dtype, count=count, offset=handle.tell()) if count \
+                else np.zeros(0, dtype=dtype)
+            arrays[name] = flat.reshape(shape, order="F" if fortran else "C")
+    return arrays
