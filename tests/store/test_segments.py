@@ -104,6 +104,19 @@ def test_many_segments_with_tombstones_answer_exactly_as_one_index_of_the_same_c
     assert segmented.snapshot.manifest.paragraphs == whole.snapshot.manifest.paragraphs
     assert answers_in_every_mode(segmented, QUESTIONS) == answers_in_every_mode(whole, QUESTIONS)
 
+    # Texts, markings and sections are read from the segments' stores per row: each row's are its own.
+    expected = {(c.id, p.number, p.occurrence): (p.text, p.marking, p.section) for c in [seed, *live]
+                for p in c.paragraphs}
+    for snapshot in (segmented.snapshot, whole.snapshot):
+        rows = range(snapshot.size)
+        read = list(zip(snapshot.texts.many(rows), snapshot.markings.many(rows), snapshot.sections.many(rows),
+                        strict=True))
+        cited = [(snapshot.cables[int(snapshot.para_cable[r])].id, int(snapshot.numbers[r]),
+                  int(snapshot.occurrences[r])) for r in rows]
+        assert read == [expected[c] for c in cited]
+        backwards = rows[::-7]
+        assert snapshot.texts.many(backwards) == [snapshot.texts[r] for r in backwards]
+
 
 def test_optimize_merges_every_segment_into_one_and_answers_alike(
         seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
