@@ -47,8 +47,9 @@ class IntegrityWatch:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
         while not self._stop.is_set():
             try:
-                if self.index.verify():
-                    log.info("index files hashed: generation %d checked", self.index.snapshot.manifest.generation)
+                hashed = self.index.verify()
+                if hashed:
+                    log.info("hashed %d large index files loaded by size: intact", hashed)
             except IndexCorruptError as error:
                 log.error("the index is damaged, answering nothing more: %s", error.message)
                 return

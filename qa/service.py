@@ -222,8 +222,8 @@ class CableIndex:
     # --- integrity -----------------------------------------------------------------------
 
     def verify(self) -> int:
-        """Hash the segment files the held snapshot's load checked by size only; returns how many segments
-        were hashed now (each is hashed once per process).
+        """Hash the segment files the held snapshot's load checked by size only; returns how many files were
+        hashed now (each segment's once per process).
 
         A damaged file is raised as :class:`~qa.errors.IndexCorruptError` and remembered: from then on this
         index answers nothing (:meth:`check_intact`), as a load that found it would have refused to start.
@@ -244,7 +244,7 @@ class CableIndex:
                 self._damage = error
                 raise
             self._verified.add(segment.name)
-            hashed += 1
+            hashed += len(segment.unhashed)
         return hashed
 
     def check_intact(self) -> None:

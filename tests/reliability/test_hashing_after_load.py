@@ -38,7 +38,9 @@ def test_a_large_file_is_checked_by_size_on_load_and_hashed_by_verify(seed_index
     root = copy_index(seed_index_dir, tmp_path / "index")
     intact = CableIndex.open(root, encoder, hash_up_to=0)
     assert set(intact.snapshot.segments[0].unhashed) >= {"windows.npy", "sentences.npy", "store.sqlite"}
-    assert intact.verify() == 1 and intact.verify() == 0  # each segment hashed once
+    hashed = len(intact.snapshot.segments[0].unhashed)
+    assert intact.verify() == hashed and intact.verify() == 0  # each segment's files hashed once
+    assert CableIndex.open(root, encoder).verify() == 0  # nothing was left unhashed on load
     everything = CableIndex.open(root, encoder)
     assert everything.snapshot.segments[0].unhashed == ()
 
