@@ -67,7 +67,6 @@ class CableIndex:
         self.weights = weights
         self.max_question_chars = max_question_chars
         self.hash_up_to = hash_up_to  # segment files larger than this are hashed by verify(), not on load
-        self._verified: set[str] = set()  # segments whose every file is hashed
         self._damage: IndexCorruptError | None = None
         single_threaded_blas()
 
@@ -223,17 +222,15 @@ class CableIndex:
 
     def verify(self) -> int:
         """Hash the segment files the held snapshot's load checked by size only; returns how many files were
-        hashed now (each segment's once per process).
+        hashed now (each segment's once: :func:`~qa.store.segment.verify_segment`).
 
         A damaged file is raised as :class:`~qa.errors.IndexCorruptError` and remembered: from then on this
         index answers nothing (:meth:`check_intact`), as a load that found it would have refused to start.
         """
         hashed = 0
         for segment in self._snapshot.segments:
-            if segment.name in self._verified:
-                continue
             try:
-                verify_segment(segment)
+                hashed += verify_segment(segment)
             except FileNotFoundError as error:
                 if not segment.folder.is_dir():
                     continue  # pruned: a newer generation no longer lists it, and nothing loads it again
@@ -243,8 +240,6 @@ class CableIndex:
             except IndexCorruptError as error:
                 self._damage = error
                 raise
-            self._verified.add(segment.name)
-            hashed += len(segment.unhashed)
         return hashed
 
     def check_intact(self) -> None:

@@ -58,7 +58,10 @@ def hits_of(snapshot: Snapshot, rows: npt.NDArray[np.int64], scores: FloatArray,
             tokens: set[str]) -> tuple[Hit, ...]:
     """Ranked rows as hits, best first: citation, text, highlight and the cable's header fields."""
     hits = []
-    for i, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
+    shown = rows.tolist()
+    texts, markings, sections = (snapshot.texts.many(shown), snapshot.markings.many(shown),
+                                 snapshot.sections.many(shown))
+    for i, (row, score) in enumerate(zip(shown, scores.tolist(), strict=True)):
         cable = snapshot.cables[int(snapshot.para_cable[row])]
         hits.append(Hit(
             rank=i + 1,
@@ -66,11 +69,11 @@ def hits_of(snapshot: Snapshot, rows: npt.NDArray[np.int64], scores: FloatArray,
             paragraph=int(snapshot.numbers[row]),
             occurrence=int(snapshot.occurrences[row]),
             score=float(score),
-            text=snapshot.texts[row],
-            highlight=best_sentence(snapshot, row, vector, tokens),
+            text=texts[i],
+            highlight=best_sentence(snapshot, row, texts[i], vector, tokens),
             classification=cable.classification,
-            marking=snapshot.markings[row],
-            section=snapshot.sections[row],
+            marking=markings[i],
+            section=sections[i],
             subject=cable.subject,
             date=cable.datetime,
             origin=cable.origin,

@@ -11,13 +11,14 @@ from qa.store.snapshot import Snapshot
 __all__ = ["best_sentence"]
 
 
-def best_sentence(snapshot: Snapshot, row: int, query: npt.NDArray[np.float32], tokens: set[str]) -> Highlight:
-    """The paragraph's sentence closest to the question (ties to lexical overlap), or its first one.
+def best_sentence(snapshot: Snapshot, row: int, text: str, query: npt.NDArray[np.float32],
+                  tokens: set[str]) -> Highlight:
+    """The sentence of row ``row`` (whose text is ``text``) closest to the question (ties to lexical
+    overlap), or its first one.
 
     ``tokens`` are the question's BM25 tokens; a sentence sharing rare question words wins
     over one that is merely on topic.
     """
-    text = snapshot.texts[row]
     start, end = int(snapshot.sentence_starts[row]), int(snapshot.sentence_ends[row])
     if end <= start:
         return Highlight(0, len(text), text)

@@ -16,10 +16,10 @@ so the segments' rows, read in list order, are in pid order.
 
 from __future__ import annotations
 
-import mmap
 import os
 import re
 import shutil
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -120,7 +120,7 @@ class Segment:
     """One segment loaded and checked: read-only, shared by every generation that lists it.
 
     ``unhashed`` names the files load checked by size only (larger than its ``hash_up_to``), which
-    :func:`verify_segment` hashes later; empty when every file was hashed on load."""
+    :func:`verify_segment` hashes once (``hashed`` is set then); empty when every file was hashed on load."""
 
     info: SegmentInfo
     folder: Path
@@ -132,6 +132,7 @@ class Segment:
     postings: Postings  # document i = paragraph i
     cable_postings: Postings  # document i = cables[i]
     unhashed: tuple[str, ...] = ()
+    hashed: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def name(self) -> str:
@@ -198,7 +199,8 @@ def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: 
     """
     cables = cable_meta(store)
     rows = store.paragraphs() if postings is None else []
-    paragraphs = ParagraphColumns.of(store.paragraph_numbers(), cables)
+    paragraphs = ParagraphColumns.of([(r.pid, r.cable_id, r.number, r.level, r.occurrence) for r in rows]
+                                     if rows else store.paragraph_numbers(), cables)
     store.close()
     _save_vectors(staged, vectors)
     with translate_embedding_errors():
@@ -241,19 +243,13 @@ def _save_vectors(staged: Path, vectors: VectorArrays) -> None:
 
 def _load_array(folder: Path, name: str, mapped: bool = False) -> np.ndarray:
     """One saved array; ``mapped`` leaves it in the page cache (read-only, shared by every process
-    serving this segment) instead of copying it into this process's memory.
-
-    A mapped array is read a few rows at a time, at random: the kernel is told so (``MADV_RANDOM``), so
-    each row read brings in its own page rather than a readahead window of 32 around it."""
+    serving this segment) instead of copying it into this process's memory."""
     try:
         array: np.ndarray = np.load(folder / name, allow_pickle=False, mmap_mode="r" if mapped else None)
+        return array
     except (OSError, ValueError, EOFError) as error:
         raise IndexCorruptError(
             f"{folder / name} is missing or truncated ({error}); rebuild with 'cableqa ingest'") from error
-    mapping = getattr(array, "_mmap", None)
-    if mapping is not None and hasattr(mmap, "MADV_RANDOM"):
-        mapping.madvise(mmap.MADV_RANDOM)
-    return array
 
 
 def load_segment(root: Path, info: SegmentInfo, dimension: int, hash_up_to: int | None = None) -> Segment:
@@ -293,11 +289,15 @@ def load_segment(root: Path, info: SegmentInfo, dimension: int, hash_up_to: int 
     return segment
 
 
-def verify_segment(segment: Segment) -> None:
-    """Hash the files :func:`load_segment` checked by size only; a damaged one is a named error (a file
-    that cannot be read is the ``OSError`` itself: the caller knows whether the segment may be gone)."""
-    if segment.unhashed:
-        verify_digests(segment.folder, segment.info.files, segment.unhashed)
+def verify_segment(segment: Segment) -> int:
+    """Hash the files :func:`load_segment` checked by size only, unless that was done already; returns how
+    many were hashed now. A damaged one is a named error (a file that cannot be read is the ``OSError``
+    itself: the caller knows whether the segment may be gone)."""
+    if not segment.unhashed or segment.hashed.is_set():
+        return 0
+    verify_digests(segment.folder, segment.info.files, segment.unhashed)
+    segment.hashed.set()
+    return len(segment.unhashed)
 
 
 def _problems(segment: Segment, dimension: int) -> list[str]:
