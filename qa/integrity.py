@@ -49,7 +49,7 @@ class IntegrityWatch:
             try:
                 hashed = self.index.verify()
                 if hashed:
-                    log.info("hashed %d large index files loaded by size: intact", hashed)
+                    log.info("hashed %d index files that were loaded by size only: intact", hashed)
             except IndexCorruptError as error:
                 log.error("the index is damaged, answering nothing more: %s", error.message)
                 return
