@@ -2,7 +2,8 @@
 and what one upload, one delete and a merge cost.
 
     python -m bench.scale [--paragraphs 14000 140000 ...] [--commit-cables 2000] [--optimize-up-to N]
-                          [--grow] [--workdir DIR] [--out bench/results] [--name scale]
+                          [--grow] [--workdir DIR | --keep DIR] [--out bench/results] [--name scale]
+    python -m bench.scale --probe INDEX     # start, memory and latency of a kept index, as JSON
 
 Cables are the corpus's (``../shared/corpus``) under new unique ids (``08TOKYO1074`` copy 3 is
 ``08TOKYO0031074``), so texts, lengths and BM25 statistics are real. Their vectors are not encoded
@@ -25,6 +26,7 @@ merges every segment into one. The load average is recorded: the 2-core machine 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -268,14 +270,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--grow", action="store_true",
                         help="grow one index through the sizes, measuring it at each (build s: the growth)")
     parser.add_argument("--workdir", type=Path, help="where the indexes are built (default: the system's temp)")
-    parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path,
+                        help="build in this folder and keep the indexes there, to probe them again later")
+    parser.add_argument("--probe", type=Path,
+                        help="only measure this index's start, memory and latency in this process; print JSON")
     args = parser.parse_args(argv)
     if args.probe:
         print(json.dumps(probe(args.probe)))
         return 0
     source = [read_cable_file(p) for p in sorted(args.corpus.glob("*.txt"))]
     sizes = []
-    with tempfile.TemporaryDirectory(prefix="cableqa-scale-", dir=args.workdir) as tmp:
+    folder = (contextlib.nullcontext(str(args.keep)) if args.keep
+              else tempfile.TemporaryDirectory(prefix="cableqa-scale-", dir=args.workdir))
+    with folder as tmp:
         if args.grow:
             sizes = grow(sorted(args.paragraphs), source, args.commit_cables, Path(tmp) / "index", args.seed,
                          optimize=max(args.paragraphs) <= args.optimize_up_to)
