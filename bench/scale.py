@@ -134,7 +134,8 @@ def probe(root: Path) -> dict[str, Any]:
     encoder = load_encoder(settings)
     questions = [q.question for q in load_questions(bundled_questions_path())]
     started = time.perf_counter()
-    index = CableIndex.open(root, encoder, hash_up_to=int(settings.hash_at_open_mb * 2**20))
+    index = CableIndex.open(root, encoder, hash_up_to=int(settings.hash_at_open_mb * 2**20),
+                            search_threads=settings.search_threads)
     start_s = time.perf_counter() - started
     memory_loaded = _memory_mb()
     started = time.perf_counter()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from embeddings.encoder import Encoder
@@ -56,7 +57,7 @@ EncodeCommits = Callable[[Sequence[Cable], PassageScheme, int], Iterable[Commit]
 class CableIndex:
     def __init__(self, root: Path, encoder: Encoder, snapshot: Snapshot, weights: Weights = Weights(),
                  write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS,
-                 merge_factor: int = MERGE_FACTOR, hash_up_to: int | None = None) -> None:
+                 merge_factor: int = MERGE_FACTOR, hash_up_to: int | None = None, search_threads: int = 1) -> None:
         self.root = root
         self.encoder = encoder
         self._snapshot = snapshot
@@ -68,18 +69,22 @@ class CableIndex:
         self.max_question_chars = max_question_chars
         self.hash_up_to = hash_up_to  # segment files larger than this are hashed by verify(), not on load
         self._damage: IndexCorruptError | None = None
+        # Threads one question's search spreads over (segments, and BM25 beside the vectors); shared by
+        # every request of this process, started on first use and idle between questions.
+        self._search_pool = (ThreadPoolExecutor(max_workers=search_threads, thread_name_prefix="cableqa-search")
+                             if search_threads > 1 else None)
         single_threaded_blas()
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder, index_type: str = "auto", scheme: PassageScheme = "context",
              write_wait: float = 10.0, max_question_chars: int = MAX_QUESTION_CHARS,
              merge_factor: int = MERGE_FACTOR, weights: Weights = Weights(),
-             hash_up_to: int | None = None) -> CableIndex:
+             hash_up_to: int | None = None, search_threads: int = 1) -> CableIndex:
         """Load the index at ``root``, or start an empty one there if none was ever written.
 
         Nothing is written here. A folder holding generations but no ``CURRENT`` is refused. Segment files
         larger than ``hash_up_to`` bytes are checked by size on load and hashed by :meth:`verify`
-        (None: every file is hashed on load).
+        (None: every file is hashed on load). A question's search spreads over ``search_threads`` threads.
         """
         check_pointer(root)
         if read_pointer(root) is not None:
@@ -87,7 +92,7 @@ class CableIndex:
         else:
             snapshot = empty_snapshot(encoder.model_name, encoder.dimension, index_type, scheme)
         return cls(root, encoder, snapshot, weights, write_wait=write_wait, max_question_chars=max_question_chars,
-                   merge_factor=merge_factor, hash_up_to=hash_up_to)
+                   merge_factor=merge_factor, hash_up_to=hash_up_to, search_threads=search_threads)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -282,4 +287,4 @@ class CableIndex:
     def answer(self, queries: Sequence[Query], filters: Filters = Filters()) -> list[Answer]:
         """Answer checked queries against one snapshot (:func:`~qa.search.ask.answer_queries`)."""
         self.check_intact()
-        return answer_queries(self._snapshot, self.encoder, queries, filters, self.weights)
+        return answer_queries(self._snapshot, self.encoder, queries, filters, self.weights, self._search_pool)

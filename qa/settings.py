@@ -108,6 +108,11 @@ class Settings(BaseSettings):
         default=64, ge=0, description="Index files up to this size are hashed (SHA-256) when a process loads "
         "them; larger ones are checked by size on load and hashed later: by the server in the background, "
         "before a merge reads them, and by 'cableqa check'")
+    search_threads: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1), ge=1, le=64,
+        description="Threads one question's search spreads over: the index's segments searched at once, and "
+                    "BM25 read beside the vectors (same results; 1 = all on the request's thread). Default: the "
+                    "CPUs, at most 4")
     max_question_chars: int = 2000
     max_upload_bytes: int = Field(default=5_000_000, ge=1)
     max_batch_questions: int = 64

@@ -68,7 +68,8 @@ def open_index(settings: Settings, encoder: Encoder | None = None, seed_if_missi
     index = CableIndex.open(settings.index_dir, encoder, settings.index_type,
                             write_wait=settings.cli_write_wait_s, max_question_chars=settings.max_question_chars,
                             weights=weights_for_model(model_identity(settings.model), settings.keyword_trust),
-                            hash_up_to=int(settings.hash_at_open_mb * 2**20))
+                            hash_up_to=int(settings.hash_at_open_mb * 2**20),
+                            search_threads=settings.search_threads)
     if seed_if_missing:
         seed_unless_held(index, say)
     index.write_wait = settings.write_wait_s if write_wait is None else write_wait

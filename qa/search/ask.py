@@ -6,6 +6,7 @@ A batch is encoded together and read from one snapshot, so every answer sees the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +35,9 @@ BEST_HITS = 5
 
 
 def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query], filters: Filters,
-                   weights: Weights) -> list[Answer]:
-    """One answer per query, in order; the dense modes' question vectors are encoded in one call."""
+                   weights: Weights, executor: Executor | None = None) -> list[Answer]:
+    """One answer per query, in order; the dense modes' question vectors are encoded in one call.
+    ``executor`` spreads each question's search over its threads (:func:`~qa.search.ranking.rank`)."""
     dense = [q.text for q in queries if q.mode != "bm25"]
     with translate_embedding_errors():
         encoded = encoder.encode_queries(dense) if dense else np.zeros((0, snapshot.manifest.dimension), np.float32)
@@ -46,7 +48,7 @@ def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query
         vector = next(vectors) if query.mode != "bm25" else no_vector
         tokens = snapshot.bm25.tokens(query.text)
         with translate_embedding_errors():
-            ranked = rank(snapshot, vector, tokens, query.mode, filters, weights)
+            ranked = rank(snapshot, vector, tokens, query.mode, filters, weights, executor)
         hits = hits_of(snapshot, ranked.rows[:query.k], ranked.scores[:query.k], vector, set(tokens))
         answered = (bool(hits) and float(ranked.scores[0]) >= _MIN_TOP_SCORE
                     and abstention_of(snapshot, query.text, ranked, filters.max_classification) is None)

@@ -25,11 +25,14 @@ it: words a reader may not see must not move the scores they do see.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.index import Neighbours
 from qa.search.ceiling import cables_within
 from qa.search.filters import Filters, cables_allowed
 from qa.store.bm25_index import KeywordMatch
@@ -104,20 +107,26 @@ def allowed_rows(snapshot: Snapshot, filters: Filters) -> npt.NDArray[np.bool_] 
     return mask
 
 
-def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int,
-                mask: npt.NDArray[np.bool_] | None) -> tuple[IntArray, FloatArray]:
-    """Best window score per paragraph among the top ``depth`` windows."""
+def _dense_rows(snapshot: Snapshot, query: FloatArray, depth: int, mask: npt.NDArray[np.bool_] | None,
+                executor: Executor | None = None) -> Callable[[], tuple[IntArray, FloatArray]]:
+    """Best window score per paragraph among the top ``depth`` windows, started: the segments are searched
+    on ``executor`` while the caller goes on, and the returned call waits for them."""
     allowed = None
     if mask is not None:
         allowed_pids = np.isin(snapshot.window_pids, snapshot.pids[mask])
         allowed = window_ids(snapshot.window_pids)[allowed_pids]
         if len(allowed) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    scores, ids = snapshot.dense.search(query[None, :], depth, allowed_ids=allowed)
+            return lambda: (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+    pending = snapshot.dense.search_later(query[None, :], depth, allowed_ids=allowed, executor=executor)
+    return lambda: _best_window_per_row(snapshot, pending())
+
+
+def _best_window_per_row(snapshot: Snapshot, found: Neighbours) -> tuple[IntArray, FloatArray]:
+    scores, ids = found
     keep = ids[0] >= 0
     rows = snapshot.rows_of(ids[0][keep] // WINDOWS_PER_PARAGRAPH)
-    found = rows >= 0
-    rows, window_scores = rows[found], scores[0][keep][found]
+    found_rows = rows >= 0
+    rows, window_scores = rows[found_rows], scores[0][keep][found_rows]
     # Results come best first, so a paragraph's first window is its best: keep first occurrences.
     unique_rows, first = np.unique(rows, return_index=True)
     order = np.argsort(first, kind="stable")
@@ -147,18 +156,22 @@ def _max_by_row(rows: IntArray, spans: tuple[IntArray, IntArray], vectors: Rows,
 
 
 def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, filters: Filters,
-         weights: Weights = Weights()) -> Ranked:
-    """Rank the allowed paragraphs for one question (``query`` is its unit vector) in ``mode``."""
+         weights: Weights = Weights(), executor: Executor | None = None) -> Ranked:
+    """Rank the allowed paragraphs for one question (``query`` is its unit vector) in ``mode``.
+
+    With an ``executor``, the segments' vector searches run on it (FAISS lets go of the GIL) while the
+    calling thread reads BM25, whose numpy work holds the GIL: the same result, sooner on more than one
+    core. Only leaf work goes to the executor, so a small pool shared by every request cannot wait on itself.
+    """
     mask = allowed_rows(snapshot, filters)
     if snapshot.size == 0 or (mask is not None and not mask.any()):
         empty = np.zeros(0, dtype=np.float32)
         return Ranked(np.zeros(0, dtype=np.int64), empty, empty, empty, empty)
     if mode == "dense":
-        return _rank_dense(snapshot, query, mask, weights.candidates)
-    keywords = snapshot.bm25.match(tokens).within(mask)
+        return _rank_dense(snapshot, query, mask, weights.candidates, executor)
     if mode == "bm25":
-        return _rank_bm25(keywords, weights.candidates)
-    return _rank_hybrid(snapshot, query, tokens, keywords, mask, filters, weights)
+        return _rank_bm25(snapshot.bm25.match(tokens).within(mask), weights.candidates)
+    return _rank_hybrid(snapshot, query, tokens, mask, filters, weights, executor)
 
 
 def _rank_bm25(keywords: KeywordMatch, depth: int) -> Ranked:
@@ -169,15 +182,17 @@ def _rank_bm25(keywords: KeywordMatch, depth: int) -> Ranked:
     return Ranked(rows, scores, zeros, scores, zeros)
 
 
-def _rank_dense(snapshot: Snapshot, query: FloatArray, mask: npt.NDArray[np.bool_] | None, depth: int) -> Ranked:
-    dense_rows, dense_scores = _dense_rows(snapshot, query, depth * 2, mask)
+def _rank_dense(snapshot: Snapshot, query: FloatArray, mask: npt.NDArray[np.bool_] | None, depth: int,
+                executor: Executor | None) -> Ranked:
+    dense_rows, dense_scores = _dense_rows(snapshot, query, depth * 2, mask, executor)()
     order = np.argsort(-dense_scores, kind="stable")[:depth]
     zeros = np.zeros(len(order), dtype=np.float32)
     return Ranked(dense_rows[order], dense_scores[order], dense_scores[order], zeros, zeros)
 
 
-def _cable_evidence(snapshot: Snapshot, tokens: list[str], rows: IntArray, filters: Filters) -> FloatArray:
-    """Each row's cable's BM25 over the whole cable, normalised to the best cable's.
+def _keyword_matches(snapshot: Snapshot, tokens: list[str], mask: npt.NDArray[np.bool_] | None,
+                     filters: Filters) -> tuple[KeywordMatch, KeywordMatch]:
+    """The question's BM25 over the allowed paragraphs, and over the cables that may give evidence.
 
     Cable-level BM25 reads the whole cable (subject and every paragraph): under a ceiling, a cable
     holding anything above it gives no such evidence, or its hidden words would move the scores of
@@ -186,6 +201,11 @@ def _cable_evidence(snapshot: Snapshot, tokens: list[str], rows: IntArray, filte
     cables = snapshot.cable_bm25.match(tokens)
     if filters.max_classification is not None:
         cables = cables.within(cables_within(snapshot, filters.max_classification))
+    return snapshot.bm25.match(tokens).within(mask), cables
+
+
+def _cable_evidence(snapshot: Snapshot, cables: KeywordMatch, rows: IntArray) -> FloatArray:
+    """Each row's cable's BM25 over the whole cable, normalised to the best cable's."""
     _, top_cable = cables.best()
     if top_cable <= 0:
         return np.zeros(len(rows), dtype=np.float32)
@@ -193,10 +213,12 @@ def _cable_evidence(snapshot: Snapshot, tokens: list[str], rows: IntArray, filte
     return evidence
 
 
-def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], keywords: KeywordMatch,
-                 mask: npt.NDArray[np.bool_] | None, filters: Filters, weights: Weights) -> Ranked:
+def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], mask: npt.NDArray[np.bool_] | None,
+                 filters: Filters, weights: Weights, executor: Executor | None) -> Ranked:
     depth = weights.candidates
-    dense_rows, _ = _dense_rows(snapshot, query, depth * 2, mask)
+    searching = _dense_rows(snapshot, query, depth * 2, mask, executor)
+    keywords, cables = _keyword_matches(snapshot, tokens, mask, filters)
+    dense_rows, _ = searching()
     bm25_top, bm25_top_scores = keywords.top(depth)
     rows = np.union1d(dense_rows, bm25_top[bm25_top_scores > 0]).astype(np.int64)
     dense = _max_by_row(rows, (snapshot.window_starts, snapshot.window_ends), snapshot.window_vectors, query)
@@ -204,7 +226,7 @@ def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], keywo
                            query)
     best_row, top_bm25 = keywords.best()
     bm25 = keywords.scores_of(rows) / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
-    cable = _cable_evidence(snapshot, tokens, rows, filters)
+    cable = _cable_evidence(snapshot, cables, rows)
     coverage = 1.0  # keyword_trust 0: fixed weights, nothing to measure
     if weights.keyword_trust > 0:
         coverage = snapshot.bm25.coverage(tokens, best_row) if top_bm25 > 0 else 0.0

@@ -1,14 +1,16 @@
 """Dense search over every segment's vector index, without the windows of deleted paragraphs.
 
 Each segment keeps its own index (flat while small, HNSW once large, as ``index_type`` chooses);
-a question is searched in each and the results merged by score. A segment's deleted windows
-are skipped by asking it for that many more results and dropping them, which a merge of
-segments bounds (:mod:`qa.store.merges`).
+a question is searched in each and the results merged by score. Given an executor, the segments
+are searched on it at once (Lucene's ``IndexSearcher`` with an executor) while the caller goes on.
+A segment's deleted windows are skipped by asking it for that many more results and dropping them,
+which a merge of segments bounds (:mod:`qa.store.merges`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,12 +45,27 @@ class SegmentedDense:
 
     def search(self, queries: npt.ArrayLike, k: int, allowed_ids: npt.ArrayLike | None = None) -> Neighbours:
         """The ``k`` nearest live window ids to each query, best first (``-1`` / ``-inf`` where fewer)."""
+        return self.search_later(queries, k, allowed_ids)()
+
+    def search_later(self, queries: npt.ArrayLike, k: int, allowed_ids: npt.ArrayLike | None = None,
+                     executor: Executor | None = None) -> Callable[[], Neighbours]:
+        """:meth:`search`, started: with an ``executor`` every segment is searched on it while the caller
+        goes on (FAISS lets go of the GIL, so the caller's own Python work runs beside it); the returned
+        call waits for them and merges. Without one, the returned call does the whole search."""
         matrix = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         allowed = None if allowed_ids is None else np.asarray(allowed_ids, dtype=np.int64)
-        found = [self._search_part(part, matrix, k, allowed) for part in self._parts if len(part.index)]
+        parts = [part for part in self._parts if len(part.index)]
+        if executor is None:
+            return lambda: self._merged([self._search_part(part, matrix, k, allowed) for part in parts], len(matrix), k)
+        futures = [executor.submit(self._search_part, part, matrix, k, allowed) for part in parts]
+        return lambda: self._merged([future.result() for future in futures], len(matrix), k)
+
+    @staticmethod
+    def _merged(found: list[Neighbours], queries: int, k: int) -> Neighbours:
+        """The best ``k`` of every segment's results per query."""
         if not found:
-            return Neighbours(np.full((len(matrix), k), -np.inf, dtype=np.float32),
-                              np.full((len(matrix), k), -1, dtype=np.int64))
+            return Neighbours(np.full((queries, k), -np.inf, dtype=np.float32),
+                              np.full((queries, k), -1, dtype=np.int64))
         if len(found) == 1 and found[0].ids.shape[1] == k:
             return found[0]
         scores = np.concatenate([f.scores for f in found], axis=1)

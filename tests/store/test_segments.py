@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +18,12 @@ import pytest
 from suite_support import LAVROV, answers_in_every_mode, corpus_or_skip, live_segments
 
 from embeddings.encoder import Encoder
+from qa.cables.classification import Classification
 from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
 from qa.errors import IndexCorruptError
+from qa.search.answer import Answer
+from qa.search.filters import Filters
 from qa.service import CableIndex
 from qa.store.bm25_index import BM25Index
 from qa.store.generations import SEGMENTS
@@ -116,6 +121,32 @@ def test_many_segments_with_tombstones_answer_exactly_as_one_index_of_the_same_c
         assert read == [expected[c] for c in cited]
         backwards = rows[::-7]
         assert snapshot.texts.many(backwards) == [snapshot.texts[r] for r in backwards]
+
+
+def _exact_answers(index: CableIndex, filters: Filters) -> list[Answer]:
+    """Every question's whole answer per mode: hits, exact scores, highlights and ``answered``."""
+    return [index.ask(q, k=10, mode=mode, filters=filters) for q in QUESTIONS for mode in ("hybrid", "dense", "bm25")]
+
+
+def test_a_question_spread_over_threads_answers_exactly_as_on_one_thread(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    writer = CableIndex.open(root, encoder)
+    for cable in cables[:5]:
+        writer.ingest([cable])
+    writer.delete(cables[2].id)  # a tombstone: the widened per-segment search runs on the pool too
+    alone, spread = CableIndex.open(root, encoder, search_threads=1), CableIndex.open(root, encoder, search_threads=3)
+    assert len(spread.snapshot.segments) > 2
+    for filters in (Filters(), Filters(max_classification=Classification.UNCLASSIFIED),
+                    Filters(cable_ids=(cables[0].id, "08TOKYO1074"))):
+        assert _exact_answers(spread, filters) == _exact_answers(alone, filters)
+    assert any(t.name.startswith("cableqa-search") for t in threading.enumerate())  # the pool did the work
+
+    # Many requests share the pool at once (each waiting only on leaf work): none waits forever, none mixes.
+    expected = {q: alone.ask(q, k=10).hits for q in QUESTIONS}
+    with ThreadPoolExecutor(max_workers=8) as requests:
+        answers = list(requests.map(lambda q: (q, spread.ask(q, k=10).hits), QUESTIONS * 6, timeout=120))
+    assert all(hits == expected[q] for q, hits in answers)
 
 
 def test_optimize_merges_every_segment_into_one_and_answers_alike(
