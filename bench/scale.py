@@ -18,7 +18,8 @@ Start, memory and latency are measured in a fresh process per size (``--probe``)
 the index as the server does (files above ``hash_at_open_mb`` checked by size), then the time to hash
 those (the server's background check), its resident memory (VmRSS, split into anonymous memory, this
 process's own, and file pages: the memory-mapped vectors and graphs it touched, shared with every
-process mapping them and given back under pressure) and p50/p99 of ``ask`` per mode on one thread.
+process mapping them and given back under pressure) and p50/p99 of ``ask`` per mode from one asking
+thread (its segments searched on ``CABLEQA_SEARCH_THREADS``, as the server searches them).
 Upload and delete are timed in this process, with the bytes they add to the folder; ``optimize``
 merges every segment into one. The load average is recorded: the 2-core machine may be shared.
 """
@@ -126,16 +127,14 @@ def _written(before: dict[str, int], after: dict[str, int]) -> int:
 def probe(root: Path) -> dict[str, Any]:
     """In this fresh process: open the index, measure memory, time each mode over the eval questions."""
     from eval.questions import bundled_questions_path, load_questions
-    from qa.service import CableIndex
     from qa.settings import Settings
-    from qa.startup import load_encoder
+    from qa.startup import load_encoder, open_index
 
-    settings = Settings()
+    settings = Settings(index_dir=root)
     encoder = load_encoder(settings)
     questions = [q.question for q in load_questions(bundled_questions_path())]
     started = time.perf_counter()
-    index = CableIndex.open(root, encoder, hash_up_to=int(settings.hash_at_open_mb * 2**20),
-                            search_threads=settings.search_threads)
+    index = open_index(settings, encoder, seed_if_missing=False)  # as the server opens it
     start_s = time.perf_counter() - started
     memory_loaded = _memory_mb()
     started = time.perf_counter()
