@@ -61,7 +61,7 @@ def one_openmp_thread() -> None:
 
 one_openmp_thread()
 
-__all__ = ["FaissIndex", "check_positive", "faiss", "one_openmp_thread"]
+__all__ = ["FaissIndex", "check_positive", "copied_ranges", "faiss", "one_openmp_thread", "read_ahead"]
 
 
 class FaissIndex(VectorIndex):
@@ -164,6 +164,8 @@ class FaissIndex(VectorIndex):
     @classmethod
     def _read_file(cls, path: Path, header: IndexHeader, mapped: bool) -> Self:
         # FAISS reads the payload from the file's first byte and stops before the trailer.
+        if mapped:
+            read_ahead(path, copied_ranges(path.stat().st_size, header))
         return cls._wrap(lambda: faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mapped else 0), header, path)
 
     @classmethod
@@ -184,6 +186,44 @@ class FaissIndex(VectorIndex):
         index._configure(inner)
         index._raw = raw
         return index
+
+
+_SLACK = 1 << 16  # bytes read beyond the estimated edges: headers between the parts, the trailer
+_CHUNK = 8 << 20
+
+
+def copied_ranges(size: int, header: IndexHeader) -> list[tuple[int, int]]:
+    """The byte ranges of a saved index that FAISS copies into memory when it maps the file.
+
+    A mapped read leaves the flat vectors (``count * dimension`` float32, which every kind here but
+    IVF-PQ keeps last but for the id map) on disk; what precedes them (the HNSW graph) and what
+    follows (the id map, 8 bytes an id) are copied.
+    """
+    vectors = header.count * header.dimension * 4
+    ids = header.count * 8 + _SLACK
+    graph_end = size - vectors - ids
+    ranges = [(0, graph_end)] if graph_end > 0 else []
+    ranges.append((max(0, size - ids), size))
+    return ranges
+
+
+def read_ahead(path: Path, ranges: list[tuple[int, int]]) -> None:
+    """Read ``ranges`` of ``path`` in large sequential chunks, leaving them in the page cache.
+
+    FAISS copies a mapped file's graph and id map through page faults, a few pages at a time; from a
+    cold page cache that read a million-paragraph segment's 69 MB graph at 30 MB/s (2.2 s), where
+    one sequential read takes 0.1 s and FAISS's copy then finds the pages cached (0.3 s in all).
+    """
+    buffer = bytearray(_CHUNK)
+    with path.open("rb", buffering=0) as stream:
+        for start, end in ranges:
+            stream.seek(start)
+            left = end - start
+            while left > 0:
+                got = stream.readinto(memoryview(buffer)[:min(left, _CHUNK)])
+                if not got:
+                    break
+                left -= got
 
 
 def check_positive(field: str, value: int) -> None:

@@ -197,6 +197,7 @@ def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: 
     ``postings`` (paragraphs', cables') are those of the store's rows and cables in its order, when the
     caller has them (a merge joins its segments'); otherwise they are cut from the texts here.
     """
+    store.index_for_loading()
     cables = cable_meta(store)
     rows = store.paragraphs() if postings is None else []
     paragraphs = ParagraphColumns.of([(r.pid, r.cable_id, r.number, r.level, r.occurrence) for r in rows]

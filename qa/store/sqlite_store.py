@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 );
 CREATE INDEX IF NOT EXISTS paragraphs_by_cable ON paragraphs(cable_id, number);
 """
+# What a segment's load reads of every row (:meth:`Store.cables`, :meth:`Store.paragraph_numbers`), kept
+# apart from the texts: SQLite answers both from these compact B-trees instead of every page of the rows.
+_LOADING_INDEXES = """
+CREATE INDEX IF NOT EXISTS cable_fields ON cables(id, datetime, origin, classification, subject, tags);
+CREATE INDEX IF NOT EXISTS paragraph_numbers ON paragraphs(pid, cable_id, number, level, occurrence);
+"""
+CABLE_FIELDS_QUERY = "SELECT id, datetime, origin, classification, subject, tags FROM cables ORDER BY id"
+PARAGRAPH_NUMBERS_QUERY = "SELECT pid, cable_id, number, level, occurrence FROM paragraphs ORDER BY pid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +150,16 @@ class Store:
         finally:
             self._db.execute("DETACH DATABASE source")
 
+    def index_for_loading(self) -> None:
+        """Add the covering indexes a segment's load reads (built last, so their pages lie together).
+
+        Without them the load reads every page of the rows, texts included: from a cold page cache a
+        store of 214,000 paragraphs took 2.9 s to list its cables and paragraph numbers, with them
+        0.5 s. A store without them (written before they existed) is read the slow way."""
+        self._db.executescript(_LOADING_INDEXES)
+
     def cables(self) -> list[StoredCable]:
-        rows = self._db.execute(
-            "SELECT id, datetime, origin, classification, subject, tags FROM cables ORDER BY id").fetchall()
+        rows = self._db.execute(CABLE_FIELDS_QUERY).fetchall()
         return [StoredCable(r[0], r[1], r[2], r[3], r[4], tuple(r[5].split())) for r in rows]
 
     def paragraphs(self) -> list[ParagraphRow]:
@@ -156,8 +171,7 @@ class Store:
     def paragraph_numbers(self) -> list[tuple[int, str, int, int, int]]:
         """(pid, cable id, number, level, occurrence) of every paragraph, by pid: what a loaded segment
         holds of them (texts stay here, read by :meth:`paragraph_fields` when a search shows them)."""
-        return self._db.execute(
-            "SELECT pid, cable_id, number, level, occurrence FROM paragraphs ORDER BY pid").fetchall()
+        return self._db.execute(PARAGRAPH_NUMBERS_QUERY).fetchall()
 
     def paragraph_fields(self, pids: Sequence[int], column: str) -> dict[int, str | None]:
         """``column`` (text, marking or section) of the paragraphs ``pids``, by pid."""

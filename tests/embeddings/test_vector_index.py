@@ -13,8 +13,10 @@ import numpy.typing as npt
 import pytest
 
 from embeddings.errors import InvalidInputError, VectorIndexCorruptError, VectorIndexNotFoundError
+from embeddings.faiss_base import copied_ranges
 from embeddings.faiss_ivfpq import IVFPQIndex
 from embeddings.index import AUTO_HNSW_FROM, EXACT_FILTER_LIMIT, VectorIndex, choose_kind, create_index, load_index
+from embeddings.index_file import IndexHeader
 
 UnitVectors = Callable[[int], npt.NDArray[np.float32]]  # the unit_vectors fixture
 
@@ -110,6 +112,29 @@ def test_a_mapped_index_gives_identical_results_and_refuses_to_change(built: Bui
             change()
     twin = mapped.copy()  # a copy is the caller's own, in memory
     assert not twin.read_only and twin.remove(IDS[:1]) == 1 and len(mapped) == COUNT
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_the_read_ahead_before_a_mapped_load_reads_what_faiss_copies_and_leaves_the_vectors(
+        kind: str, unit_vectors: UnitVectors, tmp_path: Path) -> None:
+    """The ranges read ahead follow FAISS's layout: the graph before the flat vectors, the id map after them."""
+    index = create_index(kind, 384)
+    index.add(IDS, unit_vectors(COUNT))
+    path = tmp_path / "vectors.index"
+    index.save(path)
+    saved = path.read_bytes()
+    vectors_start = saved.index(b"IxFI")  # the flat storage's header, then its vectors
+    vectors_end = vectors_start + 64 + COUNT * 384 * 4
+    ranges = copied_ranges(len(saved), IndexHeader(kind, 384, COUNT, dict(index.params)))
+    read = np.zeros(len(saved), dtype=bool)
+    for start, end in ranges:
+        read[start:end] = True
+    assert not read[vectors_start + 64 + (1 << 16):vectors_end - (1 << 16)].any()  # the vectors stay on disk
+    outside = np.ones(len(saved), dtype=bool)
+    outside[vectors_start:vectors_end] = False
+    assert (outside & ~read).sum() <= 1 << 16  # all else is read but for the margin before the vectors
+    mapped = load_index(path, mapped=True)
+    assert np.array_equal(mapped.ids(), IDS)
 
 
 def test_a_file_of_the_first_format_still_loads(built: Built, tmp_path: Path) -> None:

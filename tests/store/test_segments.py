@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from qa.store.bm25_index import BM25Index
 from qa.store.generations import SEGMENTS
 from qa.store.merges import MERGE_FACTOR, due_merge
 from qa.store.segment import SegmentInfo, cable_documents, paragraph_documents
+from qa.store.sqlite_store import CABLE_FIELDS_QUERY, PARAGRAPH_NUMBERS_QUERY, STORE_NAME
 
 QUESTIONS = (LAVROV, "Tu-95 bomber intrusion into Japanese airspace", "Sakhalin oil and gas",
              "election results and the opposition", "nuclear program sanctions", "Baluyevsky")
@@ -170,6 +172,7 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
             assert np.array_equal(getattr(joined, field), getattr(built, field)), field
     assert answers_in_every_mode(index, QUESTIONS) == before
     assert answers_in_every_mode(CableIndex.open(root, encoder), QUESTIONS) == before
+    _assert_loads_read_covering_indexes(root / SEGMENTS / merged.name / STORE_NAME)
     index.optimize()  # nothing left to do: no new generation
     assert len(live_segments(root)) == 1
     index.ingest([cables[10]])
@@ -177,6 +180,19 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     listed = set(live_segments(root))
     kept = {p.name for p in (root / SEGMENTS).iterdir()}
     assert listed <= kept and len(kept - listed) <= 1  # only the previous generation's are kept besides
+    _assert_loads_read_covering_indexes(root / SEGMENTS / live_segments(root)[-1] / STORE_NAME)
+
+
+def _assert_loads_read_covering_indexes(store: Path) -> None:
+    """A segment's load lists cables and paragraph numbers from compact indexes, never from the rows with
+    their texts (which a cold page cache reads from disk page by page)."""
+    db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        for query in (CABLE_FIELDS_QUERY, PARAGRAPH_NUMBERS_QUERY):
+            plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
+            assert "USING COVERING INDEX" in plan, (query, plan)
+    finally:
+        db.close()
 
 
 def test_a_reader_following_a_write_loads_only_the_new_segment(
