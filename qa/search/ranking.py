@@ -224,7 +224,8 @@ def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], mask:
     dense = _max_by_row(rows, (snapshot.window_starts, snapshot.window_ends), snapshot.window_vectors, query)
     sentence = _max_by_row(rows, (snapshot.sentence_starts, snapshot.sentence_ends), snapshot.sentence_vectors,
                            query)
-    best_row, top_bm25 = keywords.best()
+    # The top's first is the best paragraph (the lowest row among equals), as ``best()`` would find it again.
+    best_row, top_bm25 = (int(bm25_top[0]), float(bm25_top_scores[0])) if len(bm25_top) else (-1, 0.0)
     bm25 = keywords.scores_of(rows) / top_bm25 if top_bm25 > 0 else np.zeros(len(rows), dtype=np.float32)
     cable = _cable_evidence(snapshot, cables, rows)
     coverage = 1.0  # keyword_trust 0: fixed weights, nothing to measure

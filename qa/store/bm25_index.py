@@ -174,43 +174,50 @@ class BM25Index:
         """The question's scores from its terms' postings alone, over live documents."""
         if self.size == 0:
             return KeywordMatch.none(self.size)
-        docs, contributions = [], []
+        docs: list[npt.NDArray[np.integer[Any]]] = []
+        contributions: list[npt.NDArray[np.float32]] = []
+        terms = 0
         for term in query_tokens:
-            rows, contribution = self._term_scores(term)
-            if len(rows):
-                docs.append(rows)
-                contributions.append(contribution)
+            pieces = self._term_scores(term)
+            if pieces:
+                terms += 1
+                docs.extend(rows for rows, _ in pieces)
+                contributions.extend(scores for _, scores in pieces)
         if not docs:
             return KeywordMatch.none(self.size)
         held = np.concatenate(docs)
         totals = np.zeros(self.size, dtype=np.float32)
         np.add.at(totals, held, np.concatenate(contributions))  # in question order, as bm25s adds
-        return KeywordMatch(totals, held, len(docs))
+        return KeywordMatch(totals, held, terms)
 
-    def _term_scores(self, term: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """The rows of the live documents holding ``term`` and its BM25 contribution to each."""
-        rows, tfs, norms = [], [], []
+    def _term_scores(self, term: str) -> list[tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.float32]]]:
+        """The rows of the live documents holding ``term`` and its BM25 contribution to each, one pair per
+        segment holding it (none when no live document does).
+
+        Each posting costs a gather of its document's norm and a few float64 operations done in place:
+        at a million paragraphs a question reads about 400,000 postings, so temporaries count."""
+        found: list[tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.float32], npt.NDArray[np.floating[Any]]]] = []
         for part, norm, offset in zip(self._parts, self._norms, self._offsets, strict=True):
             docs, tf = part.postings.postings(term)
             if len(docs) == 0:
                 continue
             if offset is not None:  # nothing deleted: rows follow the documents, no mask to apply
-                rows.append(docs.astype(np.int64) + offset)
-                tfs.append(tf)
-                norms.append(norm[docs])
+                found.append((docs + offset if offset else docs, tf, norm[docs]))
                 continue
             at = part.rows[docs]
             live = at >= 0
-            rows.append(at[live])
-            tfs.append(tf[live])
-            norms.append(norm[docs[live]])
-        df = sum(len(r) for r in rows)
+            found.append((at[live], tf[live], norm[docs[live]]))
+        df = sum(len(rows) for rows, _, _ in found)
         if df == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return []
         idf = np.float32(math.log(1 + (self.size - df + 0.5) / (df + 0.5)))
-        tf_all = tfs[0] if len(tfs) == 1 else np.concatenate(tfs)
-        tfc = tf_all / ((norms[0] if len(norms) == 1 else np.concatenate(norms)) + tf_all)
-        return rows[0] if len(rows) == 1 else np.concatenate(rows), (idf * tfc).astype(np.float32)
+        pieces: list[tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.float32]]] = []
+        for rows, tf, scores in found:  # scores: the norms, turned in place into idf * tf / (norm + tf)
+            scores += tf
+            np.divide(tf, scores, out=scores)
+            scores *= idf
+            pieces.append((rows, scores.astype(np.float32)))
+        return pieces
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
         """Every document's score (zeros where nothing matches)."""
