@@ -110,10 +110,8 @@ def _measure(texts: list[str], copies: int, questions: list[str]) -> dict[str, f
         t2 = time.perf_counter()
         _exhaustive_keyword_part(exhaustive_scores, terms)
         t3 = time.perf_counter()
-        match = index.match(terms)
-        match.top(DEPTH)
-        best, _ = match.best()
-        index.coverage(terms, best)
+        top_docs, _ = index.match(terms).top(DEPTH)  # hybrid's best paragraph is the top's first
+        index.coverage(terms, int(top_docs[0]) if len(top_docs) else -1)
         t4 = time.perf_counter()
         exhaustive.append((t1 - t0) * 1000)
         postings.append((t2 - t1) * 1000)

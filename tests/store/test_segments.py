@@ -263,3 +263,21 @@ def test_a_manifest_that_lost_a_tombstone_is_refused_on_load(
     manifest.write_text(json.dumps(data))
     with pytest.raises(IndexCorruptError, match="live in two segments"):
         CableIndex.open(root, encoder)
+
+
+def test_a_damaged_segment_among_several_loaded_together_is_named_and_the_others_do_not_mask_it(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    """Segments load a few at a time; a damaged one still fails the load with its own name."""
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    for chunk in (cables[:2], cables[2:4], cables[4:6]):
+        index.ingest(chunk)
+    names = live_segments(root)
+    assert len(names) >= 4
+    damaged = root / SEGMENTS / names[2] / "window_pids.npy"  # small, so hashed on load
+    data = bytearray(damaged.read_bytes())
+    data[-1] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    for _ in range(3):
+        with pytest.raises(IndexCorruptError, match=names[2]):
+            CableIndex.open(root, encoder)
