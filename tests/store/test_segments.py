@@ -29,7 +29,7 @@ from qa.service import CableIndex
 from qa.store.bm25_index import BM25Index
 from qa.store.generations import SEGMENTS
 from qa.store.merges import MERGE_FACTOR, due_merge
-from qa.store.segment import SegmentInfo, cable_documents, paragraph_documents
+from qa.store.segment import COLUMNS_NAME, ParagraphColumns, SegmentInfo, cable_documents, paragraph_documents
 from qa.store.sqlite_store import CABLE_FIELDS_QUERY, PARAGRAPH_NUMBERS_QUERY, STORE_NAME
 
 QUESTIONS = (LAVROV, "Tu-95 bomber intrusion into Japanese airspace", "Sakhalin oil and gas",
@@ -281,3 +281,26 @@ def test_a_damaged_segment_among_several_loaded_together_is_named_and_the_others
     for _ in range(3):
         with pytest.raises(IndexCorruptError, match=names[2]):
             CableIndex.open(root, encoder)
+
+
+def test_paragraph_columns_load_from_their_file_as_the_store_lists_them_and_old_segments_load_without_it(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    index.ingest(cables[:3])
+    before = answers_in_every_mode(index, QUESTIONS)
+    for segment in index.snapshot.segments:
+        saved = ParagraphColumns.load(segment.folder / COLUMNS_NAME)
+        listed = ParagraphColumns.of(segment.store.paragraph_numbers(), segment.cables)
+        for name in ("pids", "cables", "numbers", "occurrences", "levels"):
+            assert np.array_equal(getattr(saved, name), getattr(listed, name)), name
+            assert getattr(saved, name).dtype == getattr(listed, name).dtype, name
+    # A segment written before the file existed: not listed, not there; its columns come from the store.
+    manifest = root / (root / "CURRENT").read_text().strip() / "manifest.json"
+    data = json.loads(manifest.read_text())
+    for listed_segment in data["segments"]:
+        listed_segment["files"].pop(COLUMNS_NAME)
+        listed_segment["sizes"].pop(COLUMNS_NAME)
+        (root / SEGMENTS / listed_segment["name"] / COLUMNS_NAME).unlink()
+    manifest.write_text(json.dumps(data))
+    assert answers_in_every_mode(CableIndex.open(root, encoder), QUESTIONS) == before
