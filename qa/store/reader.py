@@ -10,7 +10,6 @@ following commits loads only what a write added.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ from qa.store.window_ids import window_ids
 __all__ = ["assemble", "empty_snapshot", "load_current", "load_generation"]
 
 IntArray = npt.NDArray[np.int64]
-_LOADING_THREADS = 4
 
 
 def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> list[npt.NDArray[np.bool_]]:
@@ -152,29 +150,18 @@ def load_generation(root: Path, model: str, expected: Path | None = None,
     except OSError as error:  # a file removed or unreadable while it was being checked
         raise IndexCorruptError(f"index generation {folder} could not be read ({error})") from error
     known = {s.name: s for s in loaded}
-    infos = [SegmentInfo.from_dict(data) for data in manifest.segments]
-    missing = [info for info in infos if known.get(info.name) is None or known[info.name].info != info]
-    fresh = _load_segments(root, missing, manifest.dimension, hash_up_to)
-    segments = [fresh[info.name] if info.name in fresh else known[info.name] for info in infos]
+    segments = []
+    for data in manifest.segments:
+        info = SegmentInfo.from_dict(data)
+        held = known.get(info.name)
+        segments.append(held if held is not None and held.info == info else
+                        load_segment(root, info, manifest.dimension, hash_up_to))
     snapshot = assemble(folder, manifest, segments)
     problems = _count_problems(manifest, snapshot)
     if problems:
         raise IndexCorruptError(
             f"index generation {folder} is inconsistent: {'; '.join(problems)}; rebuild with 'cableqa ingest'")
     return snapshot
-
-
-def _load_segments(root: Path, infos: Sequence[SegmentInfo], dimension: int,
-                   hash_up_to: int | None) -> dict[str, Segment]:
-    """Load ``infos``' segments, a few at a time: a segment's load waits mostly on the disk (SQLite and
-    FAISS let go of the GIL while they read), so from a cold page cache several reads in flight finish
-    sooner than one after another. The first failure, in manifest order, is raised."""
-    if len(infos) <= 1:
-        return {info.name: load_segment(root, info, dimension, hash_up_to) for info in infos}
-    with ThreadPoolExecutor(max_workers=min(_LOADING_THREADS, len(infos)),
-                            thread_name_prefix="cableqa-load") as pool:
-        futures = [pool.submit(load_segment, root, info, dimension, hash_up_to) for info in infos]
-        return {info.name: future.result() for info, future in zip(infos, futures, strict=True)}
 
 
 def load_current(root: Path, model: str, attempts: int = 3, loaded: Sequence[Segment] = (),

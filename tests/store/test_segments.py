@@ -264,9 +264,8 @@ def test_a_manifest_that_lost_a_tombstone_is_refused_on_load(
         CableIndex.open(root, encoder)
 
 
-def test_a_damaged_segment_among_several_loaded_together_is_named_and_the_others_do_not_mask_it(
+def test_a_damaged_segment_among_several_fails_the_load_with_its_own_name(
         seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
-    """Segments load a few at a time; a damaged one still fails the load with its own name."""
     root = seed_copy()
     index = CableIndex.open(root, encoder)
     for chunk in (cables[:2], cables[2:4], cables[4:6]):
