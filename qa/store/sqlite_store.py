@@ -54,9 +54,8 @@ CREATE INDEX IF NOT EXISTS paragraphs_by_cable ON paragraphs(cable_id, number);
 # What a segment's load reads of every cable (:meth:`Store.cables`), kept apart from the texts: SQLite
 # answers it from this compact B-tree instead of every page of the rows. (Paragraph numbers are saved
 # beside the store as arrays, ``paragraphs.npz``.)
-_LOADING_INDEXES = """
-CREATE INDEX IF NOT EXISTS cable_fields ON cables(id, datetime, origin, classification, subject, tags);
-"""
+_CABLE_FIELDS_INDEX = ("CREATE INDEX IF NOT EXISTS cable_fields "
+                       "ON cables(id, datetime, origin, classification, subject, tags)")
 CABLE_FIELDS_QUERY = "SELECT id, datetime, origin, classification, subject, tags FROM cables ORDER BY id"
 
 
@@ -154,7 +153,8 @@ class Store:
         together). Without it the load reads every page of the cable rows, texts included: from a cold
         page cache a store of 20,000 cables took 2.0-3.4 s to list them, with it 0.2-0.3 s. A store
         written before it existed is read the slow way."""
-        self._db.executescript(_LOADING_INDEXES)
+        with self.transaction() as db:
+            db.execute(_CABLE_FIELDS_INDEX)
 
     def cables(self) -> list[StoredCable]:
         rows = self._db.execute(CABLE_FIELDS_QUERY).fetchall()

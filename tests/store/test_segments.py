@@ -6,6 +6,7 @@ Real model, real FAISS and SQLite, real folders; the corpus cables where ``../sh
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -290,9 +291,11 @@ def test_paragraph_columns_load_from_their_file_as_the_store_lists_them_and_old_
     for segment in index.snapshot.segments:
         saved = ParagraphColumns.load(segment.folder / COLUMNS_NAME)
         listed = ParagraphColumns.of(segment.store.paragraph_numbers(), segment.cables)
-        for name in ("pids", "cables", "numbers", "occurrences", "levels"):
+        for name in ("pids", "cables", "numbers", "occurrences", "levels"):  # every column, named here
             assert np.array_equal(getattr(saved, name), getattr(listed, name)), name
             assert getattr(saved, name).dtype == getattr(listed, name).dtype, name
+        assert {column.name for column in dataclasses.fields(saved)} == {"pids", "cables", "numbers",
+                                                                          "occurrences", "levels"}
     # A segment written before the file existed: not listed, not there; its columns come from the store.
     manifest = root / (root / "CURRENT").read_text().strip() / "manifest.json"
     data = json.loads(manifest.read_text())
