@@ -29,12 +29,14 @@ from qa.store.snapshot import CableMeta, Snapshot
 from qa.store.stacked_rows import stacked
 from qa.store.window_ids import window_ids
 
-__all__ = ["assemble", "empty_snapshot", "load_current", "load_generation"]
+__all__ = ["assemble", "empty_snapshot", "live_cables", "load_current", "load_generation"]
 
 IntArray = npt.NDArray[np.int64]
 
 
-def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> list[npt.NDArray[np.bool_]]:
+def live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> list[npt.NDArray[np.bool_]]:
+    """Per segment, which of its cables are live: those its own tombstones do not name. A replaced cable is
+    live in the segment holding its new version only, though its id is live in the index."""
     out = []
     for segment in segments:
         dead = set(deleted.get(segment.name, ()))
@@ -45,8 +47,8 @@ def _live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> 
 def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment]) -> Snapshot:
     """The snapshot of one generation: the live cables and paragraphs of ``segments``, in pid order."""
     dimension = manifest.dimension
-    live_cables = _live_cables(segments, manifest.deleted)
-    listed = sorted((c.id, s, i) for s, (seg, live) in enumerate(zip(segments, live_cables, strict=True))
+    live_by_segment = live_cables(segments, manifest.deleted)
+    listed = sorted((c.id, s, i) for s, (seg, live) in enumerate(zip(segments, live_by_segment, strict=True))
                     for i, c in enumerate(seg.cables) if live[i])
     if len({cable_id for cable_id, _, _ in listed}) != len(listed):
         raise IndexCorruptError(f"index generation {folder} holds a cable live in two segments (a tombstone is "
@@ -58,7 +60,7 @@ def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment
     para_parts: list[BM25Part] = []
     kept: list[tuple[ParagraphColumns, npt.NDArray[np.bool_], npt.NDArray[np.int64]]] = []
     rows = 0
-    for segment, live in zip(segments, live_cables, strict=True):
+    for segment, live in zip(segments, live_by_segment, strict=True):
         position = np.full(len(segment.cables), -1, dtype=np.int64)  # global cable position, -1 when deleted
         position[live] = [columns.positions[c.id] for c, alive in zip(segment.cables, live, strict=True) if alive]
         cable_parts.append(BM25Part(segment.cable_postings, position))

@@ -22,7 +22,7 @@ from qa.store.batch import EncodedBatch
 from qa.store.generations import SEGMENTS, generation_number, prune, publish, staging_folder
 from qa.store.manifest import FORMAT_VERSION, Manifest, checksums, write_manifest
 from qa.store.postings import Postings
-from qa.store.reader import load_generation
+from qa.store.reader import live_cables, load_generation
 from qa.store.segment import SegmentInfo, VectorArrays, fill_segment, segment_staging, verify_segment, write_segment
 from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import STORE_NAME, Store
@@ -171,11 +171,11 @@ def merged_segment(staged: Path, previous: Snapshot, run: Sequence[SegmentInfo])
     store = Store(staged / STORE_NAME)
     for segment in segments:
         store.copy_cables(segment.folder / STORE_NAME, previous.manifest.deleted.get(segment.name, []))
-    live_cables = [np.array([c.id in previous.cable_rows for c in s.cables], dtype=bool) for s in segments]
+    live = live_cables(segments, previous.manifest.deleted)
     live_rows = [np.isin(s.paragraphs.pids, previous.pids) for s in segments]
     paragraphs = Postings.concatenated([(s.postings, keep) for s, keep in zip(segments, live_rows, strict=True)])
-    cables = Postings.concatenated([(s.cable_postings, keep) for s, keep in zip(segments, live_cables, strict=True)])
-    joined_ids = [c.id for s, keep in zip(segments, live_cables, strict=True)
+    cables = Postings.concatenated([(s.cable_postings, keep) for s, keep in zip(segments, live, strict=True)])
+    joined_ids = [c.id for s, keep in zip(segments, live, strict=True)
                   for c, alive in zip(s.cables, keep, strict=True) if alive]
     by_id = np.argsort(np.array(joined_ids, dtype=np.str_), kind="stable")  # the merged store lists cables by id
     new_of_old = np.empty(len(joined_ids), dtype=np.int64)

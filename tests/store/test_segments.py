@@ -159,6 +159,7 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     for chunk in (cables[:3], cables[3:6], cables[6:9]):
         index.ingest(chunk)
     index.delete(cables[4].id)
+    index.ingest([cables[1]])  # replaced: live again, in its own segment, and tombstoned in the first
     before = answers_in_every_mode(index, QUESTIONS)
     count = index.snapshot.manifest.paragraphs
     index.optimize()
