@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,7 @@ from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
 from qa.ingest.pipeline import Commit
 from qa.store.batch import EncodedBatch
+from qa.store.merges import MERGE_FACTOR
 
 if TYPE_CHECKING:
     from qa.service import CableIndex
@@ -173,17 +174,24 @@ def measure(size: int, source: Sequence[Cable], commit_cables: int, workdir: Pat
     return grow([size], source, commit_cables, workdir / f"index-{size}", seed, optimize)[0]
 
 
+def already_held(cables: Sequence[Cable], held: Container[str]) -> int:
+    """How many of ``cables``, in order, an index grown from them already holds: one past the last held
+    (a cable deleted by an earlier measurement in between counts as held)."""
+    return next((i + 1 for i in range(len(cables) - 1, -1, -1) if cables[i].id in held), 0)
+
+
 def grow(sizes: Sequence[int], source: Sequence[Cable], commit_cables: int, root: Path, seed: int,
-         optimize: bool = False) -> list[dict[str, Any]]:
+         optimize: bool = False, merge_factor: int = MERGE_FACTOR) -> list[dict[str, Any]]:
     """One index grown through ``sizes`` (ascending), measured at each: its build time is the time to
-    grow it from the size before. ``optimize`` is timed at the last size only."""
+    grow it from the size before. An index already at ``root`` grows on from the synthetic cables it
+    holds; sizes it has passed are skipped. ``optimize`` is timed at the last size only."""
     from qa.service import CableIndex
     from qa.settings import Settings
     from qa.startup import load_encoder
 
     rng = np.random.default_rng(seed)
     bases = cluster_bases(rng, 384)
-    index = CableIndex.open(root, load_encoder(Settings()))
+    index = CableIndex.open(root, load_encoder(Settings()), merge_factor=merge_factor)
     cables = list(synthetic_cables(source, max(sizes)))
     ends = np.cumsum([len(c.paragraphs) for c in cables])
 
@@ -191,9 +199,11 @@ def grow(sizes: Sequence[int], source: Sequence[Cable], commit_cables: int, root
         for start in range(0, len(unique), commit_cables):
             yield Commit((stand_in_batch(unique[start:start + commit_cables], rng, bases),))
 
-    results, done = [], 0
+    results, done = [], already_held(cables, index.snapshot.cable_rows)
     for step, size in enumerate(sorted(sizes)):
         upto = min(int(np.searchsorted(ends, size)) + 1, len(cables))
+        if upto <= done:
+            continue
         began = time.perf_counter()
         index.ingest_encoded(cables[done:upto], encode)
         index.wait_for_merges()
@@ -268,7 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="time cableqa optimize (one HNSW build of every window) only up to this size")
     parser.add_argument("--name", default="scale", help="report name: NAME.json and NAME.md in --out")
     parser.add_argument("--grow", action="store_true",
-                        help="grow one index through the sizes, measuring it at each (build s: the growth)")
+                        help="grow one index through the sizes, measuring it at each (build s: the growth); "
+                             "with --keep, an index kept there grows on from where it stands")
+    parser.add_argument("--merge-factor", type=int, default=MERGE_FACTOR,
+                        help="segments of one level merged into one (the service's policy); larger holds merges off")
     parser.add_argument("--workdir", type=Path, help="where the indexes are built (default: the system's temp)")
     parser.add_argument("--keep", type=Path,
                         help="build in this folder and keep the indexes there, to probe them again later")
@@ -285,13 +298,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with folder as tmp:
         if args.grow:
             sizes = grow(sorted(args.paragraphs), source, args.commit_cables, Path(tmp) / "index", args.seed,
-                         optimize=max(args.paragraphs) <= args.optimize_up_to)
+                         optimize=max(args.paragraphs) <= args.optimize_up_to, merge_factor=args.merge_factor)
         else:
             for size in args.paragraphs:
                 sizes.append(measure(size, source, args.commit_cables, Path(tmp), args.seed,
                                      optimize=size <= args.optimize_up_to))
     result = {"load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(), "sizes": sizes,
-              "commit_cables": args.commit_cables, "grown": args.grow}
+              "commit_cables": args.commit_cables, "grown": args.grow, "merge_factor": args.merge_factor}
     write_report(args.out, args.name, result, markdown(result))
     return 0
 
