@@ -37,6 +37,7 @@ from qa.search.ceiling import refuse_changing_above
 from qa.search.filters import Filters
 from qa.search.query import DEFAULT_K, MAX_QUESTION_CHARS, Query, make_query
 from qa.search.ranking import Weights
+from qa.search.similar import similar_paragraphs
 from qa.store.batch import EncodedBatch, merge_batches
 from qa.store.generations import CURRENT, check_pointer, read_pointer
 from qa.store.merge_lock import MERGE_LOCK_NAME, merge_lock
@@ -288,3 +289,12 @@ class CableIndex:
         """Answer checked queries against one snapshot (:func:`~qa.search.ask.answer_queries`)."""
         self.check_intact()
         return answer_queries(self._snapshot, self.encoder, queries, filters, self.weights, self._search_pool)
+
+    def similar(self, cable_id: str, number: int, occurrence: int = 1, k: int = DEFAULT_K, mode: str = "hybrid",
+                filters: Filters = Filters(), include_own_cable: bool = False) -> Answer:
+        """The paragraphs nearest to ``cable_id ¶number`` (:func:`~qa.search.similar.similar_paragraphs`),
+        searched as a question is: on this index's weights and search threads."""
+        self.check_intact()
+        return similar_paragraphs(self._snapshot, cable_id, number, k=k, mode=mode, filters=filters,
+                                  include_own_cable=include_own_cable, weights=self.weights, occurrence=occurrence,
+                                  executor=self._search_pool)

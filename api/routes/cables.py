@@ -33,7 +33,6 @@ from api.upload import parse_upload
 from api.views import answer_out, cable_list, cable_out, cable_references, cited_paragraph, index_size, with_links
 from qa.cables.records import parse_paragraph_label
 from qa.errors import InvalidQueryError
-from qa.search.similar import similar_paragraphs
 from qa.service import CableIndex
 
 __all__ = ["router"]
@@ -128,10 +127,8 @@ def similar(cable_id: CableId, number: ParagraphLabel,
     note_mode(mode)
     filters = search_filters(query.to_filters(), caller)
     paragraph, occurrence = _label(number)
-    answer = similar_paragraphs(index.snapshot, cable_id.strip().upper(), paragraph, k=query.k,
-                                mode=mode, filters=filters,
-                                include_own_cable=query.include_own_cable, weights=index.weights,
-                                occurrence=occurrence)
+    answer = index.similar(cable_id.strip().upper(), paragraph, occurrence, k=query.k, mode=mode, filters=filters,
+                           include_own_cable=query.include_own_cable)
     return answer_out(answer, filters.max_classification)
 
 

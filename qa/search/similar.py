@@ -11,6 +11,7 @@ query (403), as it cannot be read.
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor
 from dataclasses import replace
 
 import numpy as np
@@ -64,9 +65,10 @@ def _query_vector(snapshot: Snapshot, row: int) -> npt.NDArray[np.float32]:
 
 def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 5, mode: str = "hybrid",
                        filters: Filters = Filters(), include_own_cable: bool = False,
-                       weights: Weights = Weights(), occurrence: int = 1) -> Answer:
+                       weights: Weights = Weights(), occurrence: int = 1, executor: Executor | None = None) -> Answer:
     """The ``k`` paragraphs nearest to ``cable_id ¶number`` (its ``occurrence``-th paragraph printed under that
-    number), as an :class:`Answer` whose question is the citation.
+    number), as an :class:`Answer` whose question is the citation. With an ``executor`` the segments' vector
+    searches run on it, as a question's do (:func:`~qa.search.ranking.rank`).
 
     ``answered`` is True when there is at least one hit: there is no threshold to abstain by,
     the reader asked for neighbours, not for an answer.
@@ -83,7 +85,7 @@ def similar_paragraphs(snapshot: Snapshot, cable_id: str, number: int, k: int = 
     own = snapshot.cable_paragraph_rows(source.id)
     # Rank enough candidates that k remain once the own cable's paragraphs are dropped.
     ranked = rank(snapshot, query, tokens, mode, filters,
-                  replace(weights, candidates=max(weights.candidates, k + len(own))))
+                  replace(weights, candidates=max(weights.candidates, k + len(own))), executor)
     dropped = own if not include_own_cable else np.array([row], dtype=np.int64)
     keep = ~np.isin(ranked.rows, dropped)
     rows, scores = ranked.rows[keep][:k], ranked.scores[keep][:k]

@@ -143,6 +143,10 @@ def test_a_question_spread_over_threads_answers_exactly_as_on_one_thread(
     for filters in (Filters(), Filters(max_classification=Classification.UNCLASSIFIED),
                     Filters(cable_ids=(cables[0].id, "08TOKYO1074"))):
         assert _exact_answers(spread, filters) == _exact_answers(alone, filters)
+        for mode in ("hybrid", "dense") if filters.max_classification is None else ():
+            # a paragraph's neighbours are searched on the pool as a question is (the seed's ¶9 is CONFIDENTIAL)
+            assert spread.similar("08TOKYO1074", 9, k=10, mode=mode, filters=filters) \
+                == alone.similar("08TOKYO1074", 9, k=10, mode=mode, filters=filters)
     assert any(t.name.startswith("cableqa-search") for t in threading.enumerate())  # the pool did the work
 
     # Many requests share the pool at once (each waiting only on leaf work): none waits forever, none mixes.
