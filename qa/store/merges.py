@@ -5,7 +5,11 @@ The policy is Lucene's ``LogMergePolicy`` by paragraph count: a segment's level 
 into one of the next. Each merge reads and writes about ``MERGE_FACTOR`` times the size of the
 segments it merges, so a paragraph is rewritten about once per level (six levels up to the whole
 release), not once per write as when every write copied the whole index. Only adjacent segments
-merge, so segments stay in pid order. ``cableqa optimize`` merges everything into one segment.
+merge, so segments stay in pid order. A policy merge writes at most ``MAX_MERGED_PARAGRAPHS``, as
+Lucene's ``TieredMergePolicy`` caps a merged segment at 5 GB: ten segments of two hundred thousand
+paragraphs stay ten, where merging them would hold about 13 GB of vectors in the merging process
+(the server, for an upload), write 25 GB beside the live files, and take hours on one core.
+``cableqa optimize`` merges everything into one segment, whatever its size.
 
 A merge holds the write lock only to commit, as Lucene's ``ConcurrentMergeScheduler`` does, in
 three phases:
@@ -40,10 +44,11 @@ from qa.store.staging import merge_staging
 from qa.store.writer import Counts, NextGeneration, commit_generation, merged_segment, without_empty
 from qa.store.writer_lock import WriterLock
 
-__all__ = ["MERGE_FACTOR", "OPTIMIZE_ROUNDS_OFF_LOCK", "BuiltMerge", "MergePlan", "build_merge", "commit_merge",
+__all__ = ["MAX_MERGED_PARAGRAPHS", "MERGE_FACTOR", "OPTIMIZE_ROUNDS_OFF_LOCK", "BuiltMerge", "MergePlan", "build_merge", "commit_merge",
            "discard", "due_merge", "merge_off_lock", "optimize", "plan_merge", "plan_optimize"]
 
 MERGE_FACTOR = 10
+MAX_MERGED_PARAGRAPHS = 1_000_000
 # optimize() builds off the lock at most this many times while writes keep landing, then once under it.
 OPTIMIZE_ROUNDS_OFF_LOCK = 2
 
@@ -52,13 +57,16 @@ def _level(info: SegmentInfo) -> int:
     return int(math.log10(max(info.paragraphs, 1)))
 
 
-def due_merge(segments: Sequence[SegmentInfo], factor: int = MERGE_FACTOR) -> tuple[int, int] | None:
-    """The first run ``[start, end)`` of ``factor`` adjacent segments of one level, if any."""
+def due_merge(segments: Sequence[SegmentInfo], factor: int = MERGE_FACTOR,
+              max_paragraphs: int = MAX_MERGED_PARAGRAPHS) -> tuple[int, int] | None:
+    """The first ``[start, end)`` of ``factor`` adjacent segments of one level holding at most
+    ``max_paragraphs`` together, if any."""
     run_start = 0
     for i in range(1, len(segments) + 1):
         if i == len(segments) or _level(segments[i]) != _level(segments[run_start]):
-            if i - run_start >= factor:
-                return run_start, run_start + factor
+            for start in range(run_start, i - factor + 1):
+                if sum(s.paragraphs for s in segments[start:start + factor]) <= max_paragraphs:
+                    return start, start + factor
             run_start = i
     return None
 

@@ -29,7 +29,7 @@ from qa.search.filters import Filters
 from qa.service import CableIndex
 from qa.store.bm25_index import BM25Index
 from qa.store.generations import SEGMENTS
-from qa.store.merges import MERGE_FACTOR, due_merge
+from qa.store.merges import MAX_MERGED_PARAGRAPHS, MERGE_FACTOR, due_merge
 from qa.store.segment import COLUMNS_NAME, ParagraphColumns, SegmentInfo, cable_documents, paragraph_documents
 from qa.store.sqlite_store import CABLE_FIELDS_QUERY, STORE_NAME
 
@@ -237,6 +237,17 @@ def test_the_merge_policy_merges_ten_adjacent_segments_of_one_level() -> None:
     assert due_merge([big, *small, _info("seg-000040", 3)]) == (1, 1 + MERGE_FACTOR)
     assert due_merge([*small[:5], big, *small[:5]]) is None  # not adjacent: no merge
     assert due_merge([_info(f"seg-{i:06d}", 150) for i in range(MERGE_FACTOR)]) == (0, MERGE_FACTOR)
+
+
+def test_the_merge_policy_never_writes_a_segment_above_its_cap() -> None:
+    at_cap = MAX_MERGED_PARAGRAPHS // MERGE_FACTOR
+    assert due_merge([_info(f"seg-{i:06d}", at_cap) for i in range(MERGE_FACTOR)]) == (0, MERGE_FACTOR)
+    level_five = [_info(f"seg-{i:06d}", 214_000) for i in range(MERGE_FACTOR + 3)]  # the release: stays as it is
+    assert due_merge(level_five) is None
+    # Within one level, the first ten adjacent segments that fit under the cap merge.
+    mixed = [_info("seg-000001", 900_000), *[_info(f"seg-{i:06d}", at_cap) for i in range(2, 2 + MERGE_FACTOR)]]
+    assert due_merge(mixed) == (1, 1 + MERGE_FACTOR)
+    assert due_merge(level_five, max_paragraphs=10**9) == (0, MERGE_FACTOR)
 
 
 def test_segment_vectors_stack_without_copying_and_read_acrosslive_segments(
