@@ -44,8 +44,9 @@ from qa.store.staging import merge_staging
 from qa.store.writer import Counts, NextGeneration, commit_generation, merged_segment, without_empty
 from qa.store.writer_lock import WriterLock
 
-__all__ = ["MAX_MERGED_PARAGRAPHS", "MERGE_FACTOR", "OPTIMIZE_ROUNDS_OFF_LOCK", "BuiltMerge", "MergePlan", "build_merge", "commit_merge",
-           "discard", "due_merge", "merge_off_lock", "optimize", "plan_merge", "plan_optimize"]
+__all__ = ["MAX_MERGED_PARAGRAPHS", "MERGE_FACTOR", "OPTIMIZE_ROUNDS_OFF_LOCK", "BuiltMerge", "MergePlan",
+           "build_merge", "commit_merge", "discard", "due_merge", "merge_off_lock", "optimize", "plan_merge",
+           "plan_optimize"]
 
 MERGE_FACTOR = 10
 MAX_MERGED_PARAGRAPHS = 1_000_000
