@@ -455,7 +455,6 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the web page."""
     import os
-    import tempfile
 
     import uvicorn
 
@@ -465,6 +464,7 @@ def serve(
     if host:
         os.environ["CABLEQA_HOST"] = host
     get_settings.cache_clear()
+    from qa.cli.metrics_folder import metrics_folder
     from qa.startup import check_device
 
     try:
@@ -473,8 +473,8 @@ def serve(
         raise fail(error.message) from None
     # The workers add up their metrics in a folder of this server's own (api/metrics.py), named before
     # anything imports prometheus_client; an operator's PROMETHEUS_MULTIPROC_DIR is used as given.
-    with tempfile.TemporaryDirectory(prefix="cableqa-metrics-") as metrics_dir:
-        Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)).mkdir(parents=True, exist_ok=True)
+    with metrics_folder() as metrics_dir:
+        Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))).mkdir(parents=True, exist_ok=True)
         from qa.cli.serve_logs import log_config
 
         # X-Forwarded-For is believed only from CABLEQA_TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1).

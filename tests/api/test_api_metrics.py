@@ -26,6 +26,7 @@ from api.http_errors import InvalidSettingError
 from api.request_context import request_id_from
 from embeddings.encoder import Encoder
 from qa.cables.corpus import seed_cable_path
+from qa.cli.metrics_folder import PREFIX
 from qa.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,10 +51,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serve(index: Path, log: Path, workers: int = 1, timeout: float = 180.0) -> Iterator[Server]:
+def _serve(index: Path, log: Path, workers: int = 1, timeout: float = 180.0,
+           temp: Path | None = None) -> Iterator[Server]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env["CABLEQA_RATE_LIMIT_PER_MINUTE"] = "0"
+    if temp is not None:
+        env["TMPDIR"] = str(temp)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-c", "from qa.cli import main; main()", "serve", "--index", str(index),
@@ -248,6 +252,27 @@ def test_two_workers_add_up_and_the_shared_folder_goes_with_the_server(
         assert not list(shared.glob(f"gauge_live*_{victim}.db"))
         assert list(shared.glob(f"counter_{victim}.db"))
     assert not shared.exists()
+
+
+def test_a_killed_servers_metrics_folder_is_removed_by_the_next_server(seed_index_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(seed_index_dir, tmp_path / "index")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    running_elsewhere = temp / f"{PREFIX}{os.getpid()}-live"  # a server that still runs (this test's pid)
+    not_ours = temp / f"{PREFIX}made-by-hand"
+    for folder in (running_elsewhere, not_ours):
+        folder.mkdir()
+    with _serve(tmp_path / "index", tmp_path / "killed.log", temp=temp) as killed:
+        left = Path(re.findall(r"shared by the workers in (\S+)", killed.log_text())[0])
+        assert left.parent == temp and left.name.startswith(f"{PREFIX}{killed.process.pid}-")
+        killed.process.kill()  # no clean-up runs: the folder stays behind
+        killed.process.wait(timeout=30)
+    assert left.is_dir()
+    with _serve(tmp_path / "index", tmp_path / "next.log", temp=temp) as server:
+        assert httpx.get(f"{server.base}/metrics", timeout=30).status_code == 200
+        own = Path(re.findall(r"shared by the workers in (\S+)", server.log_text())[0])
+        assert not left.exists() and own.is_dir() and running_elsewhere.is_dir() and not_ours.is_dir()
+    assert not own.exists()
 
 
 def _app(index_dir: Path, encoder: Encoder, **settings: object) -> FastAPI:
