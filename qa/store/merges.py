@@ -137,8 +137,10 @@ def commit_merge(root: Path, built: BuiltMerge, latest: Snapshot) -> Snapshot | 
         return None
     base = built.plan.base.manifest.deleted
     now = latest.manifest
-    carried = sorted({cable_id for name in run for cable_id in now.deleted.get(name, ())}
-                     - {cable_id for name in run for cable_id in base.get(name, ())})
+    # Per segment: a cable replaced before ``base`` is tombstoned in its old segment there, and its new
+    # version, deleted since, in another segment of the run; the id is new to that segment's tombstones.
+    carried = sorted({cable_id for name in run for cable_id in set(now.deleted.get(name, ()))
+                      - set(base.get(name, ()))})
 
     def build(number: int) -> NextGeneration:
         info = place_segment(built.staged, built.info, number)

@@ -147,6 +147,31 @@ def test_a_write_publishes_while_a_merge_builds_and_the_merge_carries_its_tombst
         assert answers_in_every_mode(reader, QUESTIONS) == answers_in_every_mode(whole, QUESTIONS)
 
 
+def test_a_cable_replaced_before_the_merge_and_deleted_while_it_builds_stays_deleted(
+        seed_copy: Callable[[], Path], tmp_path: Path, encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = _segmented(root, encoder, cables[:4], per_segment=2)
+    index.ingest([_new_text(cables[1]), cables[4]])  # cable 1's old version tombstoned in the first segment
+    assert len(live_segments(root)) == 4
+    with merger(root, 1, 4, tmp_path / "merger") as running:  # both versions' segments in the run
+        running.built()
+        index.delete(cables[1].id)  # the new version, in the run's last segment: a tombstone there
+        merged_at = int(running.commit())
+    merged = f"seg-{merged_at:06d}"
+    for reader in (index, CableIndex.open(root, encoder)):
+        snapshot = reader.refresh()
+        assert live_segments(root) == ["seg-000001", merged]
+        assert cables[1].id not in snapshot.cable_rows  # the delete holds through the merge
+        assert snapshot.manifest.deleted == {merged: [cables[1].id]}
+        assert all(not h.citation.startswith(cables[1].id + " ")
+                   for h in reader.ask(NEW_WORDS, k=20, mode="bm25").hits)
+    whole = CableIndex.open(tmp_path / "whole", encoder, merge_factor=NO_MERGES)
+    whole.ingest([index.cable("08TOKYO1074"), cables[0], cables[2], cables[3], cables[4]])
+    assert (index.snapshot.manifest.cables, index.snapshot.manifest.paragraphs) == (
+        whole.snapshot.manifest.cables, whole.snapshot.manifest.paragraphs)
+    assert answers_in_every_mode(index, QUESTIONS) == answers_in_every_mode(whole, QUESTIONS)
+
+
 def test_a_merge_whose_run_was_emptied_meanwhile_is_abandoned_and_leaves_no_folder(
         seed_copy: Callable[[], Path], tmp_path: Path, encoder: Encoder, cables: list[Cable]) -> None:
     root = seed_copy()
