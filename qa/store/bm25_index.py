@@ -153,6 +153,20 @@ class BM25Index:
                        if self.size else np.zeros(0) for p in self._parts]
         # A part with nothing deleted maps document d to row offset + d: no gather and no mask per posting.
         self._offsets = [_offset_of(p.rows) for p in self._parts]
+        self._load_kernels()
+
+    def _load_kernels(self) -> None:
+        """Run the compiled loops once on empty slices of this index's own arrays: numba compiles (or loads
+        from its disk cache, ~0.5 s in a new process) a loop per argument types on first use, which is
+        then the index's load and not its first question."""
+        totals, held = np.zeros(1, dtype=np.float32), np.zeros(1, dtype=np.int64)
+        for part, norms, offset in zip(self._parts, self._norms, self._offsets, strict=True):
+            docs, tfs = part.postings.docs[:0], part.postings.tfs[:0]
+            if offset is not None:
+                add_shifted(totals, held, 0, docs, tfs, norms, offset, 0.0)
+            else:
+                count_live(part.rows, docs)
+                add_mapped(totals, held, 0, docs, tfs, norms, part.rows, 0.0)
 
     @classmethod
     def build(cls, documents: Sequence[str]) -> BM25Index:
