@@ -37,7 +37,7 @@ from qa.search.ceiling import cables_within
 from qa.search.filters import Filters, cables_allowed
 from qa.store.bm25_index import KeywordMatch
 from qa.store.snapshot import Snapshot
-from qa.store.stacked_rows import Rows
+from qa.store.stacked_rows import Rows, will_need
 from qa.store.window_ids import WINDOWS_PER_PARAGRAPH, window_ids
 
 __all__ = ["KEYWORD_TRUST_BY_MODEL", "Ranked", "Weights", "allowed_rows", "fused_weights", "rank", "weights_for_model"]
@@ -221,6 +221,9 @@ def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], mask:
     dense_rows, _ = searching()
     bm25_top, bm25_top_scores = keywords.top(depth)
     rows = np.union1d(dense_rows, bm25_top[bm25_top_scores > 0]).astype(np.int64)
+    # Both gathers' pages requested at once: from disk they arrive together, not one fault at a time.
+    will_need(snapshot.window_vectors, snapshot.window_starts[rows], snapshot.window_ends[rows])
+    will_need(snapshot.sentence_vectors, snapshot.sentence_starts[rows], snapshot.sentence_ends[rows])
     dense = _max_by_row(rows, (snapshot.window_starts, snapshot.window_ends), snapshot.window_vectors, query)
     sentence = _max_by_row(rows, (snapshot.sentence_starts, snapshot.sentence_ends), snapshot.sentence_vectors,
                            query)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import mmap
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from qa.store.generations import SEGMENTS
 from qa.store.merges import MAX_MERGED_PARAGRAPHS, MERGE_FACTOR, due_merge
 from qa.store.segment import COLUMNS_NAME, ParagraphColumns, SegmentInfo, cable_documents, paragraph_documents
 from qa.store.sqlite_store import CABLE_FIELDS_QUERY, STORE_NAME
+from qa.store.stacked_rows import page_ranges, will_need
 
 QUESTIONS = (LAVROV, "Tu-95 bomber intrusion into Japanese airspace", "Sakhalin oil and gas",
              "election results and the opposition", "nuclear program sanctions", "Baluyevsky")
@@ -264,6 +266,21 @@ def test_segment_vectors_stack_without_copying_and_read_acrosslive_segments(
     last = int(rows[-1])
     assert np.array_equal(snapshot.window_vectors[int(starts[last]):int(ends[last])],
                           stacked[int(starts[last]):int(ends[last])])
+    # Asking the kernel for every row's pages ahead (each part's own mapping) changes nothing read.
+    assert all(getattr(s.vectors.sentences, "_mmap", None) is not None for s in snapshot.segments)
+    will_need(snapshot.sentence_vectors, snapshot.sentence_starts, snapshot.sentence_ends)
+    will_need(snapshot.window_vectors, starts[::-1], ends[::-1])
+    assert np.array_equal(snapshot.window_vectors[starts], stacked[starts])
+
+
+def test_read_ahead_asks_for_the_whole_pages_holding_each_range_of_rows() -> None:
+    page = mmap.PAGESIZE
+    starts, ends = np.array([0, 5, 10], dtype=np.int64), np.array([1, 7, 10 + page], dtype=np.int64)
+    offsets, lengths = page_ranges(starts, ends, row_bytes=768, into=128)
+    for start, end, offset, length in zip(starts, ends, offsets, lengths, strict=True):
+        first_byte, last_byte = 128 + start * 768, 128 + end * 768 - 1
+        assert offset % page == 0 and length % page == 0
+        assert offset <= first_byte < offset + page and offset + length - page <= last_byte < offset + length
 
 
 def test_a_manifest_that_lost_a_tombstone_is_refused_on_load(
