@@ -71,7 +71,7 @@ def _advise(part: npt.NDArray[Any], starts: npt.NDArray[np.int64], ends: npt.NDA
     memory-mapped array (``np.memmap`` keeps its mapping as ``_mmap``, the data ``offset`` bytes into the
     file, the mapping starting at the allocation granularity below it); other arrays are in memory."""
     mapping = getattr(part, "_mmap", None)
-    if mapping is None or not len(starts):
+    if not isinstance(part, np.memmap) or mapping is None or not len(starts):
         return
     for start, length in zip(*page_ranges(starts, ends, int(part.strides[0]),
                                           int(part.offset) % mmap.ALLOCATIONGRANULARITY), strict=True):
