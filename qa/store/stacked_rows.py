@@ -7,8 +7,9 @@ segment the array itself is used, so the common case costs nothing.
 A gather of rows that are not in the page cache faults them in one page at a time, each read
 waiting for the one before. :func:`will_need` tells the kernel every page a gather is about to
 read first (``madvise(MADV_WILLNEED)``), so the reads are in flight together and the gather then
-finds them arriving: on an index larger than the memory left for the page cache, hybrid's
-rescoring of ~300 candidates' vectors went from 1.6 s to 0.13 s at the median.
+finds them arriving: on an index larger than the memory left for the page cache, a hybrid question
+rescoring ~300 candidates' vectors takes 0.13 s at the median instead of 1.6 s
+(``docs/performance.md``, "Segments").
 """
 
 from __future__ import annotations
