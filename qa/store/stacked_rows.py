@@ -15,13 +15,18 @@ rescoring ~300 candidates' vectors takes 0.13 s at the median instead of 1.6 s
 from __future__ import annotations
 
 import mmap
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Rows", "StackedRows", "page_ranges", "stacked", "will_need"]
+__all__ = ["READ_AHEAD_FROM", "Rows", "StackedRows", "page_ranges", "stacked", "will_need"]
+
+# Vector files under an eighth of the machine's memory are not read ahead: a question's gather
+# finds them in the page cache, and 300 ranges asked for there cost 0.54 ms (measured, pages cached).
+READ_AHEAD_FROM = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8
 
 
 class StackedRows:
@@ -89,9 +94,13 @@ def page_ranges(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], row_
     return (first * page).tolist(), ((last - first + 1) * page).tolist()
 
 
-def will_need(rows: Rows, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> None:
+def will_need(rows: Rows, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64],
+              from_bytes: int = READ_AHEAD_FROM) -> None:
     """Start reading rows ``[starts[i], ends[i])`` of ``rows`` from disk, every range at once; empty
-    ranges are skipped. It changes nothing read: only when the pages arrive."""
+    ranges are skipped. It changes nothing read: only when the pages arrive. Arrays smaller than
+    ``from_bytes`` are left alone: their pages stay cached, and asking costs about 0.5 ms a question."""
+    if int(np.prod(rows.shape)) * rows.dtype.itemsize < from_bytes:
+        return
     keep = ends > starts
     starts, ends = starts[keep], ends[keep]
     if not isinstance(rows, StackedRows):

@@ -268,8 +268,8 @@ def test_segment_vectors_stack_without_copying_and_read_acrosslive_segments(
                           stacked[int(starts[last]):int(ends[last])])
     # Asking the kernel for every row's pages ahead (each part's own mapping) changes nothing read.
     assert all(getattr(s.vectors.sentences, "_mmap", None) is not None for s in snapshot.segments)
-    will_need(snapshot.sentence_vectors, snapshot.sentence_starts, snapshot.sentence_ends)
-    will_need(snapshot.window_vectors, starts[::-1], ends[::-1])
+    will_need(snapshot.sentence_vectors, snapshot.sentence_starts, snapshot.sentence_ends, from_bytes=0)
+    will_need(snapshot.window_vectors, starts[::-1], ends[::-1], from_bytes=0)
     assert np.array_equal(snapshot.window_vectors[starts], stacked[starts])
 
 
