@@ -49,7 +49,6 @@ from qa.cables.corpus import read_cable_file
 from qa.cables.records import Cable
 from qa.ingest.pipeline import Commit
 from qa.store.batch import EncodedBatch
-from qa.store.merges import MERGE_FACTOR
 
 if TYPE_CHECKING:
     from qa.service import CableIndex
@@ -181,7 +180,7 @@ def already_held(cables: Sequence[Cable], held: Container[str]) -> int:
 
 
 def grow(sizes: Sequence[int], source: Sequence[Cable], commit_cables: int, root: Path, seed: int,
-         optimize: bool = False, merge_factor: int = MERGE_FACTOR) -> list[dict[str, Any]]:
+         optimize: bool = False) -> list[dict[str, Any]]:
     """One index grown through ``sizes`` (ascending), measured at each: its build time is the time to
     grow it from the size before. An index already at ``root`` grows on from the synthetic cables it
     holds; sizes it has passed are skipped. ``optimize`` is timed at the last size only."""
@@ -191,7 +190,7 @@ def grow(sizes: Sequence[int], source: Sequence[Cable], commit_cables: int, root
 
     rng = np.random.default_rng(seed)
     bases = cluster_bases(rng, 384)
-    index = CableIndex.open(root, load_encoder(Settings()), merge_factor=merge_factor)
+    index = CableIndex.open(root, load_encoder(Settings()))
     cables = list(synthetic_cables(source, max(sizes)))
     ends = np.cumsum([len(c.paragraphs) for c in cables])
 
@@ -280,8 +279,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--grow", action="store_true",
                         help="grow one index through the sizes, measuring it at each (build s: the growth); "
                              "with --keep, an index kept there grows on from where it stands")
-    parser.add_argument("--merge-factor", type=int, default=MERGE_FACTOR,
-                        help="segments of one level merged into one (the service's policy); larger holds merges off")
     parser.add_argument("--workdir", type=Path, help="where the indexes are built (default: the system's temp)")
     parser.add_argument("--keep", type=Path,
                         help="build in this folder and keep the indexes there, to probe them again later")
@@ -298,13 +295,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with folder as tmp:
         if args.grow:
             sizes = grow(sorted(args.paragraphs), source, args.commit_cables, Path(tmp) / "index", args.seed,
-                         optimize=max(args.paragraphs) <= args.optimize_up_to, merge_factor=args.merge_factor)
+                         optimize=max(args.paragraphs) <= args.optimize_up_to)
         else:
             for size in args.paragraphs:
                 sizes.append(measure(size, source, args.commit_cables, Path(tmp), args.seed,
                                      optimize=size <= args.optimize_up_to))
     result = {"load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(), "sizes": sizes,
-              "commit_cables": args.commit_cables, "grown": args.grow, "merge_factor": args.merge_factor}
+              "commit_cables": args.commit_cables, "grown": args.grow}
     write_report(args.out, args.name, result, markdown(result))
     return 0
 
