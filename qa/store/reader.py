@@ -10,6 +10,7 @@ following commits loads only what a write added.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from qa.store.dense_segments import DensePart, SegmentedDense
 from qa.store.generations import current_generation, read_pointer
 from qa.store.manifest import FORMAT_VERSION, Manifest, read_manifest, verify_files
 from qa.store.paragraph_fields import FieldColumn, TextColumn
-from qa.store.segment import ParagraphColumns, Segment, SegmentInfo, load_segment
+from qa.store.segment import Segment, SegmentInfo, load_segment
+from qa.store.segment_layout import SegmentLayout
 from qa.store.snapshot import CableMeta, Snapshot
 from qa.store.stacked_rows import stacked
 from qa.store.window_ids import window_ids
@@ -37,82 +39,115 @@ IntArray = npt.NDArray[np.int64]
 def live_cables(segments: Sequence[Segment], deleted: dict[str, list[str]]) -> list[npt.NDArray[np.bool_]]:
     """Per segment, which of its cables are live: those its own tombstones do not name. A replaced cable is
     live in the segment holding its new version only, though its id is live in the index."""
-    out = []
-    for segment in segments:
-        dead = set(deleted.get(segment.name, ()))
-        out.append(np.array([c.id not in dead for c in segment.cables], dtype=bool))
-    return out
+    return [np.isin(segment.layout.columns.ids, deleted.get(segment.name, ()), invert=True) if segment.cables
+            else np.zeros(0, dtype=bool) for segment in segments]
 
 
 def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment]) -> Snapshot:
-    """The snapshot of one generation: the live cables and paragraphs of ``segments``, in pid order."""
+    """The snapshot of one generation: the live cables and paragraphs of ``segments``, in pid order.
+
+    Everything is joined from the segments' layouts (:mod:`qa.store.segment_layout`) with array operations:
+    the cables numbered by id across segments, each paragraph's rows offset by the rows of the segments
+    before its own."""
     dimension = manifest.dimension
+    layouts = [segment.layout for segment in segments]
     live_by_segment = live_cables(segments, manifest.deleted)
-    listed = sorted((c.id, s, i) for s, (seg, live) in enumerate(zip(segments, live_by_segment, strict=True))
-                    for i, c in enumerate(seg.cables) if live[i])
-    if len({cable_id for cable_id, _, _ in listed}) != len(listed):
-        raise IndexCorruptError(f"index generation {folder} holds a cable live in two segments (a tombstone is "
-                                "missing); rebuild with 'cableqa ingest'")
-    cables: tuple[CableMeta, ...] = tuple(segments[s].cables[i] for _, s, i in listed)
-    cable_segments = np.array([s for _, s, _ in listed], dtype=np.int32)
-    columns = CableColumns.build(cables)
+    places = _cable_places(folder, layouts, live_by_segment)
+    columns = CableColumns.joined([layout.columns for layout in layouts], places)
+    cables = _joined_cables(segments, live_by_segment, places, len(columns.ids))
+    cable_segments = np.empty(len(cables), dtype=np.int32)
+    cable_levels = np.empty(len(cables), dtype=np.int8)
+    for s, (layout, place, live) in enumerate(zip(layouts, places, live_by_segment, strict=True)):
+        cable_segments[place[live]] = s
+        cable_levels[place[live]] = layout.cable_levels[live]
     cable_parts: list[BM25Part] = []
     para_parts: list[BM25Part] = []
-    kept: list[tuple[ParagraphColumns, npt.NDArray[np.bool_], npt.NDArray[np.int64]]] = []
+    kept: list[tuple[Segment, npt.NDArray[np.bool_]]] = []
     rows = 0
-    for segment, live in zip(segments, live_by_segment, strict=True):
-        position = np.full(len(segment.cables), -1, dtype=np.int64)  # global cable position, -1 when deleted
-        position[live] = [columns.positions[c.id] for c, alive in zip(segment.cables, live, strict=True) if alive]
-        cable_parts.append(BM25Part(segment.cable_postings, position))
+    for segment, live, place in zip(segments, live_by_segment, places, strict=True):
+        cable_parts.append(BM25Part(segment.cable_postings, place))
         paragraphs = segment.paragraphs
         keep = live[paragraphs.cables] if len(paragraphs) else np.zeros(0, dtype=bool)
         para_parts.append(BM25Part(segment.postings, np.where(keep, np.cumsum(keep) - 1 + rows, -1).astype(np.int64)))
-        kept.append((paragraphs, keep, position))
+        kept.append((segment, keep))
         rows += int(keep.sum())
 
     def joined(column: str, dtype: type) -> npt.NDArray[Any]:
-        return _joined([getattr(p, column)[keep] for p, keep, _ in kept], dtype)
+        return _joined([getattr(s.paragraphs, column)[keep] for s, keep in kept], dtype)
+
+    def offset(column: str, counts: list[int]) -> IntArray:
+        """A layout's per-paragraph rows of the live paragraphs, shifted past the segments before."""
+        bases = np.cumsum([0, *counts])
+        return _joined([getattr(s.layout, column)[keep] + bases[i] for i, (s, keep) in enumerate(kept)], np.int64)
 
     pids = joined("pids", np.int64)
     if len(pids) > 1 and not bool(np.all(np.diff(pids) > 0)):
         raise IndexCorruptError(f"index generation {folder} lists segments whose paragraphs are not in pid order; "
                                 "rebuild with 'cableqa ingest'")
-    para_cable = _joined([position[p.cables[keep]] for p, keep, position in kept], np.int32)
-    levels = joined("levels", np.int8)
-    cable_levels = np.array([c.classification.rank for c in cables], dtype=np.int8)
-    if len(pids):
-        np.maximum.at(cable_levels, para_cable, levels)
-    window_pids = _joined([s.vectors.window_pids for s in segments], np.int64)
-    sentence_pids = _joined([s.vectors.sentence_pids for s in segments], np.int64)
+    windows = [len(s.vectors.window_pids) for s in segments]
+    sentences = [len(s.vectors.sentence_pids) for s in segments]
     return Snapshot(
         folder=folder, manifest=manifest, segments=tuple(segments), cables=cables, cable_segments=cable_segments,
-        columns=columns, pids=pids, para_cable=para_cable,
+        columns=columns, pids=pids,
+        para_cable=_joined([place[s.paragraphs.cables[keep]] for (s, keep), place in zip(kept, places, strict=True)],
+                           np.int32),
         numbers=joined("numbers", np.int32), occurrences=joined("occurrences", np.int16),
-        levels=levels, cable_levels=cable_levels,
+        levels=joined("levels", np.int8), cable_levels=cable_levels,
         markings=FieldColumn("marking", pids, segments), sections=FieldColumn("section", pids, segments),
         texts=TextColumn(pids, segments),
         window_vectors=stacked([s.vectors.windows for s in segments if len(s.vectors.windows)],
                                np.zeros((0, dimension), dtype=np.float32)),
-        window_pids=window_pids,
-        window_starts=np.searchsorted(window_pids, pids, side="left").astype(np.int64),
-        window_ends=np.searchsorted(window_pids, pids, side="right").astype(np.int64),
-        dense=SegmentedDense([DensePart(seg.dense, _deleted_windows(seg.vectors.window_pids, pids)
-                                        if manifest.deleted.get(seg.name) else np.zeros(0, dtype=np.int64))
-                              for seg in segments], dimension),
+        window_pids=_joined([s.vectors.window_pids for s in segments], np.int64),
+        window_starts=offset("window_starts", windows),
+        window_ends=offset("window_ends", windows),
+        dense=SegmentedDense([DensePart(s.dense, _deleted_windows(s, keep) if manifest.deleted.get(s.name)
+                                        else np.zeros(0, dtype=np.int64)) for s, keep in kept], dimension),
         sentence_vectors=stacked([s.vectors.sentences for s in segments if len(s.vectors.sentences)],
                                  np.zeros((0, dimension), dtype=np.float16)),
-        sentence_pids=sentence_pids,
-        sentence_spans=_joined([s.vectors.sentence_spans for s in segments], np.int32, (0, 2)),
-        sentence_starts=np.searchsorted(sentence_pids, pids, side="left").astype(np.int64),
-        sentence_ends=np.searchsorted(sentence_pids, pids, side="right").astype(np.int64),
+        sentence_spans=stacked([s.vectors.sentence_spans for s in segments if len(s.vectors.sentence_spans)],
+                               np.zeros((0, 2), dtype=np.int32)),
+        sentence_starts=offset("sentence_starts", sentences),
+        sentence_ends=offset("sentence_ends", sentences),
         bm25=BM25Index(para_parts), cable_bm25=BM25Index(cable_parts),
     )
 
 
-def _deleted_windows(window_pids: IntArray, live_pids: IntArray) -> IntArray:
-    """The window ids of a segment whose paragraphs are not live (sorted)."""
-    gone = ~np.isin(window_pids, live_pids)
-    return np.sort(window_ids(window_pids)[gone])
+def _cable_places(folder: Path | None, layouts: Sequence[SegmentLayout],
+                  live_by_segment: Sequence[npt.NDArray[np.bool_]]) -> list[IntArray]:
+    """Per segment, each cable's position among the live cables of all segments ordered by id (-1 when it is
+    deleted). Each segment lists its cables by id, so a stable sort of their concatenation merges runs."""
+    ids = [layout.columns.ids[live] for layout, live in zip(layouts, live_by_segment, strict=True)]
+    every = np.concatenate(ids) if ids else np.zeros(0, dtype=np.str_)
+    order = np.argsort(every, kind="stable")
+    if len(every) > 1 and bool(np.any(every[order[1:]] == every[order[:-1]])):
+        raise IndexCorruptError(f"index generation {folder} holds a cable live in two segments (a tombstone is "
+                                "missing); rebuild with 'cableqa ingest'")
+    position = np.empty(len(every), dtype=np.int64)
+    position[order] = np.arange(len(every))
+    places, start = [], 0
+    for live, live_ids in zip(live_by_segment, ids, strict=True):
+        place = np.full(len(live), -1, dtype=np.int64)
+        place[live] = position[start:start + len(live_ids)]
+        places.append(place)
+        start += len(live_ids)
+    return places
+
+
+def _joined_cables(segments: Sequence[Segment], live_by_segment: Sequence[npt.NDArray[np.bool_]],
+                   places: Sequence[IntArray], size: int) -> tuple[CableMeta, ...]:
+    """The live cables' records in position order."""
+    ordered: list[CableMeta | None] = [None] * size
+    for segment, live, place in zip(segments, live_by_segment, places, strict=True):
+        for at, cable in zip(place[live].tolist(), compress(segment.cables, live.tolist()), strict=True):
+            ordered[at] = cable
+    return tuple(ordered)  # type: ignore[arg-type]  # every position is filled: the places number 0 .. size - 1
+
+
+def _deleted_windows(segment: Segment, keep: npt.NDArray[np.bool_]) -> IntArray:
+    """The window ids of a segment whose paragraphs are not live (sorted: windows are in pid order)."""
+    owners = segment.layout.window_paragraphs
+    gone = (owners < 0) | ~keep[np.maximum(owners, 0)] if len(keep) else np.ones(len(owners), dtype=bool)
+    return window_ids(segment.vectors.window_pids)[gone]
 
 
 def _joined(parts: list[npt.NDArray[Any]], dtype: type, empty_shape: tuple[int, ...] = (0,)) -> npt.NDArray[Any]:

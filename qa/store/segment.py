@@ -24,6 +24,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from qa.store.bm25_index import BM25Index
 from qa.store.generations import SEGMENTS
 from qa.store.manifest import checksums, file_sizes, verify_digests, verify_listed
 from qa.store.postings import Postings
+from qa.store.segment_layout import SegmentLayout
 from qa.store.snapshot import CableMeta
 from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
 from qa.store.staging import remove_abandoned, write_staging
@@ -156,6 +158,13 @@ class Segment:
     @property
     def name(self) -> str:
         return self.info.name
+
+    @cached_property
+    def layout(self) -> SegmentLayout:
+        """Its cables' columns and its paragraphs' rows, computed on first use and kept with the segment."""
+        vectors, paragraphs = self.vectors, self.paragraphs
+        return SegmentLayout.of(self.cables, paragraphs.pids, paragraphs.cables, paragraphs.levels,
+                                vectors.window_pids, vectors.sentence_pids)
 
 
 def cable_meta(store: Store) -> tuple[CableMeta, ...]:

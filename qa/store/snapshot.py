@@ -49,7 +49,8 @@ class CableMeta:
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Paragraph row ``r`` is ``pids[r]``: the live paragraphs of every segment, in pid order. Row ``r``'s
-    windows are ``window_vectors[window_starts[r]:window_ends[r]]``, its sentences likewise."""
+    windows are ``window_vectors[window_starts[r]:window_ends[r]]``, its sentences likewise. Vectors and
+    sentence spans are the segments' own arrays read through :mod:`qa.store.stacked_rows`, not copies."""
 
     folder: Path | None
     manifest: Manifest
@@ -72,8 +73,7 @@ class Snapshot:
     window_ends: IntArray
     dense: SegmentedDense
     sentence_vectors: Rows  # float16, stacked, memory-mapped
-    sentence_pids: IntArray
-    sentence_spans: npt.NDArray[np.int32]
+    sentence_spans: Rows  # (start, end) in the paragraph's text, stacked as the sentence vectors are
     sentence_starts: IntArray
     sentence_ends: IntArray
     bm25: BM25Index  # document i = paragraph row i

@@ -29,9 +29,11 @@ from qa.search.answer import Answer
 from qa.search.filters import Filters
 from qa.service import CableIndex
 from qa.store.bm25_index import BM25Index
+from qa.store.cable_columns import CableColumns
 from qa.store.generations import SEGMENTS
 from qa.store.merges import MAX_MERGED_PARAGRAPHS, MERGE_FACTOR, due_merge
 from qa.store.segment import COLUMNS_NAME, ParagraphColumns, SegmentInfo, cable_documents, paragraph_documents
+from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import CABLE_FIELDS_QUERY, STORE_NAME
 from qa.store.stacked_rows import page_ranges, will_need
 
@@ -113,6 +115,7 @@ def test_many_segments_with_tombstones_answer_exactly_as_one_index_of_the_same_c
     assert segmented.snapshot.manifest.cables == whole.snapshot.manifest.cables
     assert segmented.snapshot.manifest.paragraphs == whole.snapshot.manifest.paragraphs
     assert answers_in_every_mode(segmented, QUESTIONS) == answers_in_every_mode(whole, QUESTIONS)
+    _assert_joined_as_defined(segmented.snapshot, whole.snapshot)
 
     # Texts, markings and sections are read from the segments' stores per row: each row's are its own.
     expected = {(c.id, p.number, p.occurrence): (p.text, p.marking, p.section) for c in [seed, *live]
@@ -126,6 +129,31 @@ def test_many_segments_with_tombstones_answer_exactly_as_one_index_of_the_same_c
         assert read == [expected[c] for c in cited]
         backwards = rows[::-7]
         assert snapshot.texts.many(backwards) == [snapshot.texts[r] for r in backwards]
+
+
+def _assert_joined_as_defined(snapshot: Snapshot, whole: Snapshot) -> None:
+    """What a snapshot joins from its segments' layouts agrees with its definitions, read from scratch, and
+    with one segment holding the same cables."""
+    ids = [c.id for c in snapshot.cables]
+    assert ids == sorted(ids) == [c.id for c in whole.cables]
+    reference = CableColumns.build(snapshot.cables)
+    assert snapshot.columns.ids.tolist() == ids and snapshot.columns.positions == reference.positions
+    assert snapshot.columns.origins.tolist() == reference.origins.tolist()
+    assert snapshot.columns.days.tolist() == reference.days.tolist()
+    assert {t: p.tolist() for t, p in snapshot.columns.tag_positions.items()} == \
+        {t: p.tolist() for t, p in reference.tag_positions.items()}
+    assert snapshot.cable_levels.tolist() == whole.cable_levels.tolist()
+    for position, cable_id in enumerate(ids):
+        segment = snapshot.segments[int(snapshot.cable_segments[position])]
+        assert cable_id in segment.layout.columns.positions
+        assert cable_id not in snapshot.manifest.deleted.get(segment.name, [])
+    for kind in ("window", "sentence"):
+        pids = np.concatenate([getattr(s.vectors, f"{kind}_pids") for s in snapshot.segments])
+        assert getattr(snapshot, f"{kind}_starts").tolist() == np.searchsorted(pids, snapshot.pids, "left").tolist()
+        assert getattr(snapshot, f"{kind}_ends").tolist() == np.searchsorted(pids, snapshot.pids, "right").tolist()
+    assert len(snapshot.dense) == int((snapshot.window_ends - snapshot.window_starts).sum()) == len(whole.dense)
+    # Rows are in pid order, which differs (a replaced cable's paragraphs come last): count per cable.
+    assert np.bincount(snapshot.para_cable).tolist() == np.bincount(whole.para_cable).tolist()
 
 
 def _exact_answers(index: CableIndex, filters: Filters) -> list[Answer]:
