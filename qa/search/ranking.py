@@ -218,13 +218,21 @@ def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], mask:
     depth = weights.candidates
     searching = _dense_rows(snapshot, query, depth * 2, mask, executor)
     keywords, cables = _keyword_matches(snapshot, tokens, mask, filters)
-    dense_rows, _ = searching()
+    dense_rows, dense_scores = searching()
     bm25_top, bm25_top_scores = keywords.top(depth)
     rows = np.union1d(dense_rows, bm25_top[bm25_top_scores > 0]).astype(np.int64)
-    # Both gathers' pages requested at once: from disk they arrive together, not one fault at a time.
-    will_need(snapshot.window_vectors, snapshot.window_starts[rows], snapshot.window_ends[rows])
+    # A row the vector search found has its best window's cosine already (its windows are the best first);
+    # only the rows BM25 alone found read their windows. Both gathers' pages are requested at once: from
+    # disk they arrive together, not one fault at a time.
+    searched = np.zeros(len(rows), dtype=bool)
+    searched[np.searchsorted(rows, dense_rows)] = True
+    unsearched = rows[~searched]
+    will_need(snapshot.window_vectors, snapshot.window_starts[unsearched], snapshot.window_ends[unsearched])
     will_need(snapshot.sentence_vectors, snapshot.sentence_starts[rows], snapshot.sentence_ends[rows])
-    dense = _max_by_row(rows, (snapshot.window_starts, snapshot.window_ends), snapshot.window_vectors, query)
+    dense = np.zeros(len(rows), dtype=np.float32)
+    dense[np.searchsorted(rows, dense_rows)] = dense_scores
+    dense[~searched] = _max_by_row(unsearched, (snapshot.window_starts, snapshot.window_ends),
+                                   snapshot.window_vectors, query)
     sentence = _max_by_row(rows, (snapshot.sentence_starts, snapshot.sentence_ends), snapshot.sentence_vectors,
                            query)
     # The top's first is the best paragraph (the lowest row among equals), as ``best()`` would find it again.
