@@ -77,8 +77,10 @@ def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment
 
     def offset(column: str, counts: list[int]) -> IntArray:
         """A layout's per-paragraph rows of the live paragraphs, shifted past the segments before."""
-        bases = np.cumsum([0, *counts])
-        return _joined([getattr(s.layout, column)[keep] + bases[i] for i, (s, keep) in enumerate(kept)], np.int64)
+        bases = np.cumsum([0, *counts])[:-1]
+        shifted = [getattr(s.layout, column)[keep].astype(np.int64) + base
+                   for (s, keep), base in zip(kept, bases, strict=True)]
+        return _joined(shifted, np.int64)
 
     pids = joined("pids", np.int64)
     if len(pids) > 1 and not bool(np.all(np.diff(pids) > 0)):

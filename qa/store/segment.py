@@ -301,8 +301,8 @@ def load_segment(root: Path, info: SegmentInfo, dimension: int, hash_up_to: int 
         windows=_load_array(folder, "windows.npy", mapped=True),
         window_pids=_load_array(folder, "window_pids.npy"),
         sentences=_load_array(folder, "sentences.npy", mapped=True),
-        sentence_pids=_load_array(folder, "sentence_pids.npy"),
-        sentence_spans=_load_array(folder, "sentence_spans.npy"),
+        sentence_pids=_load_array(folder, "sentence_pids.npy", mapped=True),
+        sentence_spans=_load_array(folder, "sentence_spans.npy", mapped=True),
     )
     with translate_embedding_errors():
         dense = load_index(folder / "dense.faiss", mapped=True)

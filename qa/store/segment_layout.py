@@ -22,6 +22,7 @@ from qa.store.snapshot import CableMeta
 __all__ = ["SegmentLayout"]
 
 IntArray = npt.NDArray[np.int64]
+Rows32 = npt.NDArray[np.int32]  # rows within one segment: int32 halves what every process holds per paragraph
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +32,11 @@ class SegmentLayout:
 
     columns: CableColumns
     cable_levels: npt.NDArray[np.int8]  # per cable: the highest of its banner and its paragraphs' levels
-    window_starts: IntArray  # per paragraph: its windows are rows window_starts[j]:window_ends[j]
-    window_ends: IntArray
-    window_paragraphs: IntArray  # per window: its paragraph, -1 for a pid the segment does not list
-    sentence_starts: IntArray
-    sentence_ends: IntArray
+    window_starts: Rows32  # per paragraph: its windows are rows window_starts[j]:window_ends[j]
+    window_ends: Rows32
+    window_paragraphs: Rows32  # per window: its paragraph, -1 for a pid the segment does not list
+    sentence_starts: Rows32
+    sentence_ends: Rows32
 
     @classmethod
     def of(cls, cables: Sequence[CableMeta], paragraph_pids: IntArray, paragraph_cables: npt.NDArray[np.int32],
@@ -46,17 +47,17 @@ class SegmentLayout:
         return cls(
             columns=CableColumns.build(cables),
             cable_levels=levels,
-            window_starts=np.searchsorted(window_pids, paragraph_pids, side="left").astype(np.int64),
-            window_ends=np.searchsorted(window_pids, paragraph_pids, side="right").astype(np.int64),
+            window_starts=np.searchsorted(window_pids, paragraph_pids, side="left").astype(np.int32),
+            window_ends=np.searchsorted(window_pids, paragraph_pids, side="right").astype(np.int32),
             window_paragraphs=_owners(paragraph_pids, window_pids),
-            sentence_starts=np.searchsorted(sentence_pids, paragraph_pids, side="left").astype(np.int64),
-            sentence_ends=np.searchsorted(sentence_pids, paragraph_pids, side="right").astype(np.int64),
+            sentence_starts=np.searchsorted(sentence_pids, paragraph_pids, side="left").astype(np.int32),
+            sentence_ends=np.searchsorted(sentence_pids, paragraph_pids, side="right").astype(np.int32),
         )
 
 
-def _owners(paragraph_pids: IntArray, row_pids: IntArray) -> IntArray:
+def _owners(paragraph_pids: IntArray, row_pids: IntArray) -> Rows32:
     """Per row, the position of its pid in ``paragraph_pids`` (ascending); -1 where it is not there."""
     if not len(paragraph_pids):
-        return np.full(len(row_pids), -1, dtype=np.int64)
+        return np.full(len(row_pids), -1, dtype=np.int32)
     at = np.clip(np.searchsorted(paragraph_pids, row_pids), 0, len(paragraph_pids) - 1)
-    return np.where(paragraph_pids[at] == row_pids, at, -1).astype(np.int64)
+    return np.where(paragraph_pids[at] == row_pids, at, -1).astype(np.int32)
