@@ -4,6 +4,7 @@ and what one upload, one delete and a merge cost.
     python -m bench.scale [--paragraphs 14000 140000 ...] [--commit-cables 2000] [--optimize-up-to N]
                           [--grow] [--workdir DIR | --keep DIR] [--out bench/results] [--name scale]
     python -m bench.scale --probe INDEX     # start, memory and latency of a kept index, as JSON
+    python -m bench.scale --publish INDEX   # time uploads and deletes of new cables on a kept index, as JSON
 
 Cables are the corpus's (``../shared/corpus``) under new unique ids (``08TOKYO1074`` copy 3 is
 ``08TOKYO0031074``), so texts, lengths and BM25 statistics are real. Their vectors are not encoded
@@ -36,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,6 +156,43 @@ def probe(root: Path) -> dict[str, Any]:
             "rss_after_queries_mb": after["VmRSS"], "anon_loaded_mb": memory_loaded["RssAnon"],
             "anon_after_queries_mb": after["RssAnon"], "file_after_queries_mb": after["RssFile"],
             "latency": latency, "segments": len(index.snapshot.segments), "index_kind": index.snapshot.dense.kind}
+
+
+def publish(root: Path, writes: int, seed: int) -> dict[str, Any]:
+    """In this fresh process: open a kept index, then upload ``writes`` new cables one at a time (stand-in
+    vectors made before each clock starts) and delete each again, timing each publish."""
+    from qa.service import CableIndex
+    from qa.settings import Settings
+    from qa.startup import load_encoder
+
+    rng = np.random.default_rng(seed)
+    bases = cluster_bases(rng, 384)
+    source = [read_cable_file(p) for p in sorted(CORPUS.glob("*.txt"))[:writes]]
+    started = time.perf_counter()
+    index = CableIndex.open(root, load_encoder(Settings()))
+    open_s = time.perf_counter() - started
+    copy = 900 + int(rng.integers(0, 99))  # new ids: copies the growth never makes
+    uploads, deletes, written = [], [], []
+    for cable in source:
+        batch = stand_in_batch([renamed(cable, copy)], rng, bases)
+        before = _folder_bytes(root)
+        began = time.perf_counter()
+        index.ingest_encoded(list(batch.cables), _as_commit(batch))
+        uploads.append(time.perf_counter() - began)
+        written.append(_written(before, _folder_bytes(root)))
+        began = time.perf_counter()
+        index.delete(batch.cables[0].id)
+        deletes.append(time.perf_counter() - began)
+    return {"paragraphs": index.snapshot.manifest.paragraphs, "cables": index.snapshot.manifest.cables,
+            "segments": len(index.snapshot.manifest.segments), "open_s": open_s, "upload_s": uploads,
+            "upload_bytes": written, "delete_s": deletes}
+
+
+def _as_commit(batch: EncodedBatch) -> Callable[[Sequence[Cable], str, int], Iterator[Commit]]:
+    """The encoder ``ingest_encoded`` takes, giving ``batch`` as the one commit."""
+    def encode(unique: Sequence[Cable], scheme: str, held: int) -> Iterator[Commit]:
+        return iter([Commit((batch,))])
+    return encode
 
 
 def _memory_mb() -> dict[str, float]:
@@ -284,7 +322,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="build in this folder and keep the indexes there, to probe them again later")
     parser.add_argument("--probe", type=Path,
                         help="only measure this index's start, memory and latency in this process; print JSON")
+    parser.add_argument("--publish", type=Path,
+                        help="only time --writes uploads and deletes of new cables on this index; print JSON")
+    parser.add_argument("--writes", type=int, default=3)
     args = parser.parse_args(argv)
+    if args.publish:
+        print(json.dumps(publish(args.publish, args.writes, args.seed)))
+        return 0
     if args.probe:
         print(json.dumps(probe(args.probe)))
         return 0
