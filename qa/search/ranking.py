@@ -225,12 +225,12 @@ def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], mask:
     # only the rows BM25 alone found read their windows. Both gathers' pages are requested at once: from
     # disk they arrive together, not one fault at a time.
     searched = np.zeros(len(rows), dtype=bool)
-    searched[np.searchsorted(rows, dense_rows)] = True
+    dense = np.zeros(len(rows), dtype=np.float32)
+    found_at = np.searchsorted(rows, dense_rows)
+    searched[found_at], dense[found_at] = True, dense_scores
     unsearched = rows[~searched]
     will_need(snapshot.window_vectors, snapshot.window_starts[unsearched], snapshot.window_ends[unsearched])
     will_need(snapshot.sentence_vectors, snapshot.sentence_starts[rows], snapshot.sentence_ends[rows])
-    dense = np.zeros(len(rows), dtype=np.float32)
-    dense[np.searchsorted(rows, dense_rows)] = dense_scores
     dense[~searched] = _max_by_row(unsearched, (snapshot.window_starts, snapshot.window_ends),
                                    snapshot.window_vectors, query)
     sentence = _max_by_row(rows, (snapshot.sentence_starts, snapshot.sentence_ends), snapshot.sentence_vectors,

@@ -86,8 +86,8 @@ def assemble(folder: Path | None, manifest: Manifest, segments: Sequence[Segment
     if len(pids) > 1 and not bool(np.all(np.diff(pids) > 0)):
         raise IndexCorruptError(f"index generation {folder} lists segments whose paragraphs are not in pid order; "
                                 "rebuild with 'cableqa ingest'")
-    windows = [len(s.vectors.window_pids) for s in segments]
-    sentences = [len(s.vectors.sentence_pids) for s in segments]
+    windows = [s.info.windows for s in segments]  # checked against the files when the segment loaded
+    sentences = [s.info.sentences for s in segments]
     return Snapshot(
         folder=folder, manifest=manifest, segments=tuple(segments), cables=cables, cable_segments=cable_segments,
         columns=columns, pids=pids,
