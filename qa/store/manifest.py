@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import IndexCorruptError, IndexMismatchError
+from qa.store.uncached_read import uncached_chunks
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_NAME", "Manifest", "checksums", "file_sizes", "read_manifest", "verify_digests",
            "verify_files", "verify_listed", "write_manifest"]
@@ -65,10 +66,11 @@ class Manifest:
 
 
 def _sha256(path: Path) -> str:
+    """SHA-256 of a file, read without filling the page cache (a verify pass reads every byte of the
+    index, which need not fit in memory)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
+    for chunk in uncached_chunks(path, _CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
