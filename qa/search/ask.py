@@ -22,6 +22,7 @@ from qa.search.highlight import best_sentence
 from qa.search.query import Query
 from qa.search.ranking import Ranked, Weights, rank
 from qa.store.snapshot import Snapshot
+from qa.store.stacked_rows import will_need
 
 __all__ = ["BEST_HITS", "abstention_of", "answer_queries", "evidence_of", "hits_of"]
 
@@ -61,6 +62,8 @@ def hits_of(snapshot: Snapshot, rows: npt.NDArray[np.int64], scores: FloatArray,
     """Ranked rows as hits, best first: citation, text, highlight and the cable's header fields."""
     hits = []
     shown = rows.tolist()
+    if vector.any():  # the highlights read these rows' sentence vectors: from disk, all at once
+        will_need(snapshot.sentence_vectors, snapshot.sentence_starts[rows], snapshot.sentence_ends[rows])
     texts, markings, sections = (snapshot.texts.many(shown), snapshot.markings.many(shown),
                                  snapshot.sections.many(shown))
     for i, (row, score) in enumerate(zip(shown, scores.tolist(), strict=True)):

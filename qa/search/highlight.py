@@ -17,12 +17,14 @@ def best_sentence(snapshot: Snapshot, row: int, text: str, query: npt.NDArray[np
     overlap), or its first one.
 
     ``tokens`` are the question's BM25 tokens; a sentence sharing rare question words wins
-    over one that is merely on topic.
+    over one that is merely on topic. A BM25 question has no vector (all zeros): its sentences'
+    vectors are not read, since every cosine would be zero.
     """
     start, end = int(snapshot.sentence_starts[row]), int(snapshot.sentence_ends[row])
     if end <= start:
         return Highlight(0, len(text), text)
-    sims = snapshot.sentence_vectors[start:end] @ query
+    sims = (snapshot.sentence_vectors[start:end] @ query if query.any()
+            else np.zeros(end - start, dtype=np.float32))
     spans = snapshot.sentence_spans[start:end]
     if tokens:
         lowered = [text[a:b].lower() for a, b in spans]
