@@ -31,6 +31,7 @@ from api.routes import ask, cables, health, metrics, page
 from api.state import AppState
 from embeddings.encoder import Encoder
 from qa.cables.classification import parse_classification_name
+from qa.cache_warmer import CacheWarmer
 from qa.follow import CommitFollower
 from qa.integrity import IntegrityWatch
 from qa.settings import Settings, get_settings
@@ -90,7 +91,8 @@ def _lifespan(settings: Settings, encoder: Encoder | None, limiter: RateLimiter 
         # The follower reports every generation this process serves: its own writes and other processes'.
         try:
             with CommitFollower(state.index, settings.follow_interval_s, on_change=server_metrics.serving), \
-                    IntegrityWatch(state.index, _INTEGRITY_INTERVAL_S):
+                    CacheWarmer(state.index, settings.preload_share) as warmer, \
+                    IntegrityWatch(state.index, _INTEGRITY_INTERVAL_S, after=warmer.done):
                 yield
         finally:
             state.index.stop_merges()  # no new merge; the one in flight is finished and committed

@@ -26,11 +26,13 @@ _NICENESS = 10
 
 
 class IntegrityWatch:
-    """``with IntegrityWatch(index, 1.0):`` hashes what ``index`` has not hashed yet, every ``interval`` s."""
+    """``with IntegrityWatch(index, 1.0):`` hashes what ``index`` has not hashed yet, every ``interval`` s,
+    starting once ``after`` is set (the cache warmer's reading: the two would split the disk)."""
 
-    def __init__(self, index: CableIndex, interval: float) -> None:
+    def __init__(self, index: CableIndex, interval: float, after: threading.Event | None = None) -> None:
         self.index = index
         self.interval = interval
+        self.after = after
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cableqa-integrity", daemon=True)
 
@@ -45,6 +47,9 @@ class IntegrityWatch:
     def _run(self) -> None:
         with contextlib.suppress(OSError):  # Linux gives each thread its own nice value: hashing yields
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
+        while self.after is not None and not self.after.wait(self.interval):
+            if self._stop.is_set():
+                return
         while not self._stop.is_set():
             try:
                 hashed = self.index.verify()

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
         default=64, ge=0, description="Index files up to this size are hashed (SHA-256) when a process loads "
         "them; larger ones are checked by size on load and hashed later: by the server in the background, "
         "before a merge reads them, and by 'cableqa check'")
+    preload_share: float = Field(
+        default=0.5, ge=0, le=1, description="Server: at start, read the index's vector graphs and BM25 postings "
+        "into the page cache in the background, up to this share of the memory available then (the first "
+        "questions then answer at warm speed); 0 = off")
     search_threads: int = Field(
         default_factory=lambda: min(4, os.cpu_count() or 1), ge=1, le=64,
         description="Threads one question's search spreads over: the index's segments searched at once, and "

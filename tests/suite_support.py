@@ -7,13 +7,18 @@ project: whatever needs it skips where it is absent (:func:`corpus_or_skip`, or 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
+import mmap
+import os
 import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pytest
 
 if TYPE_CHECKING:
@@ -70,3 +75,31 @@ def answers_in_every_mode(index: CableIndex, questions: Sequence[str]) -> Answer
             hits = [(h.citation, round(h.score, 5)) for h in index.ask(question, k=8, mode=mode).hits]
             out.append(([score for _, score in hits], sorted(hits)))
     return out
+
+
+def resident_share(path: Path) -> float:
+    """The share of ``path``'s pages in the page cache, by mincore(2) over a fresh mapping."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    size = path.stat().st_size
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) as mapping:
+        pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+        vector = (ctypes.c_ubyte * pages)()
+        view = np.frombuffer(mapping, dtype=np.uint8)  # its data pointer is the mapping's address
+        failed = libc.mincore(ctypes.c_void_p(view.ctypes.data), ctypes.c_size_t(size), vector)
+        del view
+        if failed:
+            pytest.skip(f"mincore failed: {os.strerror(ctypes.get_errno())}")
+        return sum(v & 1 for v in vector) / pages
+
+
+def uncached_file(path: Path, pages: int = 2048) -> bytes:
+    """``pages`` pages of random bytes written to ``path`` and dropped from the page cache (skips where the
+    filesystem keeps them)."""
+    data = np.random.default_rng(5).integers(0, 256, pages * mmap.PAGESIZE, dtype=np.uint8).tobytes()
+    path.write_bytes(data)
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    if resident_share(path) > 0.05:
+        pytest.skip("this filesystem keeps the file cached after POSIX_FADV_DONTNEED (tmpfs?)")
+    return data

@@ -136,4 +136,7 @@ def test_a_server_answers_index_corrupt_once_its_background_check_finds_a_damage
     finally:
         process.kill()
         process.wait(timeout=30)
-    assert "the index is damaged, answering nothing more" in log.read_text(errors="replace")
+    said = log.read_text(errors="replace")
+    assert "the index is damaged, answering nothing more" in said
+    # The cache warmer read the graph and postings first; the hash waited for it.
+    assert said.index("of vector graphs and postings into the page cache") < said.index("the index is damaged")
