@@ -55,7 +55,7 @@ class CacheWarmer:
             paths = preload_files(self.index.snapshot.segments)
             started = time.monotonic()
             read = read_ahead(paths, budget, self._stop)
-            log.info("read %.0f MB of vector graphs and postings into the page cache in %.1f s (budget %.0f MB)",
+            log.info("read %.1f MB of vector graphs and postings into the page cache in %.1f s (budget %.0f MB)",
                      read / 1e6, time.monotonic() - started, budget / 1e6)
         except OSError as error:  # an unreadable file: questions read it themselves, and say so if they cannot
             log.warning("could not read the index ahead: %s", error)
