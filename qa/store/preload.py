@@ -3,10 +3,10 @@
 A question walks each segment's vector graph and reads the postings of its terms; over a few
 hundred questions that touches nearly every page of those files, while it reads only a question's
 own rows of the window and sentence vectors and the texts it shows. From a cold page cache the
-first questions fault those pages in a few at a time: on the million-paragraph index in 9 GB, the
-first 30 dense questions took 0.1-2.5 s each. One sequential read of the graphs first (2 GB in
-3.9 s) gives the first questions the warm figures (dense p50 25 ms; ``docs/performance.md``,
-"Segments"). Elasticsearch's ``index.store.preload`` does the same for the files an operator names.
+first questions would fault those pages in a few at a time, each waiting for the disk; one
+sequential read of the files first is many times faster and leaves the first questions warm
+(measured in ``docs/performance.md``, "Segments"). Elasticsearch's ``index.store.preload`` does the
+same for the files an operator names.
 
 Only what the page cache can keep is read: the files in order (every vector index, then every
 postings file) up to a budget, so a server on an index larger than its memory does not read the

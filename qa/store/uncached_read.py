@@ -1,10 +1,9 @@
 """A file read once, front to back, without leaving its pages in the page cache.
 
-The server hashes its large index files after it starts (``qa/integrity.py``): at 2.5 million
-paragraphs that is 29 GB read on a machine with 23 GB. Read the ordinary way, every page hashed
-enters the cache, pushes out the pages questions use (the vector rows, graphs and postings the
-server has mapped) and is never wanted again: on a million-paragraph index in 9 GB of memory, hybrid
-questions after the hash took twice as long as before it (``docs/performance.md``, "Segments").
+The server hashes its large index files after it starts (``qa/integrity.py``), which can be more
+bytes than the machine's memory. Read the ordinary way, every page hashed enters the cache, pushes
+out the pages questions use (the vector rows, graphs and postings the server has mapped) and is
+never wanted again (measured in ``docs/performance.md``, "Segments").
 
 Linux 6.14 and later read with ``RWF_DONTCACHE``: a page the read brings in is dropped once read,
 and a page that was already cached stays. Where the kernel or filesystem refuses the flag, each
