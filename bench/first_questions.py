@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,50 +24,20 @@ from typing import Any
 import httpx
 import numpy as np
 
+from bench import serving
 from bench.report import write_report
 from eval.questions import bundled_questions_path, load_questions
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _serve(index: Path, share: float, log: Path) -> tuple[subprocess.Popen[bytes], str, float]:
     """``cableqa serve`` on ``index``, healthy; returns it, its URL and the seconds it took."""
-    port = _free_port()
+    port = serving.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CABLEQA_")}
     env.update(CABLEQA_RATE_LIMIT_PER_MINUTE="0", CABLEQA_PRELOAD_SHARE=str(share),
                CABLEQA_SEARCH_THREADS=os.environ.get("CABLEQA_SEARCH_THREADS", "2"))
     began = time.monotonic()
-    with log.open("ab") as out:
-        process = subprocess.Popen([sys.executable, "-c", "from qa.cli import main; main()", "serve", "--index",
-                                    str(index), "--port", str(port)], cwd=REPO, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    while time.monotonic() - began < 300:
-        if process.poll() is not None:
-            raise SystemExit(f"cableqa serve exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return process, url, time.monotonic() - began
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"cableqa serve was not healthy within 300 s; see {log}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=60)
+    process = serving.serve(["--index", str(index)], env, log, port)
+    return process, f"http://127.0.0.1:{port}", time.monotonic() - began
 
 
 def run_share(index: Path, share: float, questions: Sequence[str], rounds: int, drop: bool,
@@ -94,7 +61,7 @@ def run_share(index: Path, share: float, questions: Sequence[str], rounds: int, 
                                          "first_12_median_ms": statistics.median(times[:12]),
                                          "total_s": sum(times) / 1000})
     finally:
-        _stop(process)
+        serving.stop(process)
     return result
 
 

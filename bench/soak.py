@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench import serving
 from bench.report import write_report
 from eval.questions import bundled_questions_path, load_questions
 from qa.cables.corpus import read_cable_file
@@ -39,18 +39,9 @@ from qa.errors import CableParseError
 
 __all__ = ["main"]
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "cables"
+CORPUS = serving.REPO.parent / "shared" / "corpus" / "cables"
 MAX_MINUTES = 60
 KEY = "soak-key"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start(index: Path, port: int, workers: int, log: Path, clients: int) -> subprocess.Popen[bytes]:
@@ -60,32 +51,7 @@ def _start(index: Path, port: int, workers: int, log: Path, clients: int) -> sub
     env.update(CABLEQA_RATE_LIMIT_PER_MINUTE="0", CABLEQA_API_KEY=KEY,
                CABLEQA_MAX_INFLIGHT_BODIES=str(2 * clients + 2),
                CABLEQA_MAX_INFLIGHT_BODIES_PER_CLIENT=str(2 * clients + 2))
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from qa.cli import main; main()", "serve", "--index", str(index), "--port",
-             str(port), "--workers", str(workers)], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"cableqa serve exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    raise SystemExit(f"cableqa serve was not healthy within 300 s; see {log}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=60)
+    return serving.serve(["--index", str(index), "--workers", str(workers)], env, log, port)
 
 
 def _workers_rss_mb(pid: int) -> list[float]:
@@ -146,7 +112,7 @@ def run_soak(minutes: float, workers: int, clients: int, write_every: float) -> 
     pool = _pool(200)
     folder = Path(tempfile.mkdtemp(prefix="cableqa-soak-"))
     index, log = folder / "index", folder / "serve.log"
-    port = _free_port()
+    port = serving.free_port()
     base = f"http://127.0.0.1:{port}"
     server = _start(index, port, workers, log, clients)
     stop = threading.Event()
@@ -233,13 +199,13 @@ def run_soak(minutes: float, workers: int, clients: int, write_every: float) -> 
     seconds = time.monotonic() - started
     time.sleep(1.0)  # the bound on readers following a commit
     lost_live = _check(base, present, absent)
-    _stop(server)
+    serving.stop(server)
     server = _start(index, port, workers, log, clients)
     try:
         lost_restart = _check(base, present, absent, tries=4)
         health = httpx.get(f"{base}/health", timeout=30).json()
     finally:
-        _stop(server)
+        serving.stop(server)
     first, last = rss[1] if len(rss) > 1 else rss[0], rss[-1]
     return {
         "minutes": round(seconds / 60, 2), "workers": workers, "clients": clients, "write_every_s": write_every,
@@ -279,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--write-every", type=float, default=1.0)
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--out", type=Path, default=serving.REPO / "bench" / "results")
     parser.add_argument("--name", default="soak")
     args = parser.parse_args(argv)
     if not 0 < args.minutes <= MAX_MINUTES:
