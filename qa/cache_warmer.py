@@ -8,21 +8,17 @@ up to ``share`` of the memory the page cache can take at start, and the integrit
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 import time
 
+from qa.background import lower_this_threads_priority
 from qa.service import CableIndex
 from qa.store.preload import page_cache_room, preload_files, read_ahead
 
 __all__ = ["CacheWarmer"]
 
 log = logging.getLogger("cableqa.preload")
-
-_NICENESS = 10
-
 
 class CacheWarmer:
     """``with CacheWarmer(index, 0.5) as warmer:`` reads ``index``'s graphs and postings ahead; ``warmer.done``
@@ -48,8 +44,7 @@ class CacheWarmer:
             self._thread.join(timeout=5.0)
 
     def _run(self) -> None:
-        with contextlib.suppress(OSError):  # Linux gives each thread its own nice value
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
+        lower_this_threads_priority()
         try:
             budget = int(page_cache_room() * self.share)
             paths = preload_files(self.index.snapshot.segments)

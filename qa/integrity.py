@@ -10,20 +10,16 @@ naming the file) and is logged: the server answers nothing more than a load that
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 
+from qa.background import lower_this_threads_priority
 from qa.errors import IndexCorruptError
 from qa.service import CableIndex
 
 __all__ = ["IntegrityWatch"]
 
 log = logging.getLogger("cableqa.integrity")
-
-_NICENESS = 10
-
 
 class IntegrityWatch:
     """``with IntegrityWatch(index, 1.0):`` hashes what ``index`` has not hashed yet, every ``interval`` s,
@@ -45,8 +41,7 @@ class IntegrityWatch:
         self._thread.join(timeout=5.0)
 
     def _run(self) -> None:
-        with contextlib.suppress(OSError):  # Linux gives each thread its own nice value: hashing yields
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
+        lower_this_threads_priority()
         while self.after is not None and not self.after.wait(self.interval):
             if self._stop.is_set():
                 return

@@ -19,13 +19,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from qa.store.segment import Segment
+from qa.store.segment import CABLE_POSTINGS_NAME, DENSE_NAME, POSTINGS_NAME, Segment
 
 __all__ = ["page_cache_room", "preload_files", "read_ahead"]
 
 _CHUNK = 4 << 20
-_GRAPHS = ("dense.faiss",)
-_POSTINGS = ("postings.npz", "cable_postings.npz")
+_GRAPHS = (DENSE_NAME,)
+_POSTINGS = (POSTINGS_NAME, CABLE_POSTINGS_NAME)
 
 
 def preload_files(segments: Sequence[Segment]) -> list[Path]:
@@ -63,8 +63,9 @@ def page_cache_room(meminfo: Path = Path("/proc/meminfo"), cgroup_root: Path = P
                 room = int(line.split()[1]) * 1024
     except OSError:
         pass
+    folders = _own_cgroups(cgroup_root)
     for limit, usage in (("memory.max", "memory.current"), ("memory.limit_in_bytes", "memory.usage_in_bytes")):
-        for folder in _own_cgroups(cgroup_root):
+        for folder in folders:
             try:
                 cap = (folder / limit).read_text().strip()
                 used = int((folder / usage).read_text())

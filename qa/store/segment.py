@@ -134,6 +134,9 @@ class ParagraphColumns:
 
 
 COLUMNS_NAME = "paragraphs.npz"
+DENSE_NAME = "dense.faiss"  # the windows' vector index
+POSTINGS_NAME = "postings.npz"  # BM25 over the paragraphs
+CABLE_POSTINGS_NAME = "cable_postings.npz"  # BM25 over whole cables
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,12 +240,12 @@ def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: 
         dense = create_index(choose_kind(index_type, len(vectors.window_pids)), dimension)
         if len(vectors.window_pids):
             dense.add(window_ids(vectors.window_pids), vectors.windows)
-        dense.save(staged / "dense.faiss")
+        dense.save(staged / DENSE_NAME)
     if postings is None:
         postings = (BM25Index.postings_of(paragraph_documents(rows)),
                     BM25Index.postings_of(cable_documents(cables, rows)))
-    postings[0].save(staged / "postings.npz")
-    postings[1].save(staged / "cable_postings.npz")
+    postings[0].save(staged / POSTINGS_NAME)
+    postings[1].save(staged / CABLE_POSTINGS_NAME)
     for path in staged.iterdir():
         with path.open("rb") as handle:
             os.fsync(handle.fileno())
@@ -305,13 +308,13 @@ def load_segment(root: Path, info: SegmentInfo, dimension: int, hash_up_to: int 
         sentence_spans=_load_array(folder, "sentence_spans.npy", mapped=True),
     )
     with translate_embedding_errors():
-        dense = load_index(folder / "dense.faiss", mapped=True)
+        dense = load_index(folder / DENSE_NAME, mapped=True)
     cables = cable_meta(store)
     # Segments written before the columns were saved list them from the store.
     paragraphs = (ParagraphColumns.load(folder / COLUMNS_NAME) if COLUMNS_NAME in info.files
                   else ParagraphColumns.of(store.paragraph_numbers(), cables))
     segment = Segment(info, folder, store, cables, paragraphs, vectors, dense,
-                      Postings.load(folder / "postings.npz"), Postings.load(folder / "cable_postings.npz"),
+                      Postings.load(folder / POSTINGS_NAME), Postings.load(folder / CABLE_POSTINGS_NAME),
                       unhashed)
     problems = _problems(segment, dimension)
     if problems:
