@@ -117,3 +117,22 @@ def test_segments_with_deleted_documents_score_as_one_index_of_the_live_document
         assert np.array_equal(segmented.match(terms).totals, reference(terms)), terms
         for term in terms[:3]:
             assert segmented.document_frequency(term) == int(np.count_nonzero(reference([term])))
+
+
+def test_parts_whose_rows_interleave_rank_and_score_as_one_index(
+        documents: list[str], exhaustive: Scorer, questions: list[list[str]]) -> None:
+    """Cables are numbered by id across segments, so one segment's rows are scattered among the others':
+    three parts dealt round-robin give the top and the scores of one index of all the documents."""
+    order = np.arange(len(documents), dtype=np.int64)
+    dealt = BM25Index([BM25Part(BM25Index.postings_of([documents[i] for i in order[start::3]]), order[start::3])
+                       for start in range(3)])
+    probe = np.arange(0, len(documents), 31, dtype=np.int64)
+    for terms in questions:
+        every = exhaustive(terms)
+        match = dealt.match(terms)
+        assert np.array_equal(match.totals, every), terms
+        for depth in (1, 100):
+            docs, scores = match.top(depth)
+            assert np.array_equal(docs, _exhaustive_top(every, depth)), terms
+            assert np.array_equal(scores, every[docs]), terms
+        assert np.array_equal(match.scores_of(probe), every[probe]), terms
