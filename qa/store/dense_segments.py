@@ -81,7 +81,8 @@ class SegmentedDense:
 
         def searched(indexes: list[int], ks: list[int]) -> Callable[[], list[Neighbours]]:
             if executor is None:
-                return lambda: [self._search_part(parts[i], matrix, n, allowed) for i, n in zip(indexes, ks, strict=True)]
+                return lambda: [self._search_part(parts[i], matrix, n, allowed)
+                                for i, n in zip(indexes, ks, strict=True)]
             futures = [executor.submit(self._search_part, parts[i], matrix, n, allowed)
                        for i, n in zip(indexes, ks, strict=True)]
             return lambda: [future.result() for future in futures]

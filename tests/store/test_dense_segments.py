@@ -8,6 +8,9 @@ small segment, the case the second search exists for.
 
 from __future__ import annotations
 
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -23,7 +26,7 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 def _segments(vectors: np.ndarray, bounds: list[int], deleted: set[int] = frozenset()) -> SegmentedDense:
     parts = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         index = create_index("flat", DIMENSION)
         index.add(np.arange(start, end, dtype=np.int64), vectors[start:end])
         gone = np.array(sorted(i for i in deleted if start <= i < end), dtype=np.int64)
@@ -78,8 +81,6 @@ def test_every_near_neighbour_in_one_small_segment_is_found_by_searching_it_agai
 
 
 def test_a_filter_and_an_executor_give_the_same_k_best() -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     rng = np.random.default_rng(9)
     vectors = _unit(rng.normal(size=(3000, DIMENSION)))
     queries = _unit(rng.normal(size=(5, DIMENSION)))
