@@ -20,7 +20,7 @@ from qa.search.ceiling import allows, visible_rows
 from qa.search.filters import Filters
 from qa.search.highlight import best_sentence
 from qa.search.query import Query
-from qa.search.ranking import Ranked, Weights, rank
+from qa.search.ranking import Ranked, Weights, keywords_later, rank
 from qa.store.snapshot import Snapshot
 from qa.store.stacked_rows import will_need
 
@@ -38,18 +38,21 @@ BEST_HITS = 5
 def answer_queries(snapshot: Snapshot, encoder: Encoder, queries: Sequence[Query], filters: Filters,
                    weights: Weights, executor: Executor | None = None) -> list[Answer]:
     """One answer per query, in order; the dense modes' question vectors are encoded in one call.
-    ``executor`` spreads each question's search over its threads (:func:`~qa.search.ranking.rank`)."""
+    ``executor`` spreads each question's search over its threads (:func:`~qa.search.ranking.rank`), and
+    hybrid questions' BM25 starts on it before the encoding, which it does not need."""
+    tokens_of = [snapshot.bm25.tokens(q.text) for q in queries]
+    keywords = [keywords_later(snapshot, tokens, filters, executor) if q.mode == "hybrid" and executor else None
+                for q, tokens in zip(queries, tokens_of, strict=True)]
     dense = [q.text for q in queries if q.mode != "bm25"]
     with translate_embedding_errors():
         encoded = encoder.encode_queries(dense) if dense else np.zeros((0, snapshot.manifest.dimension), np.float32)
     vectors = iter(encoded)
     no_vector = np.zeros(snapshot.manifest.dimension, dtype=np.float32)
     answers = []
-    for query in queries:
+    for query, tokens, started in zip(queries, tokens_of, keywords, strict=True):
         vector = next(vectors) if query.mode != "bm25" else no_vector
-        tokens = snapshot.bm25.tokens(query.text)
         with translate_embedding_errors():
-            ranked = rank(snapshot, vector, tokens, query.mode, filters, weights, executor)
+            ranked = rank(snapshot, vector, tokens, query.mode, filters, weights, executor, started)
         hits = hits_of(snapshot, ranked.rows[:query.k], ranked.scores[:query.k], vector, set(tokens))
         answered = (bool(hits) and float(ranked.scores[0]) >= _MIN_TOP_SCORE
                     and abstention_of(snapshot, query.text, ranked, filters.max_classification) is None)

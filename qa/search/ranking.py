@@ -40,7 +40,8 @@ from qa.store.snapshot import Snapshot
 from qa.store.stacked_rows import Rows, will_need
 from qa.store.window_ids import WINDOWS_PER_PARAGRAPH, window_ids
 
-__all__ = ["KEYWORD_TRUST_BY_MODEL", "Ranked", "Weights", "allowed_rows", "fused_weights", "rank", "weights_for_model"]
+__all__ = ["KEYWORD_TRUST_BY_MODEL", "KeywordsLater", "Ranked", "Weights", "allowed_rows", "fused_weights",
+           "keywords_later", "rank", "weights_for_model"]
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -155,13 +156,31 @@ def _max_by_row(rows: IntArray, spans: tuple[IntArray, IntArray], vectors: Rows,
     return out
 
 
+# A question's BM25 over paragraphs and over cables, started: the call waits for it.
+KeywordsLater = Callable[[], tuple[KeywordMatch, KeywordMatch]]
+
+
+def keywords_later(snapshot: Snapshot, tokens: list[str], filters: Filters,
+                   executor: Executor | None = None) -> KeywordsLater:
+    """Hybrid's keyword half of one question, started on ``executor`` (its loops let go of the GIL) so it
+    runs while the question is encoded; without one, the returned call does it."""
+    def matches() -> tuple[KeywordMatch, KeywordMatch]:
+        return _keyword_matches(snapshot, tokens, allowed_rows(snapshot, filters), filters)
+
+    if executor is None:
+        return matches
+    return executor.submit(matches).result
+
+
 def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, filters: Filters,
-         weights: Weights = Weights(), executor: Executor | None = None) -> Ranked:
+         weights: Weights = Weights(), executor: Executor | None = None,
+         keywords: KeywordsLater | None = None) -> Ranked:
     """Rank the allowed paragraphs for one question (``query`` is its unit vector) in ``mode``.
 
     With an ``executor``, the segments' vector searches run on it (FAISS lets go of the GIL) while the
-    calling thread reads BM25, whose numpy work holds the GIL: the same result, sooner on more than one
-    core. Only leaf work goes to the executor, so a small pool shared by every request cannot wait on itself.
+    calling thread reads BM25: the same result, sooner on more than one core. Only leaf work goes to the
+    executor, so a small pool shared by every request cannot wait on itself. ``keywords`` is hybrid's
+    BM25 already started (:func:`keywords_later`), else it is read here.
     """
     mask = allowed_rows(snapshot, filters)
     if snapshot.size == 0 or (mask is not None and not mask.any()):
@@ -171,7 +190,8 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
         return _rank_dense(snapshot, query, mask, weights.candidates, executor)
     if mode == "bm25":
         return _rank_bm25(snapshot.bm25.match(tokens).within(mask), weights.candidates)
-    return _rank_hybrid(snapshot, query, tokens, mask, filters, weights, executor)
+    started = keywords or (lambda: _keyword_matches(snapshot, tokens, mask, filters))
+    return _rank_hybrid(snapshot, query, tokens, mask, started, weights, executor)
 
 
 def _rank_bm25(keywords: KeywordMatch, depth: int) -> Ranked:
@@ -214,10 +234,10 @@ def _cable_evidence(snapshot: Snapshot, cables: KeywordMatch, rows: IntArray) ->
 
 
 def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], mask: npt.NDArray[np.bool_] | None,
-                 filters: Filters, weights: Weights, executor: Executor | None) -> Ranked:
+                 started: KeywordsLater, weights: Weights, executor: Executor | None) -> Ranked:
     depth = weights.candidates
     searching = _dense_rows(snapshot, query, depth * 2, mask, executor)
-    keywords, cables = _keyword_matches(snapshot, tokens, mask, filters)
+    keywords, cables = started()
     dense_rows, dense_scores = searching()
     bm25_top, bm25_top_scores = keywords.top(depth)
     rows = np.union1d(dense_rows, bm25_top[bm25_top_scores > 0]).astype(np.int64)
