@@ -70,8 +70,8 @@ class CableIndex:
         self.max_question_chars = max_question_chars
         self.hash_up_to = hash_up_to  # segment files larger than this are hashed by verify(), not on load
         self._damage: IndexCorruptError | None = None
-        # Threads that search a question's segments while the asking thread reads BM25; shared by every
-        # request of this process, started on first use and idle between questions.
+        # Threads that search a question's segments, and read a hybrid question's BM25 while it is encoded;
+        # shared by every request of this process, started on first use and idle between questions.
         self._search_pool = (ThreadPoolExecutor(max_workers=search_threads, thread_name_prefix="cableqa-search")
                              if search_threads > 1 else None)
         single_threaded_blas()
