@@ -156,7 +156,7 @@ def _max_by_row(rows: IntArray, spans: tuple[IntArray, IntArray], vectors: Rows,
     return out
 
 
-# A question's BM25 over paragraphs and over cables, started: the call waits for it.
+# A question's BM25 over every paragraph and over the cables it may read whole, started: the call waits.
 KeywordsLater = Callable[[], tuple[KeywordMatch, KeywordMatch]]
 
 
@@ -165,7 +165,7 @@ def keywords_later(snapshot: Snapshot, tokens: list[str], filters: Filters,
     """Hybrid's keyword half of one question, started on ``executor`` (its loops let go of the GIL) so it
     runs while the question is encoded; without one, the returned call does it."""
     def matches() -> tuple[KeywordMatch, KeywordMatch]:
-        return _keyword_matches(snapshot, tokens, allowed_rows(snapshot, filters), filters)
+        return _keyword_matches(snapshot, tokens, filters)
 
     if executor is None:
         return matches
@@ -178,9 +178,9 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
     """Rank the allowed paragraphs for one question (``query`` is its unit vector) in ``mode``.
 
     With an ``executor``, the segments' vector searches run on it (FAISS lets go of the GIL) while the
-    calling thread reads BM25: the same result, sooner on more than one core. Only leaf work goes to the
-    executor, so a small pool shared by every request cannot wait on itself. ``keywords`` is hybrid's
-    BM25 already started (:func:`keywords_later`), else it is read here.
+    calling thread reads BM25, unless ``keywords`` brings hybrid's BM25 already started on it
+    (:func:`keywords_later`): the same result, sooner on more than one core. Only leaf work goes to the
+    executor, so a small pool shared by every request cannot wait on itself.
     """
     mask = allowed_rows(snapshot, filters)
     if snapshot.size == 0 or (mask is not None and not mask.any()):
@@ -190,7 +190,7 @@ def rank(snapshot: Snapshot, query: FloatArray, tokens: list[str], mode: str, fi
         return _rank_dense(snapshot, query, mask, weights.candidates, executor)
     if mode == "bm25":
         return _rank_bm25(snapshot.bm25.match(tokens).within(mask), weights.candidates)
-    started = keywords or (lambda: _keyword_matches(snapshot, tokens, mask, filters))
+    started = keywords or (lambda: _keyword_matches(snapshot, tokens, filters))
     return _rank_hybrid(snapshot, query, tokens, mask, started, weights, executor)
 
 
@@ -210,9 +210,9 @@ def _rank_dense(snapshot: Snapshot, query: FloatArray, mask: npt.NDArray[np.bool
     return Ranked(dense_rows[order], dense_scores[order], dense_scores[order], zeros, zeros)
 
 
-def _keyword_matches(snapshot: Snapshot, tokens: list[str], mask: npt.NDArray[np.bool_] | None,
-                     filters: Filters) -> tuple[KeywordMatch, KeywordMatch]:
-    """The question's BM25 over the allowed paragraphs, and over the cables that may give evidence.
+def _keyword_matches(snapshot: Snapshot, tokens: list[str], filters: Filters) -> tuple[KeywordMatch, KeywordMatch]:
+    """The question's BM25 over every paragraph (the caller applies the filters' mask), and over the cables
+    that may give evidence.
 
     Cable-level BM25 reads the whole cable (subject and every paragraph): under a ceiling, a cable
     holding anything above it gives no such evidence, or its hidden words would move the scores of
@@ -221,7 +221,7 @@ def _keyword_matches(snapshot: Snapshot, tokens: list[str], mask: npt.NDArray[np
     cables = snapshot.cable_bm25.match(tokens)
     if filters.max_classification is not None:
         cables = cables.within(cables_within(snapshot, filters.max_classification))
-    return snapshot.bm25.match(tokens).within(mask), cables
+    return snapshot.bm25.match(tokens), cables
 
 
 def _cable_evidence(snapshot: Snapshot, cables: KeywordMatch, rows: IntArray) -> FloatArray:
@@ -237,7 +237,8 @@ def _rank_hybrid(snapshot: Snapshot, query: FloatArray, tokens: list[str], mask:
                  started: KeywordsLater, weights: Weights, executor: Executor | None) -> Ranked:
     depth = weights.candidates
     searching = _dense_rows(snapshot, query, depth * 2, mask, executor)
-    keywords, cables = started()
+    every, cables = started()
+    keywords = every.within(mask)  # the filter's mask, made once by rank() for both halves
     dense_rows, dense_scores = searching()
     bm25_top, bm25_top_scores = keywords.top(depth)
     rows = np.union1d(dense_rows, bm25_top[bm25_top_scores > 0]).astype(np.int64)
