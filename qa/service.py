@@ -191,13 +191,17 @@ class CableIndex:
         self._merge_if_due()
         return self._snapshot
 
-    def optimize(self) -> Snapshot:
-        """Merge every segment into one, dropping deleted paragraphs (:func:`qa.store.merges.optimize`).
+    def optimize(self, max_segments: int = 1) -> Snapshot:
+        """Merge the segments into at most ``max_segments`` (one by default), dropping deleted paragraphs
+        (:func:`qa.store.merges.optimize`).
 
         It waits its turn for the folder's merge lock (a background merge of any process), then builds
         off the write lock: uploads and deletes go on meanwhile, and what they leave behind is merged in
-        a further round, the last one under the write lock, so it ends with one segment and no tombstones.
+        a further round, the last one under the write lock, so it ends with at most ``max_segments``
+        segments and no tombstones.
         """
+        if max_segments < 1:
+            raise ValueError(f"max_segments must be at least 1, got {max_segments}")
         with merge_lock(self.root, self.write_wait) as held:
             if not held:
                 raise IndexBusyError(
@@ -205,7 +209,7 @@ class CableIndex:
                     f"for its merge lock ({self.root / MERGE_LOCK_NAME}). Try again when it finishes, or wait longer "
                     "('cableqa optimize --wait')", holder="another merger",
                     retry_after=max(1, min(30, round(self.write_wait) or 1)))
-            self._adopt(optimize(self.root, self._writer, self.refresh, self.write_wait))
+            self._adopt(optimize(self.root, self._writer, self.refresh, self.write_wait, max_segments))
         self._merge_if_due()  # writes after its last round may have been turned away from merging meanwhile
         return self._snapshot
 

@@ -137,13 +137,18 @@ def ingest(
 @app.command()
 def optimize(
     index: IndexOption = None,
+    max_segments: Annotated[int, typer.Option(
+        help="Merge into at most this many segments (Lucene's forceMerge): a few large segments search "
+             "faster than many, and each merge holds only its own segments' vectors in memory", min=1)] = 1,
     wait: Annotated[float | None, typer.Option(
         help="Seconds to wait for another writer's lock (default: CABLEQA_CLI_WRITE_WAIT_S, 300)", min=0)] = None,
 ) -> None:
-    """Merge the index's segments into one, giving back the space of deleted and replaced cables.
+    """Merge the index's segments into one (or at most --max-segments), giving back the space of deleted and
+    replaced cables.
 
-    Searches answer alike before and after; a server on the folder moves to the merged generation
-    within a second. Writes merge small segments on their own; this is for after large deletions.
+    Searches answer alike before and after; a server on the folder moves to each merged generation
+    within a second. Writes merge small segments on their own; this is for after large deletions, or
+    after a bulk ingest of a large collection (the whole release: --max-segments 3, README "Scale").
     """
     from qa.startup import open_index
 
@@ -153,12 +158,14 @@ def optimize(
     before = cable_index.snapshot.manifest
     if before.generation == 0:
         raise fail(f"no index at {settings.index_dir}: run 'cableqa ingest PATH' to build one")
-    after = cable_index.optimize().manifest
+    after = cable_index.optimize(max_segments).manifest
     deleted = sum(len(ids) for ids in before.deleted.values())
+    state = "is one segment" if max_segments == 1 else f"has at most {max_segments} segments"
     if after.generation == before.generation:
-        typer.echo(f"index at {settings.index_dir} is one segment with nothing deleted already")
+        typer.echo(f"index at {settings.index_dir} {state} with nothing deleted already")
         return
-    typer.echo(f"merged {len(before.segments)} segments ({deleted} deleted cables dropped) into one: "
+    into = "one" if len(after.segments) == 1 else str(len(after.segments))
+    typer.echo(f"merged {len(before.segments)} segments ({deleted} deleted cables dropped) into {into}: "
                f"{after.cables} cables, {after.paragraphs} paragraphs, generation {after.generation}")
 
 

@@ -9,7 +9,10 @@ merge, so segments stay in pid order. A policy merge writes at most ``MAX_MERGED
 Lucene's ``TieredMergePolicy`` caps a merged segment at 5 GB: ten segments of two hundred thousand
 paragraphs stay ten, where merging them would hold about 13 GB of vectors in the merging process
 (the server, for an upload), write 25 GB beside the live files, and take hours on one core.
-``cableqa optimize`` merges everything into one segment, whatever its size.
+``cableqa optimize`` merges everything into one segment, whatever its size, or into at most ``N``
+(``--max-segments``, Lucene's ``forceMerge(maxNumSegments)``): adjacent runs whose largest holds as
+few paragraphs as any split into ``N`` allows (:func:`forced_runs`), so the whole release can be searched
+as a few large segments without one process holding all its vectors at once.
 
 A merge holds the write lock only to commit, as Lucene's ``ConcurrentMergeScheduler`` does, in
 three phases:
@@ -33,8 +36,9 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from qa.store.generations import SEGMENTS
@@ -45,8 +49,8 @@ from qa.store.writer import Counts, NextGeneration, commit_generation, merged_se
 from qa.store.writer_lock import WriterLock
 
 __all__ = ["MAX_MERGED_PARAGRAPHS", "MERGE_FACTOR", "OPTIMIZE_ROUNDS_OFF_LOCK", "BuiltMerge", "MergePlan",
-           "build_merge", "commit_merge", "discard", "due_merge", "merge_off_lock", "optimize", "plan_merge",
-           "plan_optimize"]
+           "build_merge", "commit_merge", "discard", "due_merge", "forced_runs", "merge_off_lock", "optimize",
+           "plan_merge", "plan_optimize"]
 
 MERGE_FACTOR = 10
 MAX_MERGED_PARAGRAPHS = 1_000_000
@@ -100,12 +104,71 @@ def plan_merge(snapshot: Snapshot, factor: int = MERGE_FACTOR) -> MergePlan | No
     return None if run is None else MergePlan(snapshot, *run)
 
 
-def plan_optimize(snapshot: Snapshot) -> MergePlan | None:
-    """Every segment into one; None when the index is one segment with nothing deleted already."""
-    segments = snapshot.manifest.segments
-    if len(segments) <= 1 and not snapshot.manifest.deleted:
-        return None
-    return MergePlan(snapshot, 0, len(segments))
+def forced_runs(segments: Sequence[SegmentInfo], max_segments: int,
+                deleted: Mapping[str, Sequence[str]]) -> list[tuple[int, int]]:
+    """The ``[start, end)`` runs to merge so that at most ``max_segments`` segments remain and none keeps a
+    tombstone.
+
+    The segments are split into at most ``max_segments`` adjacent groups whose largest holds as few
+    paragraphs as possible (it bounds the merging process's memory and the longest merge); among such
+    splits, the one that rewrites the fewest paragraphs. A group to merge is one of several segments, or
+    one segment with tombstones (rewritten without them); a lone segment with none is left as it is.
+    """
+    if max_segments < 1:
+        raise ValueError(f"max_segments must be at least 1, got {max_segments}")
+    count = len(segments)
+    if count == 0:
+        return []
+    before = [0, *accumulate(s.paragraphs for s in segments)]
+
+    def size(start: int, end: int) -> int:
+        return before[end] - before[start]
+
+    def rewritten(start: int, end: int) -> int:
+        return size(start, end) if end - start > 1 or deleted.get(segments[start].name) else 0
+
+    groups = min(max_segments, count)
+    largest = _smallest_largest_group(size, count, groups)
+    # cost[g][end]: the fewest paragraphs rewritten splitting segments[:end] into g groups of <= largest.
+    unreachable = math.inf
+    cost = [[unreachable] * (count + 1) for _ in range(groups + 1)]
+    cut: list[list[int]] = [[0] * (count + 1) for _ in range(groups + 1)]
+    cost[0][0] = 0
+    for g in range(1, groups + 1):
+        for end in range(1, count + 1):
+            for start in range(end - 1, -1, -1):
+                if size(start, end) > largest:
+                    break
+                total = cost[g - 1][start] + rewritten(start, end)
+                if total < cost[g][end]:
+                    cost[g][end], cut[g][end] = total, start
+    g = min(range(1, groups + 1), key=lambda n: cost[n][count])
+    runs, end = [], count
+    while end > 0:
+        start = cut[g][end]
+        if rewritten(start, end):
+            runs.append((start, end))
+        end, g = start, g - 1
+    return runs[::-1]
+
+
+def _smallest_largest_group(size: Callable[[int, int], int], count: int, groups: int) -> int:
+    """The least paragraph count such that ``count`` segments split into ``groups`` adjacent groups none
+    larger (the linear partition problem, by dynamic programming)."""
+    best = [[size(0, end) for end in range(count + 1)]]
+    for g in range(1, groups):
+        row = [best[g - 1][0]] + [min(max(best[g - 1][start], size(start, end)) for start in range(end + 1))
+                                  for end in range(1, count + 1)]
+        best.append(row)
+    return best[groups - 1][count]
+
+
+def plan_optimize(snapshot: Snapshot, max_segments: int = 1) -> tuple[MergePlan, ...]:
+    """The merges leaving at most ``max_segments`` segments and no tombstones (:func:`forced_runs`); none
+    when the index is so already."""
+    segments = [SegmentInfo.from_dict(s) for s in snapshot.manifest.segments]
+    return tuple(MergePlan(snapshot, start, end)
+                 for start, end in forced_runs(segments, max_segments, snapshot.manifest.deleted))
 
 
 def build_merge(root: Path, plan: MergePlan) -> BuiltMerge:
@@ -171,25 +234,27 @@ def merge_off_lock(root: Path, plan: MergePlan, writer: WriterLock, latest: Call
         raise
 
 
-def optimize(root: Path, writer: WriterLock, latest: Callable[[], Snapshot], wait: float) -> Snapshot:
-    """One segment holding every live cable and no tombstones; the caller holds the merge lock.
+def optimize(root: Path, writer: WriterLock, latest: Callable[[], Snapshot], wait: float,
+             max_segments: int = 1) -> Snapshot:
+    """At most ``max_segments`` segments holding every live cable, and no tombstones; the caller holds the
+    merge lock.
 
-    Each round builds off the write lock, so writes go on meanwhile; a write that lands during a build
-    leaves its segment or a carried tombstone behind, and the next round merges again. After
-    ``OPTIMIZE_ROUNDS_OFF_LOCK`` such rounds the last one builds under the write lock, so optimize
-    always ends with one segment and nothing deleted (unless the index is empty).
+    Each round builds its merges off the write lock, one after another, so writes go on meanwhile; a
+    write that lands during a build leaves its segment or a carried tombstone behind, and the next round
+    merges again. After ``OPTIMIZE_ROUNDS_OFF_LOCK`` such rounds the last one builds under the write lock,
+    so optimize always ends with at most ``max_segments`` segments and nothing deleted (unless the index
+    is empty).
     """
     for _ in range(OPTIMIZE_ROUNDS_OFF_LOCK):
-        snapshot = latest()
-        plan = plan_optimize(snapshot)
-        if plan is None:
-            return snapshot
-        merge_off_lock(root, plan, writer, latest, wait)
+        plans = plan_optimize(latest(), max_segments)
+        if not plans:
+            return latest()
+        for plan in plans:  # disjoint runs of one base: each commits against the latest generation
+            merge_off_lock(root, plan, writer, latest, wait)
     with writer.held(wait):
         snapshot = latest()
-        plan = plan_optimize(snapshot)
-        if plan is None:
-            return snapshot
-        done = commit_merge(root, build_merge(root, plan), snapshot)
-        assert done is not None  # the run is the snapshot's own, read under the same lock
-        return done
+        for plan in plan_optimize(snapshot, max_segments):
+            done = commit_merge(root, build_merge(root, plan), snapshot)
+            assert done is not None  # the runs are the snapshot's own, read under the same lock
+            snapshot = done
+        return snapshot

@@ -24,9 +24,20 @@ def test_optimize_merges_the_segments_of_several_commits_and_answers_alike(
     assert len(live_segments(root)) == 4  # the seed's and one per commit
     before = _run("ask", LAVROV, "--index", str(root), "--json")
 
+    halved = _run("optimize", "--index", str(root), "--max-segments", "2")
+    assert halved.returncode == 0, halved.stderr
+    assert "merged 4 segments" in halved.stdout and "into 2:" in halved.stdout
+    assert len(live_segments(root)) == 2
+    assert json.loads(_run("ask", LAVROV, "--index", str(root), "--json").stdout)["hits"] == \
+        json.loads(before.stdout)["hits"]
+    again = _run("optimize", "--index", str(root), "--max-segments", "2")
+    assert again.returncode == 0 and "has at most 2 segments with nothing deleted already" in again.stdout
+    refused = _run("optimize", "--index", str(root), "--max-segments", "0")
+    assert refused.returncode == 2 and "--max-segments" in refused.stderr
+
     merged = _run("optimize", "--index", str(root))
     assert merged.returncode == 0, merged.stderr
-    assert "merged 4 segments" in merged.stdout and "4 cables" in merged.stdout
+    assert "merged 2 segments" in merged.stdout and "into one:" in merged.stdout and "4 cables" in merged.stdout
     assert len(live_segments(root)) == 1
     after = _run("ask", LAVROV, "--index", str(root), "--json")
     assert json.loads(after.stdout)["hits"] == json.loads(before.stdout)["hits"]

@@ -31,7 +31,7 @@ from qa.service import CableIndex
 from qa.store.bm25_index import BM25Index
 from qa.store.cable_columns import CableColumns
 from qa.store.generations import SEGMENTS
-from qa.store.merges import MAX_MERGED_PARAGRAPHS, MERGE_FACTOR, due_merge
+from qa.store.merges import MAX_MERGED_PARAGRAPHS, MERGE_FACTOR, due_merge, forced_runs
 from qa.store.segment import COLUMNS_NAME, ParagraphColumns, SegmentInfo, cable_documents, paragraph_documents
 from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import CABLE_FIELDS_QUERY, STORE_NAME
@@ -219,6 +219,36 @@ def test_optimize_merges_every_segment_into_one_and_answers_alike(
     _assert_loads_read_covering_indexes(root / SEGMENTS / live_segments(root)[-1] / STORE_NAME)
 
 
+def test_optimize_into_at_most_n_segments_merges_adjacent_runs_and_drops_every_tombstone(
+        seed_copy: Callable[[], Path], encoder: Encoder, cables: list[Cable]) -> None:
+    root = seed_copy()
+    index = CableIndex.open(root, encoder)
+    for chunk in (cables[:3], cables[3:6], cables[6:9], cables[9:10]):
+        index.ingest(chunk)
+    index.delete(cables[7].id)
+    before = answers_in_every_mode(index, QUESTIONS)
+    segments = [SegmentInfo.from_dict(s) for s in index.snapshot.manifest.segments]
+    assert len(segments) == 5 and index.snapshot.manifest.deleted
+    with pytest.raises(ValueError, match="max_segments must be at least 1, got 0"):
+        index.optimize(0)
+    assert len(live_segments(root)) == 5  # the refusal wrote nothing
+
+    index.optimize(3)
+    merged = index.snapshot.manifest
+    assert len(merged.segments) <= 3 and merged.deleted == {}
+    assert merged.paragraphs == sum(s["paragraphs"] for s in merged.segments)
+    pids = [(s["first_pid"], s["last_pid"]) for s in merged.segments]
+    assert all(a[1] < b[0] for a, b in zip(pids, pids[1:]))  # adjacent runs: segments stay in pid order
+    assert answers_in_every_mode(index, QUESTIONS) == before
+    assert answers_in_every_mode(CableIndex.open(root, encoder), QUESTIONS) == before
+    generation = merged.generation
+    index.optimize(3)  # nothing left to do: no new generation
+    assert index.snapshot.manifest.generation == generation
+    index.optimize(1)
+    assert len(live_segments(root)) == 1
+    assert answers_in_every_mode(index, QUESTIONS) == before
+
+
 def _assert_loads_read_covering_indexes(store: Path) -> None:
     """A segment's load lists its cables from a compact index, never from the rows with their texts
     (which a cold page cache reads from disk page by page)."""
@@ -278,6 +308,24 @@ def test_the_merge_policy_never_writes_a_segment_above_its_cap() -> None:
     mixed = [_info("seg-000001", 900_000), *[_info(f"seg-{i:06d}", at_cap) for i in range(2, 2 + MERGE_FACTOR)]]
     assert due_merge(mixed) == (1, 1 + MERGE_FACTOR)
     assert due_merge(level_five, max_paragraphs=10**9) == (0, MERGE_FACTOR)
+
+
+def test_a_forced_merge_splits_into_adjacent_runs_whose_largest_is_as_small_as_can_be() -> None:
+    sizes = [100, 10, 10, 10, 100, 100, 30]
+    segments = [_info(f"seg-{i:06d}", n) for i, n in enumerate(sizes)]
+    assert forced_runs(segments, 1, {}) == [(0, 7)]
+    assert forced_runs(segments, 3, {}) == [(0, 4), (5, 7)]  # 130 / 100 / 130: seg 4 is left as it is
+    assert forced_runs(segments, 7, {}) == []  # nothing to merge, nothing deleted
+    assert forced_runs(segments, 7, {"seg-000004": ["08TOKYO1"]}) == [(4, 5)]  # rewritten without its tombstones
+    assert forced_runs(segments, 50, {}) == []
+    assert forced_runs([], 3, {}) == []
+    # The whole release as the writer left it (bench/results/scale-2_5m-probe.md), into three.
+    release = [213_833, 213_588, 21_296, 21_497, 21_338, 8_448, 213_872, 213_624, 21_601, 21_120, 21_607, 8_196,
+               213_762, 213_754, 213_648, 214_101, 213_559, 213_816, 213_701, 3_654, 7]
+    runs = forced_runs([_info(f"seg-{i:06d}", n) for i, n in enumerate(release)], 3, {})
+    assert runs == [(0, 7), (7, 15), (15, 21)]  # 713,872 / 927,312 / 858,838 paragraphs
+    with pytest.raises(ValueError, match="max_segments must be at least 1, got 0"):
+        forced_runs(segments, 0, {})
 
 
 def test_segment_vectors_stack_without_copying_and_read_acrosslive_segments(
