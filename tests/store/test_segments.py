@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import mmap
 import sqlite3
@@ -238,7 +239,7 @@ def test_optimize_into_at_most_n_segments_merges_adjacent_runs_and_drops_every_t
     assert len(merged.segments) <= 3 and merged.deleted == {}
     assert merged.paragraphs == sum(s["paragraphs"] for s in merged.segments)
     pids = [(s["first_pid"], s["last_pid"]) for s in merged.segments]
-    assert all(a[1] < b[0] for a, b in zip(pids, pids[1:]))  # adjacent runs: segments stay in pid order
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(pids))  # adjacent runs: segments stay in pid order
     assert answers_in_every_mode(index, QUESTIONS) == before
     assert answers_in_every_mode(CableIndex.open(root, encoder), QUESTIONS) == before
     generation = merged.generation
