@@ -44,8 +44,9 @@ from qa.store.sqlite_store import STORE_NAME, ParagraphRow, Store
 from qa.store.staging import remove_abandoned, write_staging
 from qa.store.window_ids import window_ids
 
-__all__ = ["COLUMNS_NAME", "ParagraphColumns", "Segment", "SegmentInfo", "VectorArrays", "fill_segment", "load_segment",
-           "place_segment", "segment_staging", "verify_segment", "write_segment"]
+__all__ = ["COLUMNS_NAME", "SENTENCES_NAME", "WINDOWS_NAME", "ParagraphColumns", "Segment", "SegmentInfo",
+           "VectorArrays", "fill_segment", "load_segment", "place_segment", "save_kept_rows", "segment_staging",
+           "verify_segment", "write_segment"]
 
 _SEG = re.compile(r"^seg-(\d{6})$")
 
@@ -136,6 +137,8 @@ class ParagraphColumns:
 COLUMNS_NAME = "paragraphs.npz"
 DENSE_NAME = "dense.faiss"  # the windows' vector index
 POSTINGS_NAME = "postings.npz"  # BM25 over the paragraphs
+WINDOWS_NAME = "windows.npy"  # float32, one row a window
+SENTENCES_NAME = "sentences.npy"  # float16, one row a sentence
 CABLE_POSTINGS_NAME = "cable_postings.npz"  # BM25 over whole cables
 
 
@@ -220,13 +223,15 @@ def write_segment(staged: Path, store: Store, vectors: VectorArrays, index_type:
 
 
 def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: str, dimension: int,
-                 postings: tuple[Postings, Postings] | None = None) -> SegmentInfo:
+                 postings: tuple[Postings, Postings] | None = None, *, vectors_saved: bool = False) -> SegmentInfo:
     """Finish a staged segment whose ``store`` is filled: vectors, vector index and postings beside it,
     every file fsynced; the folder keeps its staging name, which the returned info carries until
     :func:`place_segment` gives it its own. The store is closed.
 
     ``postings`` (paragraphs', cables') are those of the store's rows and cables in its order, when the
     caller has them (a merge joins its segments'); otherwise they are cut from the texts here.
+    ``vectors_saved``: the caller wrote :data:`WINDOWS_NAME` and :data:`SENTENCES_NAME` in ``staged`` already
+    (:func:`save_kept_rows`) and ``vectors`` maps them.
     """
     store.index_for_loading()
     cables = cable_meta(store)
@@ -235,7 +240,7 @@ def fill_segment(staged: Path, store: Store, vectors: VectorArrays, index_type: 
                                      if rows else store.paragraph_numbers(), cables)
     store.close()
     paragraphs.save(staged / COLUMNS_NAME)
-    _save_vectors(staged, vectors)
+    _save_vectors(staged, vectors, vectors_saved)
     with translate_embedding_errors():
         dense = create_index(choose_kind(index_type, len(vectors.window_pids)), dimension)
         if len(vectors.window_pids):
@@ -265,11 +270,34 @@ def place_segment(staged: Path, info: SegmentInfo, number: int) -> SegmentInfo:
     return replace(info, name=final.name)
 
 
-def _save_vectors(staged: Path, vectors: VectorArrays) -> None:
-    np.save(staged / "windows.npy", np.ascontiguousarray(vectors.windows, dtype=np.float32))
+def save_kept_rows(path: Path, parts: Sequence[tuple[np.ndarray, npt.NDArray[np.bool_]]],
+                   dtype: npt.DTypeLike) -> np.ndarray:
+    """Write each part's kept rows, in order, into one ``.npy`` file at ``path`` and map it: a merge's
+    vectors go from the merged segments' mapped files to the new one a block at a time, never all in
+    this process's memory (the sentence vectors of the whole release are 11 GB)."""
+    rows = sum(int(np.count_nonzero(keep)) for _, keep in parts)
+    width = parts[0][0].shape[1:] if parts else ()
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(rows, *width))
+    at = 0
+    for array, keep in parts:
+        for start in range(0, len(keep), _ROWS_A_BLOCK):
+            block = array[start:start + _ROWS_A_BLOCK][keep[start:start + _ROWS_A_BLOCK]]
+            out[at:at + len(block)] = block
+            at += len(block)
+    out.flush()
+    del out
+    return _load_array(path.parent, path.name, mapped=True)
+
+
+_ROWS_A_BLOCK = 65_536  # 48 MB of float16 sentence vectors
+
+
+def _save_vectors(staged: Path, vectors: VectorArrays, vectors_saved: bool) -> None:
+    if not vectors_saved:
+        np.save(staged / WINDOWS_NAME, np.ascontiguousarray(vectors.windows, dtype=np.float32))
+        # Sentence vectors are stored as float16 (they only rescore candidates and pick highlights).
+        np.save(staged / SENTENCES_NAME, np.asarray(vectors.sentences, dtype=np.float16))
     np.save(staged / "window_pids.npy", vectors.window_pids.astype(np.int64))
-    # Sentence vectors are stored as float16 (they only rescore candidates and pick highlights).
-    np.save(staged / "sentences.npy", np.asarray(vectors.sentences).astype(np.float16))
     np.save(staged / "sentence_pids.npy", vectors.sentence_pids.astype(np.int64))
     np.save(staged / "sentence_spans.npy", vectors.sentence_spans.astype(np.int32))
 
@@ -301,9 +329,9 @@ def load_segment(root: Path, info: SegmentInfo, dimension: int, hash_up_to: int 
         raise IndexCorruptError(f"index segment {folder} could not be read ({error})") from error
     store = Store(folder / STORE_NAME, readonly=True)
     vectors = VectorArrays(
-        windows=_load_array(folder, "windows.npy", mapped=True),
+        windows=_load_array(folder, WINDOWS_NAME, mapped=True),
         window_pids=_load_array(folder, "window_pids.npy"),
-        sentences=_load_array(folder, "sentences.npy", mapped=True),
+        sentences=_load_array(folder, SENTENCES_NAME, mapped=True),
         sentence_pids=_load_array(folder, "sentence_pids.npy", mapped=True),
         sentence_spans=_load_array(folder, "sentence_spans.npy", mapped=True),
     )

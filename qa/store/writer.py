@@ -23,7 +23,17 @@ from qa.store.generations import SEGMENTS, generation_number, prune, publish, st
 from qa.store.manifest import FORMAT_VERSION, Manifest, checksums, write_manifest
 from qa.store.postings import Postings
 from qa.store.reader import live_cables, load_generation
-from qa.store.segment import SegmentInfo, VectorArrays, fill_segment, segment_staging, verify_segment, write_segment
+from qa.store.segment import (
+    SENTENCES_NAME,
+    WINDOWS_NAME,
+    SegmentInfo,
+    VectorArrays,
+    fill_segment,
+    save_kept_rows,
+    segment_staging,
+    verify_segment,
+    write_segment,
+)
 from qa.store.snapshot import Snapshot
 from qa.store.sqlite_store import STORE_NAME, Store
 from qa.store.storage_errors import WRITE_FAULTS, storage_error
@@ -183,12 +193,14 @@ def merged_segment(staged: Path, previous: Snapshot, run: Sequence[SegmentInfo])
     parts = [s.vectors for s in segments]
     windows_kept = [np.isin(p.window_pids, previous.pids) for p in parts]
     sentences_kept = [np.isin(p.sentence_pids, previous.pids) for p in parts]
-    vectors = VectorArrays(
-        windows=np.concatenate([p.windows[k] for p, k in zip(parts, windows_kept, strict=True)]),
+    vectors = VectorArrays(  # the vectors go file to file; the vector index holds its own copy of the windows
+        windows=save_kept_rows(staged / WINDOWS_NAME, [(p.windows, k) for p, k in zip(
+            parts, windows_kept, strict=True)], np.float32),
         window_pids=np.concatenate([p.window_pids[k] for p, k in zip(parts, windows_kept, strict=True)]),
-        sentences=np.concatenate([p.sentences[k] for p, k in zip(parts, sentences_kept, strict=True)]),
+        sentences=save_kept_rows(staged / SENTENCES_NAME, [(p.sentences, k) for p, k in zip(
+            parts, sentences_kept, strict=True)], np.float16),
         sentence_pids=np.concatenate([p.sentence_pids[k] for p, k in zip(parts, sentences_kept, strict=True)]),
         sentence_spans=np.concatenate([p.sentence_spans[k] for p, k in zip(parts, sentences_kept, strict=True)]),
     )
     return fill_segment(staged, store, vectors, previous.manifest.index_type, previous.manifest.dimension,
-                        (paragraphs, cables.renumbered(new_of_old)))
+                        (paragraphs, cables.renumbered(new_of_old)), vectors_saved=True)

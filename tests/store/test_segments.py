@@ -228,6 +228,7 @@ def test_optimize_into_at_most_n_segments_merges_adjacent_runs_and_drops_every_t
         index.ingest(chunk)
     index.delete(cables[7].id)
     before = answers_in_every_mode(index, QUESTIONS)
+    vectors_before = _live_vectors(index.snapshot)
     segments = [SegmentInfo.from_dict(s) for s in index.snapshot.manifest.segments]
     assert len(segments) == 5 and index.snapshot.manifest.deleted
     with pytest.raises(ValueError, match="max_segments must be at least 1, got 0"):
@@ -240,6 +241,9 @@ def test_optimize_into_at_most_n_segments_merges_adjacent_runs_and_drops_every_t
     assert merged.paragraphs == sum(s["paragraphs"] for s in merged.segments)
     pids = [(s["first_pid"], s["last_pid"]) for s in merged.segments]
     assert all(a[1] < b[0] for a, b in itertools.pairwise(pids))  # adjacent runs: segments stay in pid order
+    vectors_after = _live_vectors(index.snapshot)  # copied file to file, row for row
+    assert vectors_after.keys() == vectors_before.keys()
+    assert all(np.array_equal(vectors_after[name], vectors_before[name]) for name in vectors_before)
     assert answers_in_every_mode(index, QUESTIONS) == before
     assert answers_in_every_mode(CableIndex.open(root, encoder), QUESTIONS) == before
     generation = merged.generation
@@ -248,6 +252,19 @@ def test_optimize_into_at_most_n_segments_merges_adjacent_runs_and_drops_every_t
     index.optimize(1)
     assert len(live_segments(root)) == 1
     assert answers_in_every_mode(index, QUESTIONS) == before
+
+
+def _live_vectors(snapshot: Snapshot) -> dict[str, np.ndarray]:
+    """Every live paragraph's window and sentence vectors, in pid order, across the snapshot's segments."""
+    out: dict[str, list[np.ndarray]] = {"windows": [], "sentences": [], "spans": []}
+    for segment in snapshot.segments:
+        v = segment.vectors
+        windows = np.isin(v.window_pids, snapshot.pids)
+        sentences = np.isin(v.sentence_pids, snapshot.pids)
+        out["windows"].append(np.asarray(v.windows[windows]))
+        out["sentences"].append(np.asarray(v.sentences[sentences]))
+        out["spans"].append(np.asarray(v.sentence_spans[sentences]))
+    return {name: np.concatenate(parts) for name, parts in out.items()}
 
 
 def _assert_loads_read_covering_indexes(store: Path) -> None:
