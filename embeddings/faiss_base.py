@@ -27,7 +27,7 @@ import numpy as np
 from embeddings.errors import InvalidInputError
 from embeddings.index import FloatArray, IdArray, Neighbours, VectorIndex
 from embeddings.index_file import IndexHeader, index_corrupt
-from embeddings.threads import prefer_passive_openmp
+from embeddings.threads import index_build_threads, prefer_passive_openmp
 
 
 def _import_faiss() -> Any:
@@ -119,8 +119,11 @@ class FaissIndex(VectorIndex):
         return faiss.downcast_index(self._raw.index)
 
     def _add(self, ids: IdArray, vectors: FloatArray) -> None:
-        one_openmp_thread()
-        self._raw.add_with_ids(vectors, ids)
+        faiss.omp_set_num_threads(index_build_threads())
+        try:
+            self._raw.add_with_ids(vectors, ids)
+        finally:
+            one_openmp_thread()
 
     def _remove(self, ids: IdArray) -> None:
         one_openmp_thread()

@@ -7,6 +7,7 @@ command that needs them, so ``cableqa parse`` starts in a fraction of a second.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -140,6 +141,9 @@ def optimize(
     max_segments: Annotated[int, typer.Option(
         help="Merge into at most this many segments (Lucene's forceMerge): a few large segments search "
              "faster than many, and each merge holds only its own segments' vectors in memory", min=1)] = 1,
+    build_threads: Annotated[int | None, typer.Option(
+        help="Threads to build the merged vector indexes on (default: every core; a server's own merges "
+             "use one)", min=1)] = None,
     wait: Annotated[float | None, typer.Option(
         help="Seconds to wait for another writer's lock (default: CABLEQA_CLI_WRITE_WAIT_S, 300)", min=0)] = None,
 ) -> None:
@@ -150,6 +154,7 @@ def optimize(
     within a second. Writes merge small segments on their own; this is for after large deletions, or
     after a bulk ingest of a large collection (the whole release: --max-segments 3, README "Scale").
     """
+    from embeddings import threads as embedding_threads
     from qa.startup import open_index
 
     settings = _settings(index)
@@ -158,7 +163,8 @@ def optimize(
     before = cable_index.snapshot.manifest
     if before.generation == 0:
         raise fail(f"no index at {settings.index_dir}: run 'cableqa ingest PATH' to build one")
-    after = cable_index.optimize(max_segments).manifest
+    with embedding_threads.build_threads(build_threads or os.cpu_count() or 1):
+        after = cable_index.optimize(max_segments).manifest
     deleted = sum(len(ids) for ids in before.deleted.values())
     state = "is one segment" if max_segments == 1 else f"has at most {max_segments} segments"
     if after.generation == before.generation:
