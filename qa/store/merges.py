@@ -7,8 +7,9 @@ segments it merges, so a paragraph is rewritten about once per level (six levels
 release), not once per write as when every write copied the whole index. Only adjacent segments
 merge, so segments stay in pid order. A policy merge writes at most ``MAX_MERGED_PARAGRAPHS``, as
 Lucene's ``TieredMergePolicy`` caps a merged segment at 5 GB: ten segments of two hundred thousand
-paragraphs stay ten, where merging them would hold about 13 GB of vectors in the merging process
-(the server, for an upload), write 25 GB beside the live files, and take hours on one core.
+paragraphs stay ten, where merging them would build a graph of 2.7 million windows in the merging
+process (the server, for an upload: about 5 GB of its memory), write 25 GB beside the live files,
+and take hours on one core.
 ``cableqa optimize`` merges everything into one segment, whatever its size, or into at most ``N``
 (``--max-segments``, Lucene's ``forceMerge(maxNumSegments)``): adjacent runs whose largest holds as
 few paragraphs as any split into ``N`` allows (:func:`forced_runs`), so the whole release can be searched
