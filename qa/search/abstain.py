@@ -103,7 +103,7 @@ _AMOUNT_WORDS = re.compile(
     r"(?:[$\u00a3\u20ac\u00a5]\s?\d|\d\s?%|\b(?:percent|per cent|dozens|hundreds|thousands|millions?|billions?"
     r"|trillions?|half|twice|double)\b)", re.I)
 _COUNT_WORDS = frozenset(
-    """two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty seventy
+    """one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty seventy
     eighty ninety hundred hundreds thousand thousands million millions dozen dozens""".split())
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(.*)", re.I)
 _COUNTED_WINDOW = 4  # "300 North Koreans", "20 Burmese army battalions": the thing counted follows its number

@@ -74,6 +74,13 @@ def test_an_amount_is_a_number_with_the_thing_counted_after_it_and_not_a_date_or
     assert states_quantity(_paragraph(maputo, 6))  # "$950 million"
 
 
+def test_one_is_a_count_and_an_article_is_not() -> None:
+    question = counted("How many MDC members of Parliament were arrested?")
+    assert states_quantity("Police arrested one MDC member of Parliament on Friday.", question)
+    # 09HARARE930 ¶1 mentions "an MDC member of Parliament" as a source, which counts no arrests
+    assert not states_quantity("According to an MDC member of Parliament, there are three factions.", question)
+
+
 def test_the_seed_states_no_amount_of_jets_or_money(seed: Cable) -> None:
     intrusion, summary = _paragraph(seed, 4), _paragraph(seed, 1)
     # ¶4: Tu-95, February 9, April 11; ¶1: "The two Foreign Ministers", July 7-9
