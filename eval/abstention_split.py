@@ -30,7 +30,8 @@ import numpy.typing as npt
 from eval.abstention import AbstentionCounts, abstention_counts
 from eval.fusion_split import split
 from eval.metrics import QuestionResult, RankedCitation, summarise
-from eval.questions import EvalQuestion, bundled_questions_path, load_questions
+from eval.pooled import seed_questions_among
+from eval.questions import EvalQuestion, load_questions
 from qa.search.abstain import RULES, Abstention, Reason, abstention
 from qa.search.answer import Answer
 from qa.search.ask import BEST_HITS, evidence_of
@@ -208,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     index: CableIndex = open_index(Settings(index_dir=args.index))
     snapshot = index.snapshot
-    seed = ask_all(index, load_questions(bundled_questions_path()))
+    seed = ask_all(index, seed_questions_among(snapshot.cable_rows.__contains__))
     choosing, _ = split([a.question for a in seed])
     chosen_ids = {q.id for q in choosing}
     chosen, tried = choose(snapshot, [a for a in seed if a.question.id in chosen_ids], args.max_false)

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eval.metrics import summarise
-from eval.questions import EvalQuestion, bundled_questions_path, load_questions
+from eval.pooled import seed_questions_among
+from eval.questions import EvalQuestion
 from eval.runner import ModeReport, run_eval
 from qa.service import CableIndex
 
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from qa.startup import open_index
 
     index: CableIndex = open_index(Settings(index_dir=args.index))
-    choose, test = split(load_questions(bundled_questions_path()))
+    choose, test = split(seed_questions_among(index.snapshot.cable_rows.__contains__))
     base = index.weights
     tried = {}
     for trust in CANDIDATES:

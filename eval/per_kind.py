@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eval.fusion_split import per_kind
-from eval.questions import bundled_questions_path, load_questions
+from eval.pooled import seed_questions_among
 from eval.runner import run_eval
 from qa.search.query import MODES
 
@@ -26,12 +26,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     from qa.settings import Settings
     from qa.startup import open_index
 
-    index = open_index(Settings(index_dir=args.index))
+    settings = Settings(index_dir=args.index)
+    index = open_index(settings)
     manifest = index.snapshot.manifest
-    lines = [f"# Eval per kind: {manifest.model}; {manifest.cables} cables, {manifest.paragraphs} paragraphs", "",
+    questions = "int8 questions" if settings.quantized_queries else "questions through the documents' graph"
+    lines = [f"# Eval per kind: {manifest.model}; {manifest.cables} cables, {manifest.paragraphs} paragraphs "
+             f"(keyword trust {index.weights.keyword_trust:g}, {questions}; other cables judged by the seed "
+             "set's pool, eval/questions/README.md)", "",
              "| mode | kind | hit@1 | hit@5 | hit@10 | mrr@10 | abstention recall | false abstention | p50 ms | n |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for report in run_eval(index, load_questions(bundled_questions_path()), list(MODES)):
+    for report in run_eval(index, seed_questions_among(index.snapshot.cable_rows.__contains__), list(MODES)):
         for kind, summary in per_kind(report).items():
             cells = [f"{summary[m]:.3f}" if not math.isnan(summary[m]) else "-"
                      for m in ("hit@1", "hit@5", "hit@10", "mrr@10", "abstention_recall")]

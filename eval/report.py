@@ -39,8 +39,10 @@ def format_misses(report: ModeReport) -> str:
     return "\n".join(lines)
 
 
-def write_report(reports: Sequence[ModeReport], folder: Path, title: str, name: str = "eval") -> list[Path]:
-    """``{name}.md`` (table and misses) and ``{name}.png`` (the modes side by side) in ``folder``."""
+def write_report(reports: Sequence[ModeReport], folder: Path, title: str, name: str = "eval",
+                 notes: Sequence[str] = ()) -> list[Path]:
+    """``{name}.md`` (table, ``notes`` as a list under it, misses) and ``{name}.png`` (the modes side by side)
+    in ``folder``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,6 +51,7 @@ def write_report(reports: Sequence[ModeReport], folder: Path, title: str, name: 
     folder.mkdir(parents=True, exist_ok=True)
     markdown = folder / f"{name}.md"
     body = [f"# Retrieval eval: {title}", "", format_table(reports), ""]
+    body += [f"- {note}" for note in notes] + ([""] if notes else [])
     body += [format_misses(r) + "\n" for r in reports]
     markdown.write_text("\n".join(body), encoding="utf-8")
 

@@ -388,11 +388,22 @@ def eval_command(
     compare: Annotated[tuple[str, str] | None, typer.Option(
         help="Compare two runs, each a mode (hybrid, dense, bm25) or a saved TREC run file: per-metric "
         "B - A with a paired t-test's p-value (ranx), overall and per question kind")] = None,
+    judgments: Annotated[Path | None, typer.Option(
+        help="JSON Lines judgments of other cables' paragraphs for --questions (default with the bundled "
+        "seed set: its pooled judgments, eval/questions/seed-pooled.jsonl)")] = None,
 ) -> None:
     """Measure retrieval accuracy on judged questions, every mode side by side."""
     if compare:
         _eval_compare(compare, questions, index, k, report, name)
         return
+    from eval.pooled import (
+        answered_elsewhere,
+        bundled_judgments_path,
+        home_cables,
+        judged_among,
+        judged_share,
+        load_judgments,
+    )
     from eval.questions import bundled_questions_path, load_questions
     from eval.report import format_table, write_report
     from eval.runner import run_eval
@@ -403,30 +414,42 @@ def eval_command(
     if any(m not in MODES for m in modes):
         raise fail(f"mode: unknown mode {mode!r}; use bm25, dense, hybrid or all")
     try:
-        judged = load_questions(questions or bundled_questions_path())
+        written = load_questions(questions or bundled_questions_path())
+        pool = judgments or (None if questions else bundled_judgments_path())
+        pooled = load_judgments(pool, written) if pool is not None else ()
     except CableqaError as error:
         raise fail(error.message) from None
     cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
+    judged = judged_among(written, pooled, cable_index.snapshot.cable_rows.__contains__)
     reports = run_eval(cable_index, judged, modes, k=k)
+    shares = {r.mode: judged_share(r.results, pooled, home_cables(written), k) for r in reports}
+    elsewhere = {q.id: q.relevant for q in answered_elsewhere(judged, written)}
+    notes = [f"judged@{k} (share of the top {k} hits anyone judged; the rest count as not relevant): "
+             + ", ".join(f"{mode} {share:.3f}" for mode, share in shares.items())]
+    notes += [f"{qid} is unanswerable from the cables it was written from, answered here by {', '.join(cited)}"
+              for qid, cited in elsewhere.items()]
     if as_json:
         typer.echo(json.dumps({
             "modes": {r.mode: r.summary for r in reports},
             "false_abstention_rate": {r.mode: r.false_abstention_rate for r in reports},
             "latency_ms": {r.mode: {"p50": r.latency_p50_ms, "p95": r.latency_p95_ms} for r in reports},
+            f"judged@{k}": shares, "answered_elsewhere": elsewhere,
         }, indent=1, default=str))
     else:
         typer.echo(format_table(reports))
+        typer.echo("\n".join(notes))
     if report is not None:
         manifest = cable_index.snapshot.manifest
         title = f"{len(judged)} questions; {manifest.cables} cables, {manifest.paragraphs} paragraphs indexed"
-        written = write_report(reports, report, title=title, name=name)
-        typer.echo(f"report written: {', '.join(str(p) for p in written)}", err=True)
+        paths = write_report(reports, report, title=title, name=name, notes=notes)
+        typer.echo(f"report written: {', '.join(str(p) for p in paths)}", err=True)
 
 
 def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | None, k: int,
                   report: Path | None, name: str) -> None:
     """``eval --compare A B``: see :mod:`eval.compare`."""
     from eval.compare import compare_runs, format_comparison, run_of, write_comparison
+    from eval.pooled import bundled_judgments_path, judged_among, load_judgments
     from eval.questions import bundled_questions_path, load_questions, to_qrels
     from eval.runner import run_eval
     from eval.trec import read_run
@@ -438,6 +461,7 @@ def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | 
             raise fail(f"compare: {side!r} is neither a mode ({', '.join(MODES)}) nor a TREC run file")
     try:
         judged = load_questions(questions or bundled_questions_path())
+        pooled = load_judgments(bundled_judgments_path(), judged) if questions is None else ()
         files = {side: read_run(side) for side in sides if side not in MODES}
     except CableqaError as error:
         raise fail(error.message) from None
@@ -446,6 +470,9 @@ def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | 
     if modes:
         cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
         runs.update({r.mode: run_of(r.results) for r in run_eval(cable_index, judged, modes, k=k)})
+    # Another cable's paragraph judged relevant counts where the runs rank that cable: the index held it.
+    ranked_cables = {citation.split(" ")[0] for run in runs.values() for hits in run.values() for citation in hits}
+    judged = judged_among(judged, pooled, ranked_cables.__contains__)
     try:
         comparison = compare_runs(to_qrels(judged), runs[sides[0]], runs[sides[1]],
                                   names=(Path(sides[0]).stem, Path(sides[1]).stem),
