@@ -19,18 +19,16 @@ counts as not relevant, as in TREC; :func:`judged_share` says how much of a rank
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
 
 from eval.citations import parse_citation
 from eval.metrics import QuestionResult
-from eval.questions import EvalQuestion, bundled_questions_path, load_questions
+from eval.questions import EvalQuestion, bundled_questions_path, json_record, load_questions
 from qa.errors import InvalidQueryError
 
 __all__ = ["PoolJudgment", "answered_elsewhere", "bundled_judgments_path", "home_cables", "judged_among",
@@ -148,16 +146,7 @@ def judged_share(results: Sequence[QuestionResult], judgments: Iterable[PoolJudg
 
 
 def _parse_line(line: str, where: str) -> PoolJudgment:
-    try:
-        record: Any = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InvalidQueryError(where, f"bad JSON: {exc.msg} (column {exc.colno})") from exc
-    if not isinstance(record, dict):
-        raise InvalidQueryError(where, "expected a JSON object")
-    if missing := sorted(_KEYS - record.keys()):
-        raise InvalidQueryError(where, f"missing key {missing[0]!r}")
-    if unknown := sorted(record.keys() - _KEYS):
-        raise InvalidQueryError(where, f"unknown key {unknown[0]!r}")
+    record = json_record(line, where, _KEYS)
     for key in ("id", "citation", "why"):
         if not isinstance(record[key], str) or not record[key].strip():
             raise InvalidQueryError(where, f"{key!r} must be a non-empty string")

@@ -28,6 +28,7 @@ __all__ = [
     "EvalQuestion",
     "bundled_questions_path",
     "check_labels",
+    "json_record",
     "load_questions",
     "to_qrels",
 ]
@@ -130,19 +131,24 @@ def to_qrels(questions: Iterable[EvalQuestion]) -> dict[str, dict[str, int]]:
     return {q.id: dict.fromkeys(q.relevant, 1) for q in questions if q.answerable}
 
 
-def _parse_line(line: str, where: str) -> EvalQuestion:
+def json_record(line: str, where: str, keys: frozenset[str]) -> dict[str, Any]:
+    """One JSON Lines line as an object with exactly ``keys``; ``InvalidQueryError`` naming ``where`` for
+    bad JSON, a line that is not an object, or a missing or unknown key."""
     try:
         record: Any = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InvalidQueryError(where, f"bad JSON: {exc.msg} (column {exc.colno})") from exc
     if not isinstance(record, dict):
         raise InvalidQueryError(where, "expected a JSON object")
-    missing = sorted(_KEYS - record.keys())
-    if missing:
+    if missing := sorted(keys - record.keys()):
         raise InvalidQueryError(where, f"missing key {missing[0]!r}")
-    unknown = sorted(record.keys() - _KEYS)
-    if unknown:
+    if unknown := sorted(record.keys() - keys):
         raise InvalidQueryError(where, f"unknown key {unknown[0]!r}")
+    return record
+
+
+def _parse_line(line: str, where: str) -> EvalQuestion:
+    record = json_record(line, where, _KEYS)
     for key in ("id", "question", "kind"):
         if not isinstance(record[key], str):
             raise InvalidQueryError(where, f"{key!r} must be a string")
