@@ -31,6 +31,8 @@ Cache: one ``<slug>-<variant>-<key>.onnx`` per model and variant under the cache
 the tool versions and the file's SHA-256. ``key`` hashes the format version, the variant and the
 source folder's path and files (name, size, mtime), so new weights make a new entry. A load checks
 size and checksum (0.07 s for the 90 MB fp32 file); a mismatch is exported again, with a message.
+An export also removes the entries of source folders that no longer exist (a deleted virtual
+environment's bundled model), which nothing can load again.
 Files are written to a temporary name and renamed into place, under a lock file, so a crash or a
 second process never leaves a half-written model where a later load would take it.
 """
@@ -140,7 +142,31 @@ def cached_export(folder: ModelFolder, variant: Variant, cache_dir: Path, say: S
             source = cached_export(folder, "fp32", cache_dir, say)
             _write(target, folder, variant, lambda tmp: _quantize_int8(source, tmp, folder, refused))
         say(f"Exported in {time.perf_counter() - started:.1f} s: {target}")
+    _remove_orphans(cache_dir, say)
     return target
+
+
+def _remove_orphans(cache_dir: Path, say: Say) -> None:
+    """Remove the entries whose source folder is gone. A key names its folder's path, so each new
+    virtual environment exports its bundled model anew (90 + 59 MB), and nothing could load the
+    entries of one deleted since. Runs after an export only; entries of folders still there stay."""
+    freed, removed = 0, 0
+    for record_path in cache_dir.glob("*.json"):
+        try:
+            source = json.loads(record_path.read_text(encoding="utf-8"))["source"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not one of ours, or being written: leave it
+        if not isinstance(source, str) or Path(source).is_dir():
+            continue
+        removed += 1
+        for stale in (record_path.with_suffix(".onnx"), record_path, record_path.with_suffix(".refused"),
+                      record_path.with_suffix(".lock")):
+            with contextlib.suppress(FileNotFoundError):
+                freed += stale.stat().st_size
+                stale.unlink()
+    if removed:
+        say(f"Removed {removed} ONNX export(s), {freed / 1e6:.1f} MB, of model folders that no longer exist "
+            f"from {cache_dir}.")
 
 
 def _resolve(model: str) -> Path:

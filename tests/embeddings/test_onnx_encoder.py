@@ -311,12 +311,19 @@ def test_a_damaged_cached_model_is_detected_and_exported_again(
     data = bytearray(damaged.read_bytes())
     data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)  # same size: only the checksum can tell
     damaged.write_bytes(bytes(data))
+    # an entry of a virtual environment deleted since, and one of a folder still there under another key
+    record = json.loads(onnx_fp32.model_path.with_suffix(".json").read_text())
+    for name, source in (("gone", tmp_path / "deleted-venv" / "model"), ("kept", tmp_path)):
+        (tmp_path / f"{name}-fp32-0123456789abcdef.onnx").write_bytes(b"graph")
+        (tmp_path / f"{name}-fp32-0123456789abcdef.json").write_text(json.dumps({**record, "source": str(source)}))
     messages: list[str] = []
 
     repaired = OnnxEncoder(cache_dir=tmp_path, say=messages.append)
 
     assert repaired.model_path == damaged
     assert any("damaged" in m for m in messages) and any(m.startswith("Exporting") for m in messages)
+    assert not list(tmp_path.glob("gone-*")) and any("no longer exist" in m for m in messages)
+    assert len(list(tmp_path.glob("kept-*"))) == 2
     record = json.loads(damaged.with_suffix(".json").read_text())
     assert damaged.stat().st_size == record["bytes"]
     question = ["what did Lavrov say about missile defense"]
