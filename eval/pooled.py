@@ -28,7 +28,7 @@ from pathlib import Path
 
 from eval.citations import parse_citation
 from eval.metrics import QuestionResult
-from eval.questions import EvalQuestion, bundled_questions_path, json_record, load_questions
+from eval.questions import EvalQuestion, bundled_questions_path, json_lines, json_record, load_questions
 from qa.errors import InvalidQueryError
 
 __all__ = ["PoolJudgment", "answered_elsewhere", "bundled_judgments_path", "home_cables", "judged_among",
@@ -66,18 +66,11 @@ def load_judgments(path: str | os.PathLike[str] | Traversable, questions: Sequen
     are judged in the questions' own ``relevant`` lists).
     """
     source: Path | Traversable = Path(path) if isinstance(path, str | os.PathLike) else path
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidQueryError(str(source), f"cannot read judgment file: {exc}") from exc
     ids = {q.id for q in questions}
     home = home_cables(questions)
     seen: dict[tuple[str, str], int] = {}
     judgments = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
+    for number, where, line in json_lines(source, "judgment"):
         judgment = _parse_line(line, where)
         if judgment.question_id not in ids:
             raise InvalidQueryError(where, f"no question {judgment.question_id!r} in the question set")

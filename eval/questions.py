@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -28,6 +28,7 @@ __all__ = [
     "EvalQuestion",
     "bundled_questions_path",
     "check_labels",
+    "json_lines",
     "json_record",
     "load_questions",
     "to_qrels",
@@ -98,17 +99,9 @@ def load_questions(path: str | os.PathLike[str] | Traversable) -> list[EvalQuest
     that disagree with the kind, or an id already used on an earlier line.
     """
     source: Path | Traversable = Path(path) if isinstance(path, str | os.PathLike) else path
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidQueryError(str(source), f"cannot read question file: {exc}") from exc
-
     questions: list[EvalQuestion] = []
     first_line: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
+    for number, where, line in json_lines(source, "question"):
         question = _parse_line(line, where)
         if question.id in first_line:
             first = first_line[question.id]
@@ -129,6 +122,18 @@ def to_qrels(questions: Iterable[EvalQuestion]) -> dict[str, dict[str, int]]:
     metrics judge them instead.
     """
     return {q.id: dict.fromkeys(q.relevant, 1) for q in questions if q.answerable}
+
+
+def json_lines(source: Path | Traversable, what: str) -> Iterator[tuple[int, str, str]]:
+    """The non-blank lines of a JSON Lines file as (line number, ``"<file>:<line>"``, text); a file that
+    cannot be read is ``InvalidQueryError`` naming it and ``what`` it holds."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidQueryError(str(source), f"cannot read {what} file: {exc}") from exc
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield number, f"{source}:{number}", line
 
 
 def json_record(line: str, where: str, keys: frozenset[str]) -> dict[str, Any]:

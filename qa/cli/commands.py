@@ -25,6 +25,8 @@ from qa.search.serialize import answer_to_dict
 from qa.settings import Settings, get_settings, settings_problem
 
 if TYPE_CHECKING:
+    from eval.pooled import PoolJudgment
+    from eval.questions import EvalQuestion
     from qa.service import CableIndex
 
 __all__ = ["app"]
@@ -394,17 +396,9 @@ def eval_command(
 ) -> None:
     """Measure retrieval accuracy on judged questions, every mode side by side."""
     if compare:
-        _eval_compare(compare, questions, index, k, report, name)
+        _eval_compare(compare, questions, judgments, index, k, report, name)
         return
-    from eval.pooled import (
-        answered_elsewhere,
-        bundled_judgments_path,
-        home_cables,
-        judged_among,
-        judged_share,
-        load_judgments,
-    )
-    from eval.questions import bundled_questions_path, load_questions
+    from eval.pooled import answered_elsewhere, home_cables, judged_among, judged_share
     from eval.report import format_table, write_report
     from eval.runner import run_eval
     from qa.search.query import MODES
@@ -413,12 +407,7 @@ def eval_command(
     modes = list(MODES) if mode == "all" else [mode]
     if any(m not in MODES for m in modes):
         raise fail(f"mode: unknown mode {mode!r}; use bm25, dense, hybrid or all")
-    try:
-        written = load_questions(questions or bundled_questions_path())
-        pool = judgments or (None if questions else bundled_judgments_path())
-        pooled = load_judgments(pool, written) if pool is not None else ()
-    except CableqaError as error:
-        raise fail(error.message) from None
+    written, pooled = _judged_questions(questions, judgments)
     cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
     judged = judged_among(written, pooled, cable_index.snapshot.cable_rows.__contains__)
     reports = run_eval(cable_index, judged, modes, k=k)
@@ -445,12 +434,28 @@ def eval_command(
         typer.echo(f"report written: {', '.join(str(p) for p in paths)}", err=True)
 
 
-def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | None, k: int,
-                  report: Path | None, name: str) -> None:
+def _judged_questions(questions: Path | None, judgments: Path | None) -> tuple[list[EvalQuestion],
+                                                                                tuple[PoolJudgment, ...]]:
+    """The question set and its judgments of other cables' paragraphs: ``--judgments``, or with the
+    bundled seed set its pooled judgments; a bad file exits 2 naming it."""
+    from eval.pooled import bundled_judgments_path, load_judgments
+    from eval.questions import bundled_questions_path, load_questions
+
+    try:
+        written = load_questions(questions or bundled_questions_path())
+        pool = judgments or (None if questions else bundled_judgments_path())
+        return written, load_judgments(pool, written) if pool is not None else ()
+    except CableqaError as error:
+        raise fail(error.message) from None
+
+
+def _eval_compare(sides: tuple[str, str], questions: Path | None, judgments: Path | None, index: Path | None,
+                  k: int, report: Path | None, name: str) -> None:
     """``eval --compare A B``: see :mod:`eval.compare`."""
+    from eval.citations import parse_citation
     from eval.compare import compare_runs, format_comparison, run_of, write_comparison
-    from eval.pooled import bundled_judgments_path, judged_among, load_judgments
-    from eval.questions import bundled_questions_path, load_questions, to_qrels
+    from eval.pooled import judged_among
+    from eval.questions import to_qrels
     from eval.runner import run_eval
     from eval.trec import read_run
     from qa.search.query import MODES
@@ -459,9 +464,8 @@ def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | 
     for side in sides:
         if side not in MODES and not Path(side).is_file():
             raise fail(f"compare: {side!r} is neither a mode ({', '.join(MODES)}) nor a TREC run file")
+    judged, pooled = _judged_questions(questions, judgments)
     try:
-        judged = load_questions(questions or bundled_questions_path())
-        pooled = load_judgments(bundled_judgments_path(), judged) if questions is None else ()
         files = {side: read_run(side) for side in sides if side not in MODES}
     except CableqaError as error:
         raise fail(error.message) from None
@@ -471,7 +475,7 @@ def _eval_compare(sides: tuple[str, str], questions: Path | None, index: Path | 
         cable_index = open_index(_settings(index), say=lambda m: typer.echo(m, err=True))
         runs.update({r.mode: run_of(r.results) for r in run_eval(cable_index, judged, modes, k=k)})
     # Another cable's paragraph judged relevant counts where the runs rank that cable: the index held it.
-    ranked_cables = {citation.split(" ")[0] for run in runs.values() for hits in run.values() for citation in hits}
+    ranked_cables = {parse_citation(cited)[0] for run in runs.values() for hits in run.values() for cited in hits}
     judged = judged_among(judged, pooled, ranked_cables.__contains__)
     try:
         comparison = compare_runs(to_qrels(judged), runs[sides[0]], runs[sides[1]],
